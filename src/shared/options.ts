@@ -1,0 +1,31 @@
+// The named options of a run. Each list is the contract between a config file and the
+// trainer's registries: a registry is typed Record<Name, …>, so adding a name here
+// without an implementation fails to compile.
+
+export const ACTIVATIONS = ['relu', 'silu', 'gelu', 'leaky-relu', 'elu', 'mish'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export const LOSSES = ['l1', 'l2', 'huber', 'smooth-l1'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+export const SCHEDULES = ['linear', 'cosine', 'linear-scaled'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendRequest = (typeof BACKENDS)[number];
+/** What actually ran: tfjs's own backend names. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export const PRESETS = ['reference', 'small'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** Down-path widths; the up path mirrors them. The first is conv0's output width. */
+export const PRESET_CHANNELS: Readonly<Record<PresetName, readonly number[]>> = {
+  reference: [64, 128, 256, 512, 1024],
+  small: [32, 64, 128, 256],
+};
+
+/** Names a value must be one of, for messages like `unknown activation "x" (valid: …)`. */
+export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (list as readonly string[]).includes(value);
+}

@@ -1,0 +1,146 @@
+import {
+  ACTIVATIONS, ActivationName, BACKENDS, BackendName, BackendRequest, LOSSES, LossName,
+  PRESET_CHANNELS, PRESETS, PresetName, SCHEDULES, ScheduleName, isOneOf,
+} from './options';
+
+/** Every hyperparameter of one training run. Defaults reproduce the course notebook. */
+export interface RunConfig {
+  preset: PresetName;
+  /** Down-path widths, conv0 first; defaults to the preset's. */
+  channels: number[];
+  /** `toy-cars` (built in) or a folder of images. */
+  dataset: string;
+  /** Images in the built-in toy-cars set. */
+  toyCarsCount: number;
+  imgSize: number;
+  batchSize: number;
+  /** T: number of diffusion steps. */
+  timesteps: number;
+  schedule: ScheduleName;
+  betaStart: number;
+  betaEnd: number;
+  activation: ActivationName;
+  loss: LossName;
+  /** Transition point of the huber and smooth-l1 losses. */
+  huberDelta: number;
+  lr: number;
+  epochs: number;
+  /** Stop after this many optimiser steps even if epochs remain (0 = no limit). */
+  maxSteps: number;
+  /** Save a reverse-process strip and checkpoint every this many epochs (0 = only at the end). */
+  sampleEvery: number;
+  /** Images in the final sample grid. */
+  sampleCount: number;
+  seed: number;
+  backend: BackendRequest;
+}
+
+export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = Object.freeze({
+  preset: 'reference',
+  channels: [...PRESET_CHANNELS.reference],
+  dataset: 'toy-cars',
+  toyCarsCount: 2048,
+  imgSize: 32,
+  batchSize: 128,
+  timesteps: 300,
+  schedule: 'linear',
+  betaStart: 1e-4,
+  betaEnd: 0.02,
+  activation: 'relu',
+  loss: 'l1',
+  huberDelta: 1,
+  lr: 1e-4,
+  epochs: 20,
+  maxSteps: 0,
+  sampleEvery: 2,
+  sampleCount: 16,
+  seed: 0,
+  backend: 'auto',
+} satisfies RunConfig);
+
+/** What the trainer found out while starting a run; written into config.json beside the config. */
+export interface RunEnvironment {
+  backend: BackendName;
+  /** GPU name when tfjs reports one. */
+  gpu?: string;
+  parameterCount: number;
+  datasetFingerprint: string;
+  diffusionLabVersion: string;
+  createdAt: string;
+}
+
+/** The content of a run's config.json. */
+export interface RunConfigFile {
+  formatVersion: 1;
+  runId: string;
+  config: RunConfig;
+  environment: RunEnvironment;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const INTEGER_FIELDS = ['toyCarsCount', 'imgSize', 'batchSize', 'timesteps', 'epochs', 'maxSteps',
+  'sampleEvery', 'sampleCount', 'seed'] as const;
+
+/**
+ * Fills defaults, applies the preset's widths when none are given, and checks every field.
+ * `source` names where the values came from (a file, "command line") for error messages.
+ */
+export function resolveRunConfig(partial: Partial<RunConfig> & Record<string, unknown>, source = 'config'): RunConfig {
+  const known = new Set(Object.keys(DEFAULT_RUN_CONFIG));
+  for (const key of Object.keys(partial)) {
+    if (!known.has(key)) throw new ConfigError(`${source}: unknown field "${key}" (valid: ${[...known].join(', ')})`);
+  }
+  const preset = partial.preset ?? DEFAULT_RUN_CONFIG.preset;
+  if (!isOneOf(PRESETS, preset)) throw new ConfigError(`${source}: unknown preset "${String(preset)}" (valid: ${PRESETS.join(', ')})`);
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const config: RunConfig = {
+    ...DEFAULT_RUN_CONFIG,
+    channels: [...PRESET_CHANNELS[preset]],
+    ...defined,
+    preset,
+  } as RunConfig;
+  validateRunConfig(config, source);
+  return config;
+}
+
+/** Throws a ConfigError naming the field and the value at fault. */
+export function validateRunConfig(c: RunConfig, source = 'config'): void {
+  const fail = (field: string, msg: string): never => {
+    throw new ConfigError(`${source}: ${field} ${msg}`);
+  };
+  const names: [keyof RunConfig, readonly string[]][] = [
+    ['activation', ACTIVATIONS], ['loss', LOSSES], ['schedule', SCHEDULES], ['backend', BACKENDS],
+  ];
+  for (const [field, list] of names) {
+    if (!isOneOf(list, c[field])) fail(field, `"${String(c[field])}" is not known (valid: ${list.join(', ')})`);
+  }
+  for (const field of INTEGER_FIELDS) {
+    const v = c[field];
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(field, `must be an integer, got ${JSON.stringify(v)}`);
+  }
+  for (const field of ['toyCarsCount', 'imgSize', 'batchSize', 'epochs', 'sampleCount'] as const) {
+    if (c[field] <= 0) fail(field, `must be positive, got ${c[field]}`);
+  }
+  for (const field of ['maxSteps', 'sampleEvery', 'seed'] as const) {
+    if (c[field] < 0) fail(field, `must be zero or more, got ${c[field]}`);
+  }
+  if (c.timesteps < 2) fail('timesteps', `must be at least 2, got ${c.timesteps}`);
+  if (!Array.isArray(c.channels) || c.channels.length < 2 || !c.channels.every((w) => Number.isInteger(w) && w > 0)) {
+    fail('channels', `must list at least two positive integer widths, got ${JSON.stringify(c.channels)}`);
+  }
+  const depth = c.channels.length - 1;
+  if (c.imgSize % 2 ** depth !== 0) {
+    fail('imgSize', `${c.imgSize} is not divisible by 2^${depth} = ${2 ** depth} (the U-Net halves the image ${depth} times)`);
+  }
+  for (const field of ['lr', 'betaStart', 'betaEnd', 'huberDelta'] as const) {
+    const v = c[field];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(field, `must be a positive number, got ${JSON.stringify(v)}`);
+  }
+  if (c.betaEnd >= 1 || c.betaStart >= c.betaEnd) {
+    fail('betaStart/betaEnd', `need 0 < betaStart < betaEnd < 1, got ${c.betaStart} .. ${c.betaEnd}`);
+  }
+  if (typeof c.dataset !== 'string' || c.dataset.length === 0) fail('dataset', 'must be "toy-cars" or a folder path');
+}

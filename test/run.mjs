@@ -1,0 +1,25 @@
+// Runs every test file under test/ (except test/vscode, which needs a VS Code) with node's
+// test runner, TypeScript loaded through tsx. Pass paths or name fragments to run fewer.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('.', import.meta.url).pathname;
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'fixtures' ? [] : find(p);
+    return /\.test\.ts$/.test(name) ? [p] : [];
+  });
+}
+const filters = process.argv.slice(2);
+const files = find(root)
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+console.log(`running ${files.length} test files: ${files.map((f) => relative(root, f)).join(', ')}`);
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
