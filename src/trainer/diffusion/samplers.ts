@@ -1,0 +1,166 @@
+// Reverse-process samplers: ancestral DDPM exactly as the reference notebook, and DDIM.
+// All noise comes from the caller's Random, so a seed gives the same images on every backend.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { Random } from '../random';
+import type { NoiseSchedule } from './schedules';
+
+/** Predicts the noise in x at the given timesteps (float32 values, one per example). */
+export type EpsModel = (x: tf.Tensor4D, t: tf.Tensor1D) => tf.Tensor4D;
+
+/** 'x_t': clamp the running image to [-1, 1] after every step, as the notebook does. */
+export type ClampMode = 'x_t' | 'none';
+
+export interface SamplerOptions {
+  count: number;
+  imgSize: number;
+  rng: Random;
+  clamp: ClampMode;
+  /** Image channels; 3 (RGB) unless given. */
+  channels?: number;
+  /** How many intermediate images of example 0 to keep; the notebook's strip has 10 (the default). */
+  snapshots?: number;
+  onProgress?: (stepsDone: number, total: number) => void;
+}
+
+export interface DdimOptions extends SamplerOptions {
+  /** Model evaluations, evenly spaced over 0..T-1 (1..T). */
+  steps: number;
+  /** 0: deterministic DDIM; 1: the DDPM posterior variance. Default 0. */
+  eta?: number;
+}
+
+export interface SampleResult {
+  images: tf.Tensor4D;
+  /** [snapshots, H, W, C]: example 0 after the steps listed in snapshotSteps, in sampling order. */
+  snapshots: tf.Tensor4D;
+  /** The timestep t processed by the step after which each snapshot was taken. */
+  snapshotSteps: number[];
+}
+
+const DEFAULT_SNAPSHOTS = 10;
+
+/** Ancestral DDPM (Ho et al. 2020): T model calls, t = T-1 .. 0. */
+export async function ddpmSample(model: EpsModel, schedule: NoiseSchedule, opts: SamplerOptions): Promise<SampleResult> {
+  const { betas, sqrtRecipAlphas, sqrtOneMinusAlphasCumprod, posteriorVariance } = schedule;
+  const timesteps: number[] = [];
+  for (let t = schedule.T - 1; t >= 0; t--) timesteps.push(t);
+  return runReverseProcess(timesteps, opts, (x, t) => {
+    const eps = predictNoise(model, x, t);
+    const mean = tf.mul(tf.sub(x, tf.mul(eps, betas[t]! / sqrtOneMinusAlphasCumprod[t]!)), sqrtRecipAlphas[t]!);
+    if (t === 0) return mean as tf.Tensor4D;
+    return tf.add(mean, tf.mul(drawNoise(opts.rng, x.shape), Math.sqrt(posteriorVariance[t]!))) as tf.Tensor4D;
+  });
+}
+
+/**
+ * DDIM (Song et al. 2021) over `steps` timesteps -1 + floor(i T / steps), i = steps..1, each
+ * stepping to the next lower one (to "t = -1", alphaBar = 1, at the end). eta scales the noise.
+ */
+export async function ddimSample(model: EpsModel, schedule: NoiseSchedule, opts: DdimOptions): Promise<SampleResult> {
+  const { T, alphasCumprod } = schedule;
+  const { steps } = opts;
+  const eta = opts.eta ?? 0;
+  if (!Number.isInteger(steps) || steps < 1 || steps > T) {
+    throw new Error(`ddimSample: steps must be an integer in 1..${T}, got ${steps}`);
+  }
+  if (!(eta >= 0)) throw new Error(`ddimSample: eta must be >= 0, got ${eta}`);
+  const times: number[] = [];
+  for (let i = steps; i >= 0; i--) times.push(-1 + Math.floor((i * T) / steps));
+  const nextTime = new Map<number, number>();
+  for (let i = 0; i < steps; i++) nextTime.set(times[i]!, times[i + 1]!);
+
+  return runReverseProcess(times.slice(0, steps), opts, (x, t) => {
+    const tNext = nextTime.get(t)!;
+    const abar = alphasCumprod[t]!;
+    const abarNext = tNext >= 0 ? alphasCumprod[tNext]! : 1;
+    const sigma = eta * Math.sqrt(((1 - abarNext) / (1 - abar)) * (1 - abar / abarNext));
+    const towardsEps = Math.sqrt(Math.max(1 - abarNext - sigma * sigma, 0));
+    // x_next = sqrt(abarNext) x0_pred + towardsEps eps + sigma z, with
+    // x0_pred = (x - sqrt(1 - abar) eps) / sqrt(abar), folded into one coefficient each.
+    const xCoef = Math.sqrt(abarNext / abar);
+    const epsCoef = towardsEps - xCoef * Math.sqrt(1 - abar);
+    const eps = predictNoise(model, x, t);
+    const mean = tf.add(tf.mul(x, xCoef), tf.mul(eps, epsCoef));
+    if (sigma === 0) return mean as tf.Tensor4D;
+    return tf.add(mean, tf.mul(drawNoise(opts.rng, x.shape), sigma)) as tf.Tensor4D;
+  });
+}
+
+function predictNoise(model: EpsModel, x: tf.Tensor4D, t: number): tf.Tensor4D {
+  const eps = model(x, tf.fill([x.shape[0]], t, 'float32') as tf.Tensor1D);
+  if (!tf.util.arraysEqual(eps.shape, x.shape)) {
+    throw new Error(`eps-model returned shape [${eps.shape}] for input [${x.shape}]`);
+  }
+  return eps;
+}
+
+function drawNoise(rng: Random, shape: [number, number, number, number]): tf.Tensor4D {
+  return tf.tensor4d(rng.normals(shape[0] * shape[1] * shape[2] * shape[3]), shape);
+}
+
+/** Yields to the event loop so a trainer process can handle messages during a long loop. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Step indices (into a run of `stepCount` steps) after which to keep a snapshot: those with
+ * r = stepCount-1-index a multiple of floor(stepCount / snapshots), the last `snapshots` of them.
+ * With stepCount = T this is the notebook's `t % (T // 10) == 0`.
+ */
+function snapshotIndices(stepCount: number, snapshots: number): Set<number> {
+  const n = Math.min(Math.max(Math.floor(snapshots), 0), stepCount);
+  const picked = new Set<number>();
+  if (n === 0) return picked;
+  const interval = Math.floor(stepCount / n);
+  for (let k = 0; k < n; k++) picked.add(stepCount - 1 - k * interval);
+  return picked;
+}
+
+/**
+ * The loop both samplers share: x ~ N(0, I) from the rng, then `step` for each timestep in
+ * order, clamping, snapshots, progress and tensor disposal.
+ */
+async function runReverseProcess(
+  timesteps: number[],
+  opts: SamplerOptions,
+  step: (x: tf.Tensor4D, t: number) => tf.Tensor4D,
+): Promise<SampleResult> {
+  const { count, imgSize, rng, clamp, onProgress } = opts;
+  const channels = opts.channels ?? 3;
+  for (const [name, value] of [['count', count], ['imgSize', imgSize], ['channels', channels]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`sampler: ${name} must be a positive integer, got ${value}`);
+  }
+  const shape: [number, number, number, number] = [count, imgSize, imgSize, channels];
+  const keep = snapshotIndices(timesteps.length, opts.snapshots ?? DEFAULT_SNAPSHOTS);
+  const kept: tf.Tensor4D[] = [];
+  const snapshotSteps: number[] = [];
+
+  let x = drawNoise(rng, shape);
+  try {
+    for (let i = 0; i < timesteps.length; i++) {
+      const t = timesteps[i]!;
+      const previous = x;
+      x = tf.tidy(() => {
+        const next = step(previous, t);
+        return clamp === 'x_t' ? tf.clipByValue(next, -1, 1) : next;
+      });
+      previous.dispose();
+      if (keep.has(i)) {
+        const current = x;
+        kept.push(tf.tidy(() => tf.slice(current, [0, 0, 0, 0], [1, imgSize, imgSize, channels])));
+        snapshotSteps.push(t);
+      }
+      onProgress?.(i + 1, timesteps.length);
+      await yieldToEventLoop();
+    }
+    const snapshots = kept.length > 0 ? tf.concat(kept, 0) : tf.zeros([0, imgSize, imgSize, channels]) as tf.Tensor4D;
+    return { images: x, snapshots, snapshotSteps };
+  } catch (error) {
+    x.dispose();
+    throw error;
+  } finally {
+    for (const s of kept) s.dispose();
+  }
+}
