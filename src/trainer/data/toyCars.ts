@@ -262,7 +262,9 @@ class Circle implements Shape {
   }
 
   distance(x: number, y: number): number {
-    return Math.max(Math.hypot(x - this.cx, y - this.cy) - this.r, y - this.maxY);
+    const dx = x - this.cx;
+    const dy = y - this.cy;
+    return Math.max(Math.sqrt(dx * dx + dy * dy) - this.r, y - this.maxY);
   }
 }
 
@@ -274,7 +276,9 @@ class Ellipse implements Shape {
   }
 
   distance(x: number, y: number): number {
-    return (Math.hypot((x - this.cx) / this.rx, (y - this.cy) / this.ry) - 1) * Math.min(this.rx, this.ry);
+    const u = (x - this.cx) / this.rx;
+    const v = (y - this.cy) / this.ry;
+    return (Math.sqrt(u * u + v * v) - 1) * Math.min(this.rx, this.ry);
   }
 }
 
@@ -298,7 +302,9 @@ class RoundedBox implements Shape {
   distance(x: number, y: number): number {
     const qx = Math.abs(x - this.cx) - this.hx + this.r;
     const qy = Math.abs(y - this.cy) - this.hy + this.r;
-    return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - this.r;
+    const ox = qx > 0 ? qx : 0;
+    const oy = qy > 0 ? qy : 0;
+    return Math.sqrt(ox * ox + oy * oy) + Math.min(Math.max(qx, qy), 0) - this.r;
   }
 }
 
