@@ -117,14 +117,6 @@ test('the fingerprint names (version, count, size, seed)', () => {
   assert.equal(createToyCarsDataset({ count: 4, imgSize: 16, seed: 2 }).fingerprint, toyCarsFingerprint({ count: 4, imgSize: 16, seed: 2 }));
 });
 
-test('2048 images at 32 px render in well under two seconds', () => {
-  const start = performance.now();
-  const ds = createToyCarsDataset({ count: 2048, imgSize: 32, seed: 0 });
-  const ms = performance.now() - start;
-  assert.equal(ds.count, 2048);
-  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
-});
-
 test('bad arguments and indices are refused', () => {
   assert.throws(() => createToyCarsDataset({ count: 0, imgSize: 32, seed: 0 }), /count/);
   assert.throws(() => createToyCarsDataset({ count: 4, imgSize: 2.5, seed: 0 }), /image size/);
