@@ -1,0 +1,30 @@
+// Runs a test once per tfjs backend under test: DIFFUSION_TEST_BACKENDS="cpu,wasm"
+// (default "cpu"; wasm becomes trainable once its training kernels are registered).
+
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export function backendsUnderTest(): string[] {
+  const list = (process.env.DIFFUSION_TEST_BACKENDS ?? 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
+  return list.length > 0 ? list : ['cpu'];
+}
+
+async function useBackend(name: string): Promise<void> {
+  if (name === 'wasm' && !tf.findBackendFactory('wasm')) {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const { registerWasmTrainingKernels } = await import('../../src/trainer/backend/wasmTrainingKernels');
+    registerWasmTrainingKernels();
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend "${name}" could not be initialised`);
+}
+
+/** Registers `name [backend]` for each backend under test, with that backend active. */
+export function testOnEachBackend(name: string, fn: () => void | Promise<void>): void {
+  for (const backend of backendsUnderTest()) {
+    test(`${name} [${backend}]`, async () => {
+      await useBackend(backend);
+      await fn();
+    });
+  }
+}
