@@ -1,0 +1,50 @@
+// Index arithmetic shared by the convolution gradient kernels, kept apart from the
+// kernels so it can be read (and tested) as plain numbers.
+
+/** XNNPACK's convolution, which the gradient kernels build on, is NHWC only. */
+export function requireChannelsLast(kernelName: string, dataFormat: string): void {
+  if (dataFormat !== 'NHWC') {
+    throw new Error(`wasm ${kernelName} supports dataFormat 'NHWC' only, got '${dataFormat}'`);
+  }
+}
+
+/**
+ * One spatial axis of a strided transposed convolution, split into `stride` phases.
+ *
+ * Input position y of the forward conv received taps kh with y + padBefore = oy*stride + kh.
+ * Output positions sharing r = (y + padBefore) mod stride use only taps r, r + stride, … ,
+ * so each phase is a stride-1 convolution of dy with `taps` taps. Running all phases as one
+ * convolution (phases stacked on output channels), then interleaving them, gives dx with
+ * no multiplications by inserted zeros.
+ */
+export interface SubPixelAxis {
+  stride: number;
+  /** Taps per phase: the filter, zero-padded to a multiple of the stride, divided by it. */
+  taps: number;
+  /** Padding of dy before/after along this axis; negative means crop dy instead. */
+  padBefore: number;
+  padAfter: number;
+  /** Length of each phase's output. */
+  phaseLength: number;
+  /** Where dx starts in the interleaved phases (phaseLength * stride long). */
+  offset: number;
+}
+
+export function subPixelAxis(inSize: number, filterSize: number, stride: number, forwardPadBefore: number, outSize: number): SubPixelAxis {
+  const taps = Math.ceil(filterSize / stride);
+  const firstBlock = Math.floor(forwardPadBefore / stride);
+  const lastBlock = Math.floor((inSize - 1 + forwardPadBefore) / stride);
+  const phaseLength = lastBlock - firstBlock + 1;
+  const padBefore = taps - 1 - firstBlock;
+  const padAfter = phaseLength + taps - 1 - outSize - padBefore;
+  return { stride, taps, padBefore, padAfter, phaseLength, offset: forwardPadBefore - firstBlock * stride };
+}
+
+/** Splits signed paddings into a crop (for negative values) and a non-negative pad. */
+export function cropAndPad(padBefore: number, padAfter: number): { cropBefore: number; cropAfter: number; pad: [number, number] } {
+  return {
+    cropBefore: Math.max(-padBefore, 0),
+    cropAfter: Math.max(-padAfter, 0),
+    pad: [Math.max(padBefore, 0), Math.max(padAfter, 0)],
+  };
+}

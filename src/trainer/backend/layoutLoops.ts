@@ -1,0 +1,105 @@
+// Plain loops that move float32 data between layouts for the convolution gradient
+// kernels. They run on views of the wasm heap. Written in JS because the wasm backend's
+// generic Transpose, Reverse, Slice and DepthToSpace take 10–40 ms on a training-sized
+// tensor, several times these loops (writes in order, reads strided) and as long as the
+// convolution they feed.
+
+/**
+ * dst = transpose(src, perm) for a rank-4 src, keeping only the first `extent[i]` entries
+ * of each output axis (a crop at the far end, for free).
+ */
+export function permute4(
+  src: Float32Array,
+  shape: readonly number[],
+  perm: readonly number[],
+  dst: Float32Array,
+  extent: readonly number[] = perm.map((p) => shape[p]!),
+): void {
+  const strides = [shape[1]! * shape[2]! * shape[3]!, shape[2]! * shape[3]!, shape[3]!, 1];
+  const [s0, s1, s2, s3] = perm.map((p) => strides[p]!) as [number, number, number, number];
+  const [n0, n1, n2, n3] = extent as [number, number, number, number];
+  let o = 0;
+  for (let a = 0; a < n0; a++) {
+    const ia = a * s0;
+    for (let b = 0; b < n1; b++) {
+      const ib = ia + b * s1;
+      for (let c = 0; c < n2; c++) {
+        const ic = ib + c * s2;
+        for (let d = 0; d < n3; d++) dst[o++] = src[ic + d * s3]!;
+      }
+    }
+  }
+}
+
+export interface PhaseFilterShape {
+  filterHeight: number;
+  filterWidth: number;
+  inChannels: number;
+  outChannels: number;
+  tapsH: number;
+  tapsW: number;
+  strideH: number;
+  strideW: number;
+}
+
+/**
+ * The filter of the sub-pixel phase convolution, [tapsH, tapsW, outChannels, strideH*strideW*inChannels]
+ * from an HWIO filter: entry [ty, tx, co, (ry, rx, ci)] = W[ry + (tapsH-1-ty)*strideH, rx + (tapsW-1-tx)*strideW, ci, co],
+ * zero past the filter's edge. Flipped taps and swapped in/out channels make the
+ * correlation XNNPACK computes run the forward conv backwards.
+ */
+export function writePhaseFilter(w: Float32Array, s: PhaseFilterShape, dst: Float32Array): void {
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co, tapsH, tapsW, strideH: sh, strideW: sw } = s;
+  let o = 0;
+  for (let ty = 0; ty < tapsH; ty++) {
+    for (let tx = 0; tx < tapsW; tx++) {
+      for (let c = 0; c < co; c++) {
+        for (let ry = 0; ry < sh; ry++) {
+          const kh = ry + (tapsH - 1 - ty) * sh;
+          for (let rx = 0; rx < sw; rx++) {
+            const kw = rx + (tapsW - 1 - tx) * sw;
+            if (kh >= fh || kw >= fw) {
+              dst.fill(0, o, o + ci);
+              o += ci;
+              continue;
+            }
+            const base = (kh * fw + kw) * ci * co + c;
+            for (let i = 0; i < ci; i++) dst[o++] = w[base + i * co]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+export interface PhaseLayout {
+  batch: number;
+  /** Phase conv output: [batch, phaseRows, phaseCols, strideH, strideW, channels]. */
+  phaseRows: number;
+  phaseCols: number;
+  strideH: number;
+  strideW: number;
+  channels: number;
+  /** dx: [batch, height, width, channels], starting `offsetH/W` into the interleaved phases. */
+  height: number;
+  width: number;
+  offsetH: number;
+  offsetW: number;
+}
+
+/** Interleaves the stride phases back into dx (a depth-to-space and a crop in one pass). */
+export function interleavePhases(phases: Float32Array, l: PhaseLayout, dst: Float32Array): void {
+  const { batch, phaseRows, phaseCols, strideH, strideW, channels, height, width, offsetH, offsetW } = l;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let y = 0; y < height; y++) {
+      const iy = y + offsetH;
+      const rowBase = ((n * phaseRows + Math.floor(iy / strideH)) * phaseCols * strideH + (iy % strideH)) * strideW;
+      for (let x = 0; x < width; x++) {
+        const ix = x + offsetW;
+        const from = ((rowBase + Math.floor(ix / strideW) * strideH * strideW) + (ix % strideW)) * channels;
+        for (let c = 0; c < channels; c++) dst[o++] = phases[from + c]!;
+      }
+    }
+  }
+}

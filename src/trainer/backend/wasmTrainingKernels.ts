@@ -1,0 +1,33 @@
+// The kernels training a conv net needs that the wasm backend lacks or runs slowly.
+//
+// Found by profiling a full U-Net-style training step (explicit-padding and strided
+// convs, conv2dTranspose, concat, moments batch norm, every activation and loss the
+// trainer offers, Adam) on the cpu backend and listing kernel names wasm does not
+// register: only Conv2DBackpropFilter is missing. Conv2DBackpropInput exists but is slow.
+// test/unit/wasmKernels.test.ts repeats that check, so a new op that needs a kernel wasm
+// lacks fails there rather than in the middle of a run.
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { wasmConv2DBackpropFilterConfig } from './conv2dBackpropFilter';
+import { wasmConv2DBackpropInputConfig } from './conv2dBackpropInput';
+
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig, wasmConv2DBackpropInputConfig];
+
+/** The wasm backend's own Conv2DBackpropInput, kept for benchmarks; undefined before registration. */
+let replacedConv2DBackpropInput: KernelConfig | undefined;
+
+export function builtinWasmConv2DBackpropInput(): KernelConfig | undefined {
+  return replacedConv2DBackpropInput;
+}
+
+/** Idempotent; may run before or after the wasm backend initialises (these kernels need no setup). */
+export function registerWasmTrainingKernels(): void {
+  for (const config of WASM_TRAINING_KERNELS) {
+    const current = getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current !== undefined) {
+      if (config.kernelName === wasmConv2DBackpropInputConfig.kernelName) replacedConv2DBackpropInput = current;
+      unregisterKernel(config.kernelName, 'wasm');
+    }
+    registerKernel(config);
+  }
+}
