@@ -1,6 +1,10 @@
-// One build script for every bundle. The trainer bundles keep tfjs and sharp external:
-// sharp is native, and tfjs's wasm backend loads its .wasm files from its own package.
+// One build script for every bundle. The trainer bundles keep tfjs-node and sharp external:
+// they are native. tfjs's wasm backend is bundled; its .wasm binaries are copied next to
+// the bundles, where src/trainer/backend/wasmBackend.ts looks for them first.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -26,6 +30,15 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
+
+function copyWasmBinaries() {
+  const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  mkdirSync('dist', { recursive: true });
+  for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    copyFileSync(join(wasmDist, name), join('dist', name));
+  }
+}
+copyWasmBinaries();
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -1,0 +1,154 @@
+// Picks the tfjs backend a run uses, in the order DESIGN.md gives: libtensorflow on the
+// GPU, libtensorflow on the CPU, wasm with this project's training kernels, pure JS.
+// A backend asked for by name either starts or fails with the reason and the fix.
+import * as tf from '@tensorflow/tfjs-core';
+import { version_core } from '@tensorflow/tfjs-core';
+// Imported by name, not for side effects only: the package's "sideEffects" list omits its
+// node entry point, so esbuild would drop a bare import and with it the cpu backend.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import type { BackendName, BackendRequest } from '../../shared/options';
+import { BACKEND_DIR_ENV, loadNativeBackend, NATIVE_PACKAGES, type BackendSearchOptions, type NativeLoad } from './nativeBackend';
+import { registerTrainingGradients } from './trainingGradients';
+import { startWasmBackend } from './wasmBackend';
+
+export { formatBackendReport } from './backendReport';
+export type { BackendSearchOptions } from './nativeBackend';
+
+export interface SelectedBackend {
+  backend: BackendName;
+  /** The GPU TensorFlow runs on, when it runs on one. */
+  gpu?: string;
+  /** What started and why the ones before it did not, for the run record and the log. */
+  detail: string;
+}
+
+export interface BackendProbe {
+  /** The package that provides the backend. */
+  name: string;
+  backend: BackendName;
+  loads: boolean;
+  /** Why it does not load. */
+  reason?: string;
+  /** The GPU it runs on, when it reports one. */
+  gpu?: string;
+  /** What loaded and from where. */
+  detail?: string;
+}
+
+export async function selectBackend(request: BackendRequest, options: BackendSearchOptions = {}): Promise<SelectedBackend> {
+  registerTrainingGradients();
+  switch (request) {
+    case 'tensorflow':
+      return startTensorflow(options);
+    case 'wasm':
+      return startWasm();
+    case 'cpu':
+      return startCpu();
+    case 'auto':
+      return startBest(options);
+  }
+}
+
+async function startBest(options: BackendSearchOptions): Promise<SelectedBackend> {
+  const skipped: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    const load = await loadNativeBackend(pkg, options);
+    if (load.loaded) return fromNative(load, skipped);
+    skipped.push(load.installed ? load.reason : `${pkg} not installed`);
+  }
+  try {
+    const wasm = await startWasm();
+    return { ...wasm, detail: withSkipped(wasm.detail, skipped) };
+  } catch (err) {
+    skipped.push((err as Error).message);
+  }
+  const cpu = await startCpu();
+  return { ...cpu, detail: withSkipped(cpu.detail, skipped) };
+}
+
+async function startTensorflow(options: BackendSearchOptions): Promise<SelectedBackend> {
+  const failures: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    const load = await loadNativeBackend(pkg, options);
+    if (load.loaded) return fromNative(load, failures);
+    failures.push(load.reason);
+  }
+  throw new Error(
+    `backend 'tensorflow' is unavailable: ${failures.join('; ')}. ` +
+      `Install @tensorflow/tfjs-node-gpu@${version_core} (Linux x64 with CUDA 11.2 and cuDNN 8.1) ` +
+      `or @tensorflow/tfjs-node@${version_core} (CPU), with npm install here or with npm install --prefix DIR ` +
+      `and ${BACKEND_DIR_ENV}=DIR, or choose backend 'wasm'`,
+  );
+}
+
+async function startWasm(): Promise<SelectedBackend> {
+  try {
+    const wasm = await startWasmBackend();
+    return { backend: 'wasm', detail: wasm.detail };
+  } catch (err) {
+    throw new Error(`backend 'wasm' is unavailable: ${(err as Error).message}`);
+  }
+}
+
+async function startCpu(): Promise<SelectedBackend> {
+  if (!(await tf.setBackend('cpu'))) throw new Error(`backend 'cpu' failed to initialise`);
+  await tf.ready();
+  return { backend: 'cpu', detail: `cpu (tfjs-backend-cpu ${version_cpu}, pure JavaScript; convolutions are slow)` };
+}
+
+function fromNative(load: Extract<NativeLoad, { loaded: true }>, skipped: string[]): SelectedBackend {
+  const where = load.gpu ? `on ${load.gpu}` : 'on the CPU';
+  return {
+    backend: 'tensorflow',
+    ...(load.gpu ? { gpu: load.gpu } : {}),
+    detail: withSkipped(`tensorflow via ${load.pkg} ${where} (${load.resolvedFrom})`, skipped),
+  };
+}
+
+function withSkipped(detail: string, skipped: string[]): string {
+  return skipped.length === 0 ? detail : `${detail}; skipped: ${skipped.join('; ')}`;
+}
+
+/**
+ * Tries every backend, for `diffusion-lab env`. Native packages, once loaded, stay
+ * loaded; the backend active before the probe is restored afterwards.
+ */
+export async function probeBackends(options: BackendSearchOptions = {}): Promise<BackendProbe[]> {
+  registerTrainingGradients();
+  const before = tf.engine().backendName as string | null | undefined;
+  const probes: BackendProbe[] = [];
+  let nativeLoaded: string | undefined;
+  for (const pkg of NATIVE_PACKAGES) {
+    if (nativeLoaded !== undefined) {
+      // Two libtensorflow builds in one process would fight over the backend name.
+      probes.push({ name: pkg, backend: 'tensorflow', loads: false, reason: `not tried: ${nativeLoaded} already provides the tensorflow backend` });
+      continue;
+    }
+    const load = await loadNativeBackend(pkg, options);
+    if (load.loaded) {
+      nativeLoaded = pkg;
+      probes.push({
+        name: pkg,
+        backend: 'tensorflow',
+        loads: true,
+        ...(load.gpu ? { gpu: load.gpu } : {}),
+        detail: `${load.gpu ? `on ${load.gpu}` : 'on the CPU (no CUDA device in use)'}, from ${load.resolvedFrom}`,
+      });
+    } else {
+      probes.push({ name: pkg, backend: 'tensorflow', loads: false, reason: load.reason });
+    }
+  }
+  probes.push(await probe('@tensorflow/tfjs-backend-wasm', 'wasm', startWasm));
+  probes.push(await probe('@tensorflow/tfjs-backend-cpu', 'cpu', startCpu));
+  if (before && before !== tf.engine().backendName) await tf.setBackend(before);
+  return probes;
+}
+
+async function probe(name: string, backend: BackendName, start: () => Promise<SelectedBackend>): Promise<BackendProbe> {
+  try {
+    const started = await start();
+    return { name, backend, loads: true, detail: started.detail };
+  } catch (err) {
+    return { name, backend, loads: false, reason: (err as Error).message };
+  }
+}
