@@ -10,7 +10,7 @@ export function backendsUnderTest(): string[] {
   return list.length > 0 ? list : ['cpu'];
 }
 
-async function useBackend(name: string): Promise<void> {
+export async function useBackend(name: string): Promise<void> {
   if (name === 'wasm' && !tf.findBackendFactory('wasm')) {
     await import('@tensorflow/tfjs-backend-wasm');
     const { registerWasmTrainingKernels } = await import('../../src/trainer/backend/wasmTrainingKernels');
