@@ -3,6 +3,14 @@ import {
   PRESET_CHANNELS, PRESETS, PresetName, SCHEDULES, ScheduleName, isOneOf,
 } from './options';
 
+/** Which part of a Stanford Cars folder to use; the notebook concatenates train and test (`all`). */
+export const DATASET_SPLITS = ['train', 'test', 'all'] as const;
+export type DatasetSplit = (typeof DATASET_SPLITS)[number];
+
+/** How a non-square image becomes square: `fill` stretches (the notebook), `cover` centre-crops. */
+export const IMAGE_FITS = ['fill', 'cover'] as const;
+export type ImageFit = (typeof IMAGE_FITS)[number];
+
 /** Every hyperparameter of one training run. Defaults reproduce the course notebook. */
 export interface RunConfig {
   preset: PresetName;
@@ -10,8 +18,15 @@ export interface RunConfig {
   channels: number[];
   /** `toy-cars` (built in) or a folder of images. */
   dataset: string;
+  /** Stanford Cars folders only: `train`, `test` or both (`all`). */
+  datasetSplit: DatasetSplit;
+  /** `fill` resizes to imgSize x imgSize ignoring the aspect ratio; `cover` centre-crops. */
+  imageFit: ImageFit;
   /** Images in the built-in toy-cars set. */
   toyCarsCount: number;
+  /** Held-out images, never trained on: min(heldOutCount, round(heldOutFraction * images)). */
+  heldOutCount: number;
+  heldOutFraction: number;
   imgSize: number;
   batchSize: number;
   /** T: number of diffusion steps. */
@@ -39,7 +54,11 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = Object.freeze({
   preset: 'reference',
   channels: [...PRESET_CHANNELS.reference],
   dataset: 'toy-cars',
+  datasetSplit: 'all',
+  imageFit: 'fill',
   toyCarsCount: 2048,
+  heldOutCount: 512,
+  heldOutFraction: 0.05,
   imgSize: 32,
   batchSize: 128,
   timesteps: 300,
@@ -65,8 +84,26 @@ export interface RunEnvironment {
   gpu?: string;
   parameterCount: number;
   datasetFingerprint: string;
+  /** What the run trained and evaluated on (written by trainers that know it). */
+  dataset?: DatasetRecord;
   diffusionLabVersion: string;
   createdAt: string;
+}
+
+/** The images behind a run, as recorded in config.json. */
+export interface DatasetRecord {
+  /** `toy-cars`, `stanford-cars`, or the folder's name. */
+  name: string;
+  /** The folder read, absolute; absent for toy-cars. */
+  path?: string;
+  /** Usable images (training + held out). */
+  images: number;
+  /** Files that looked like images but could not be read (corrupt, empty, unsupported). */
+  skipped: number;
+  trainImages: number;
+  heldOutImages: number;
+  /** Names which images were held out; the same at every image size. */
+  heldOutFingerprint: string;
 }
 
 /** The content of a run's config.json. */
@@ -81,7 +118,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const INTEGER_FIELDS = ['toyCarsCount', 'imgSize', 'batchSize', 'timesteps', 'epochs', 'maxSteps',
+const INTEGER_FIELDS = ['toyCarsCount', 'heldOutCount', 'imgSize', 'batchSize', 'timesteps', 'epochs', 'maxSteps',
   'sampleEvery', 'sampleCount', 'seed'] as const;
 
 /**
@@ -113,6 +150,7 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   };
   const names: [keyof RunConfig, readonly string[]][] = [
     ['activation', ACTIVATIONS], ['loss', LOSSES], ['schedule', SCHEDULES], ['backend', BACKENDS],
+    ['datasetSplit', DATASET_SPLITS], ['imageFit', IMAGE_FITS],
   ];
   for (const [field, list] of names) {
     if (!isOneOf(list, c[field])) fail(field, `"${String(c[field])}" is not known (valid: ${list.join(', ')})`);
@@ -124,7 +162,7 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   for (const field of ['toyCarsCount', 'imgSize', 'batchSize', 'epochs', 'sampleCount'] as const) {
     if (c[field] <= 0) fail(field, `must be positive, got ${c[field]}`);
   }
-  for (const field of ['maxSteps', 'sampleEvery', 'seed'] as const) {
+  for (const field of ['maxSteps', 'sampleEvery', 'seed', 'heldOutCount'] as const) {
     if (c[field] < 0) fail(field, `must be zero or more, got ${c[field]}`);
   }
   if (c.timesteps < 2) fail('timesteps', `must be at least 2, got ${c.timesteps}`);
@@ -143,4 +181,10 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
     fail('betaStart/betaEnd', `need 0 < betaStart < betaEnd < 1, got ${c.betaStart} .. ${c.betaEnd}`);
   }
   if (typeof c.dataset !== 'string' || c.dataset.length === 0) fail('dataset', 'must be "toy-cars" or a folder path');
+  if (typeof c.heldOutFraction !== 'number' || !(c.heldOutFraction >= 0 && c.heldOutFraction < 1)) {
+    fail('heldOutFraction', `must be a number from 0 (no held-out set) up to but not including 1, got ${JSON.stringify(c.heldOutFraction)}`);
+  }
+  if (c.dataset === 'toy-cars' && c.datasetSplit !== 'all') {
+    fail('datasetSplit', `"${c.datasetSplit}" applies to Stanford Cars folders; toy-cars has no train/test split (use "all")`);
+  }
 }
