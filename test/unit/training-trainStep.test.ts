@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { LOSSES } from '../../src/shared/options';
+import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
+import { Random } from '../../src/trainer/random';
+import { Adam } from '../../src/trainer/training/adam';
+import { trainStep } from '../../src/trainer/training/trainStep';
+import { testOnEachBackend } from '../helpers/backends';
+
+const SHAPE: [number, number, number, number] = [2, 4, 4, 3];
+const CHANNELS = [4, 8];
+
+function batch(seed: number): { x: tf.Tensor4D; t: tf.Tensor1D; noise: tf.Tensor4D } {
+  const rng = Random.derive(seed, 'batch');
+  const n = SHAPE.reduce((a, b) => a * b);
+  return {
+    x: tf.tensor4d(rng.normals(n), SHAPE),
+    t: tf.tensor1d([rng.int(300), rng.int(300)]),
+    noise: tf.tensor4d(rng.normals(n), SHAPE),
+  };
+}
+
+testOnEachBackend('trainStep leaks no tensors: the same count after step 10 and step 100', () => {
+  const model = SimpleUnet.create({ channels: CHANNELS, activation: 'silu' }, 1);
+  const adam = new Adam(model.trainableVariables(), { lr: 1e-3 });
+  let after10 = -1;
+  for (let step = 1; step <= 100; step++) {
+    const { x, t, noise } = batch(step);
+    const loss = trainStep(model, adam, x, t, noise, 'l1', { huberDelta: 1 });
+    assert.ok(Number.isFinite(loss), `step ${step}: loss ${loss}`);
+    tf.dispose([x, t, noise]);
+    if (step === 10) after10 = tf.memory().numTensors;
+  }
+  assert.equal(tf.memory().numTensors, after10);
+  assert.equal(adam.step, 100);
+  assert.equal(model.batchesTracked.get('ups.0.bnorm2'), 100);
+  adam.dispose();
+  model.dispose();
+});
+
+testOnEachBackend('trainStep fits a fixed batch (loss falls) with every loss', () => {
+  for (const loss of LOSSES) {
+    const model = SimpleUnet.create({ channels: CHANNELS, activation: 'relu' }, 2);
+    const adam = new Adam(model.trainableVariables(), { lr: 3e-3 });
+    const { x, t, noise } = batch(0);
+    const before = model.variable('downs.0.bnorm1.running_mean').dataSync().slice();
+    const losses = Array.from({ length: 30 }, () => trainStep(model, adam, x, t, noise, loss, { huberDelta: 0.5 }));
+    assert.ok(losses[29]! < 0.8 * losses[0]!, `${loss}: ${losses[0]} -> ${losses[29]}`);
+    assert.notDeepEqual(model.variable('downs.0.bnorm1.running_mean').dataSync(), before, 'running stats updated');
+    tf.dispose([x, t, noise]);
+    adam.dispose();
+    model.dispose();
+  }
+});
