@@ -2,12 +2,13 @@
 // they are native. tfjs's wasm backend is bundled; its .wasm binaries are copied next to
 // the bundles, where src/trainer/backend/wasmBackend.ts looks for them first.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const packageVersion = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 /** @type {esbuild.BuildOptions} */
 const nodeBundle = {
@@ -19,6 +20,7 @@ const nodeBundle = {
   minify: production,
   logLevel: 'info',
   external: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'sharp'],
+  define: { __DIFFUSION_LAB_VERSION__: JSON.stringify(packageVersion) },
 };
 
 const builds = [

@@ -1,0 +1,231 @@
+// diffusion-lab: the trainer on the command line. Writes the same run directories as the
+// extension. Progress goes to stderr; results (paths, JSON) to stdout.
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { PRESET_CHANNELS, PRESETS, SCHEDULES, isOneOf } from '../shared/options';
+import { ConfigError, DEFAULT_RUN_CONFIG, RunConfig, resolveRunConfig } from '../shared/runConfig';
+import { CONFIG_FLAGS, configFromFlags, parseFlagValue } from './cliArgs';
+import { ProgressLine } from './progressLine';
+import { VERSION } from './version';
+
+const USAGE = `diffusion-lab ${VERSION}: train and sample DDPMs (TensorFlow.js)
+
+Usage:
+  diffusion-lab train [--config FILE.json] [flags] [--out DIR]
+  diffusion-lab resume --run DIR
+  diffusion-lab sample --run DIR [--count N] [--seed N]
+  diffusion-lab info [--preset NAME | --channels LIST] [--img-size N] [--json]
+  diffusion-lab schedule --timesteps N [--schedule NAME] [--json]
+  diffusion-lab env
+  diffusion-lab demo [--out DIR]
+
+Run flags (defaults reproduce the course notebook):
+${Object.entries(CONFIG_FLAGS).map(([flag, s]) => `  --${flag.padEnd(16)} ${s.help} (default ${JSON.stringify(defaultFor(s.field))})`).join('\n')}
+  --out DIR          where run directories go (default .diffusion)
+`;
+
+function defaultFor(field: keyof RunConfig): unknown {
+  return field === 'channels' ? 'from preset' : DEFAULT_RUN_CONFIG[field];
+}
+
+/** A mistake in how the command was called: print the message, exit 2. */
+class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }>): Values {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { ...extra };
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
+  }
+}
+
+const runFlagOptions = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }]));
+
+async function checkWritable(outDir: string): Promise<void> {
+  try {
+    await fs.mkdir(outDir, { recursive: true });
+    await fs.access(outDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--out ${outDir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+async function trainCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { ...runFlagOptions, config: { type: 'string' }, out: { type: 'string' } });
+  const source = typeof values.config === 'string' ? values.config : 'command line';
+  const config = resolveRunConfig(configFromFlags(values), source);
+  const outDir = path.resolve(String(values.out ?? '.diffusion'));
+  await checkWritable(outDir);
+  const { trainNewRun } = await import('./training/trainRun');
+  return reportOutcome(await withStopOnSignal((signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent })));
+}
+
+async function resumeCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { run: { type: 'string' } });
+  if (typeof values.run !== 'string') throw new UsageError('resume needs --run DIR');
+  const { resumeRun } = await import('./training/trainRun');
+  return reportOutcome(await withStopOnSignal((signal, onEvent) => resumeRun(path.resolve(values.run as string), { signal, onEvent })));
+}
+
+/** Ctrl-C once: checkpoint and mark cancelled. Twice: exit at once. */
+async function withStopOnSignal<T>(body: (signal: AbortSignal, onEvent: ProgressLine['handle']) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const progress = new ProgressLine();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this step (checkpoint, then exit); Ctrl-C again to quit now\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await body(controller.signal, (e) => progress.handle(e));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportOutcome(outcome: { runDir: string; state: string; error?: string }): number {
+  process.stdout.write(outcome.runDir + '\n');
+  if (outcome.state === 'done') return 0;
+  process.stderr.write(`run ${outcome.state}${outcome.error ? `: ${outcome.error}` : ''}\n`);
+  return outcome.state === 'cancelled' ? 130 : 1;
+}
+
+async function sampleCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { run: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' } });
+  if (typeof values.run !== 'string') throw new UsageError('sample needs --run DIR');
+  const count = values.count === undefined ? undefined : (parseFlagValue('count', 'int', String(values.count)) as number);
+  const seed = values.seed === undefined ? undefined : (parseFlagValue('seed', 'int', String(values.seed)) as number);
+  if (count !== undefined && count <= 0) throw new UsageError(`--count must be positive, got ${count}`);
+  const { sampleFromRun } = await import('./training/sampleFromRun');
+  const file = await sampleFromRun(path.resolve(values.run), { count, seed, onProgress: (done, total) => {
+    if (process.stderr.isTTY) process.stderr.write(`\rsampling step ${done}/${total}\x1b[K`);
+  } });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  process.stdout.write(file + '\n');
+  return 0;
+}
+
+function channelsFrom(values: Values): number[] {
+  if (typeof values.channels === 'string') return parseFlagValue('channels', 'channels', values.channels) as number[];
+  const preset = values.preset ?? 'reference';
+  if (!isOneOf(PRESETS, preset)) throw new ConfigError(`--preset: unknown preset "${String(preset)}" (valid: ${PRESETS.join(', ')})`);
+  return [...PRESET_CHANNELS[preset]];
+}
+
+async function infoCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { preset: { type: 'string' }, channels: { type: 'string' }, 'img-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } });
+  const channels = channelsFrom(values);
+  const imgSize = values['img-size'] === undefined ? DEFAULT_RUN_CONFIG.imgSize : (parseFlagValue('img-size', 'int', String(values['img-size'])) as number);
+  resolveRunConfig({ channels, imgSize }, 'command line');
+  const { parameterCount } = await import('./model/parameters');
+  const { forwardFlopsPerImage } = await import('./model/flops');
+  const { selectBackend } = await import('./backend/selectBackend');
+  const backend = await selectBackend((values.backend as RunConfig['backend'] | undefined) ?? 'auto');
+  const info = {
+    channels, imgSize, parameters: parameterCount(channels),
+    forwardGflopPerImage: forwardFlopsPerImage(channels, imgSize) / 1e9,
+    backend: backend.backend, ...(backend.gpu ? { gpu: backend.gpu } : {}),
+  };
+  if (values.json) {
+    process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+  } else {
+    process.stdout.write(`channels ${channels.join(',')} at ${imgSize} px\n` +
+      `parameters       ${info.parameters.toLocaleString('en-US')}\n` +
+      `forward GFLOP    ${info.forwardGflopPerImage.toFixed(3)} per image\n` +
+      `backend          ${info.backend}${backend.gpu ? ` (${backend.gpu})` : ''}\n`);
+  }
+  return 0;
+}
+
+async function scheduleCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { timesteps: { type: 'string' }, schedule: { type: 'string' }, 'beta-start': { type: 'string' }, 'beta-end': { type: 'string' }, json: { type: 'boolean' } });
+  const partial = configFromFlags(values);
+  const config = resolveRunConfig(partial, 'command line');
+  if (!isOneOf(SCHEDULES, config.schedule)) throw new ConfigError(`--schedule: unknown "${config.schedule}"`);
+  const { makeNoiseSchedule } = await import('./diffusion/schedules');
+  const s = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);
+  const arrays = {
+    name: s.name, T: s.T, betas: [...s.betas], alphas: [...s.alphas], alphasCumprod: [...s.alphasCumprod],
+    alphasCumprodPrev: [...s.alphasCumprodPrev], sqrtRecipAlphas: [...s.sqrtRecipAlphas], sqrtAlphasCumprod: [...s.sqrtAlphasCumprod],
+    sqrtOneMinusAlphasCumprod: [...s.sqrtOneMinusAlphasCumprod], posteriorVariance: [...s.posteriorVariance], signalToNoise: [...s.signalToNoise],
+  };
+  if (values.json) {
+    process.stdout.write(JSON.stringify(arrays) + '\n');
+  } else {
+    const last = s.T - 1;
+    process.stdout.write(`${s.name} schedule, T = ${s.T}\n` +
+      `beta                 ${s.betas[0]!.toExponential(3)} .. ${s.betas[last]!.toExponential(3)}\n` +
+      `sqrt(alphaBar[T-1])  ${s.sqrtAlphasCumprod[last]!.toFixed(4)}  (signal left at the last step)\n` +
+      `SNR                  ${s.signalToNoise[0]!.toExponential(3)} .. ${s.signalToNoise[last]!.toExponential(3)}\n` +
+      `use --json for every array\n`);
+  }
+  return 0;
+}
+
+async function envCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { json: { type: 'boolean' } });
+  const { probeBackends, formatBackendReport } = await import('./backend/selectBackend');
+  const probes = await probeBackends();
+  process.stdout.write(values.json ? JSON.stringify(probes, null, 2) + '\n' : formatBackendReport(probes));
+  return 0;
+}
+
+async function demoCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { out: { type: 'string' } });
+  const outDir = path.resolve(String(values.out ?? '.diffusion'));
+  await checkWritable(outDir);
+  const { DEMO_CONFIG } = await import('./demoConfig');
+  const config = resolveRunConfig({ ...DEMO_CONFIG }, 'demo');
+  process.stderr.write(`demo: the small U-Net on the built-in toy-cars set, ${config.imgSize} px, ${config.epochs} epochs (a few minutes on 2 CPU cores)\n`);
+  const { trainNewRun } = await import('./training/trainRun');
+  const outcome = await withStopOnSignal((signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent }));
+  if (outcome.state === 'done') {
+    const { describeRunFiles } = await import('./demoConfig');
+    process.stderr.write(await describeRunFiles(outcome.runDir));
+  }
+  return reportOutcome(outcome);
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  train: trainCommand, resume: resumeCommand, sample: sampleCommand, info: infoCommand,
+  schedule: scheduleCommand, env: envCommand, demo: demoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`diffusion-lab: unknown command "${command}" (valid: ${Object.keys(COMMANDS).join(', ')}); see diffusion-lab --help\n`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    const usage = err instanceof UsageError || err instanceof ConfigError;
+    process.stderr.write(`diffusion-lab ${command}: ${(err as Error).message}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`diffusion-lab: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,33 @@
+// `npm run demo`: the main job on a fresh checkout, sized for a few minutes on 2 CPU cores.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RunConfig } from '../shared/runConfig';
+import { RUN_FILES } from '../shared/runDirectory';
+
+/** Small U-Net, 16 px toy cars; enough steps that the loss falls clearly and samples leave noise behind. */
+export const DEMO_CONFIG: Partial<RunConfig> = {
+  preset: 'small',
+  dataset: 'toy-cars',
+  toyCarsCount: 2048,
+  imgSize: 16,
+  batchSize: 64,
+  timesteps: 300,
+  lr: 1e-3,
+  epochs: 8,
+  sampleEvery: 2,
+  sampleCount: 16,
+  seed: 0,
+};
+
+/** Where a finished run's figures are, for the person who just ran it. */
+export async function describeRunFiles(runDir: string): Promise<string> {
+  const samples = (await fs.readdir(path.join(runDir, RUN_FILES.samples)).catch(() => [])).sort();
+  return [
+    '',
+    `run directory     ${runDir}`,
+    `forward strip     ${path.join(runDir, RUN_FILES.forwardStrip)}`,
+    ...samples.map((f) => `${f.startsWith('grid') ? 'sample grid' : 'reverse strip'}${' '.repeat(f.startsWith('grid') ? 7 : 5)}${path.join(runDir, RUN_FILES.samples, f)}`),
+    `loss per step     ${path.join(runDir, RUN_FILES.metrics)}`,
+    '',
+  ].join('\n');
+}

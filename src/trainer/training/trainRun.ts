@@ -1,0 +1,264 @@
+// One training run from config to finished run directory: the DDPM procedure of the
+// reference notebook, with every step recorded in the run directory as it happens.
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainerEvent } from '../../shared/messages';
+import type { RunConfig, RunEnvironment } from '../../shared/runConfig';
+import { RUN_FILES, type RunState } from '../../shared/runDirectory';
+import { selectBackend } from '../backend/selectBackend';
+import { TrainingBatches, scaledImages } from '../data/batches';
+import { loadDataset } from '../data/loadDataset';
+import { forwardDiffusionStrip, qSample } from '../diffusion/forwardProcess';
+import { makeNoiseSchedule, type NoiseSchedule } from '../diffusion/schedules';
+import { ddpmSample } from '../diffusion/samplers';
+import { parameterCount } from '../model/parameters';
+import { SimpleUnet } from '../model/simpleUnet';
+import { Random } from '../random';
+import { writeImageGrid, writeImageStrip } from '../report/images';
+import { RunWriter, makeRunId, readRunConfigFile } from '../run/runWriter';
+import { VERSION } from '../version';
+import { Adam } from './adam';
+import { loadCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
+import { trainStep } from './trainStep';
+
+export interface TrainOptions {
+  /** Receives progress; the CLI draws it, the child process forwards it to the extension. */
+  onEvent?: (e: TrainerEvent) => void;
+  /** Aborting stops the run at the next step: checkpoint saved, state `cancelled`. */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  runId: string;
+  runDir: string;
+  state: RunState;
+  error?: string;
+}
+
+/** Creates a run directory under `outDir` and trains it to the end. */
+export async function trainNewRun(config: RunConfig, outDir: string, opts: TrainOptions = {}, runId = makeRunId(config)): Promise<RunOutcome> {
+  const writer = await RunWriter.create(outDir, runId);
+  return runTraining(writer, config, null, opts);
+}
+
+/** Continues an interrupted run from its last checkpoint, with its recorded config. */
+export async function resumeRun(runDir: string, opts: TrainOptions = {}): Promise<RunOutcome> {
+  const writer = await RunWriter.open(runDir);
+  if (writer.currentStatus.state === 'done') {
+    return { runId: writer.runId, runDir, state: 'done' };
+  }
+  const { config, environment } = await readRunConfigFile(runDir);
+  return runTraining(writer, config, environment, opts);
+}
+
+/** Thrown inside the loop to end a run as failed with the step it happened at. */
+class RunFailure extends Error {
+  constructor(message: string, readonly step: number) {
+    super(message);
+  }
+}
+
+async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEnvironment | null, opts: TrainOptions): Promise<RunOutcome> {
+  const runId = writer.runId;
+  const emit = (e: TrainerEvent) => opts.onEvent?.(e);
+  const t0 = performance.now();
+  const wallMs = () => Math.round(performance.now() - t0);
+  let model: SimpleUnet | undefined;
+  let optimizer: Adam | undefined;
+  let progress: TrainingProgress = { step: 0, epoch: 0, batchInEpoch: 0 };
+  let lastCheckpointStep = -1;
+  const checkpoint = async () => {
+    if (!model || !optimizer || progress.step === lastCheckpointStep) return;
+    emit({ type: 'phase', runId, phase: 'checkpoint', detail: `step ${progress.step}` });
+    await saveCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer, progress);
+    lastCheckpointStep = progress.step;
+  };
+  const finish = async (state: RunState, error?: RunFailure): Promise<RunOutcome> => {
+    await writer.updateStatus({
+      state, endedAt: new Date().toISOString(), step: progress.step, epoch: progress.epoch,
+      ...(error ? { error: { message: error.message, step: error.step } } : {}),
+    });
+    model?.dispose();
+    optimizer?.dispose();
+    emit({ type: 'run-ended', runId, runDir: writer.dir, state, ...(error ? { error: error.message } : {}) });
+    return { runId, runDir: writer.dir, state, ...(error ? { error: error.message } : {}) };
+  };
+
+  try {
+    const backend = await selectBackend(config.backend);
+    const dataset = await loadDataset(config);
+    const schedule = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);
+    model = SimpleUnet.create({ channels: config.channels, activation: config.activation }, config.seed);
+    optimizer = new Adam(model.trainableVariables(), { lr: config.lr });
+    const restored = previous ? await loadCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer) : null;
+    if (restored) {
+      progress = restored;
+      lastCheckpointStep = restored.step;
+    }
+
+    const environment: RunEnvironment = {
+      backend: backend.backend,
+      ...(backend.gpu ? { gpu: backend.gpu } : {}),
+      parameterCount: parameterCount(config.channels),
+      datasetFingerprint: dataset.fingerprint,
+      diffusionLabVersion: VERSION,
+      createdAt: previous?.createdAt ?? new Date().toISOString(),
+    };
+    await writer.writeConfig(runId, config, environment);
+
+    const batches = new TrainingBatches(dataset, config.batchSize, config.seed);
+    const epochSteps = config.epochs * batches.batchesPerEpoch;
+    const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, epochSteps) : epochSteps;
+    await writer.updateStatus({
+      state: 'running', startedAt: new Date().toISOString(), totalSteps, pid: process.pid,
+      step: progress.step, epoch: progress.epoch, error: undefined,
+    });
+    emit({ type: 'run-started', runId, runDir: writer.dir, backend: backend.backend, ...(backend.gpu ? { gpu: backend.gpu } : {}), totalSteps, resumedFromStep: progress.step });
+
+    if (!restored) {
+      emit({ type: 'phase', runId, phase: 'forward-strip' });
+      await writeForwardStrip(writer, schedule, dataset.imgSize, scaledImages(dataset, [0]), config.seed);
+      emit({ type: 'image', runId, kind: 'forward-strip', file: writer.file(RUN_FILES.forwardStrip), epoch: 0 });
+      writer.appendMetric({ kind: 'timing', name: 'forwardDiffusion', ms: timeForwardDiffusion(schedule, batches, config), batch: config.batchSize, wallMs: wallMs() });
+    }
+
+    const { batchSize, imgSize } = config;
+    const imageShape: [number, number, number, number] = [batchSize, imgSize, imgSize, 3];
+    let stepWindowStart = performance.now();
+    let stepsInWindow = 0;
+    let imagesPerSec = 0;
+    emit({ type: 'phase', runId, phase: 'training' });
+    for (let epoch = progress.epoch; epoch < config.epochs && progress.step < totalSteps; epoch++) {
+      const epochStart = performance.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      for (const batch of batches.epoch(epoch, progress.batchInEpoch)) {
+        const stepStart = performance.now();
+        // One stream per step: a resumed run draws exactly what the uninterrupted one would.
+        const rng = Random.derive(config.seed, `step/${progress.step}`);
+        const t = new Int32Array(batchSize);
+        for (let i = 0; i < batchSize; i++) t[i] = rng.int(config.timesteps);
+        const noiseValues = rng.normals(batch.length);
+        const loss = tf.tidy(() => {
+          const x0 = tf.tensor4d(batch, imageShape);
+          const noise = tf.tensor4d(noiseValues, imageShape);
+          const xNoisy = qSample(schedule, x0, t, noise);
+          return trainStep(model!, optimizer!, xNoisy, tf.tensor1d(Float32Array.from(t)), noise, config.loss, { huberDelta: config.huberDelta });
+        });
+        if (!Number.isFinite(loss)) {
+          throw new RunFailure(`loss became ${loss} at step ${progress.step + 1} (epoch ${epoch + 1}); try a lower learning rate`, progress.step + 1);
+        }
+        progress = { step: progress.step + 1, epoch, batchInEpoch: progress.batchInEpoch + 1 };
+        lossSum += loss;
+        lossCount++;
+        const ms = performance.now() - stepStart;
+        stepsInWindow++;
+        const windowMs = performance.now() - stepWindowStart;
+        imagesPerSec = (stepsInWindow * batchSize * 1000) / windowMs;
+        if (windowMs > 10_000) {
+          stepWindowStart = performance.now();
+          stepsInWindow = 0;
+        }
+        writer.appendMetric({ kind: 'step', step: progress.step, epoch, loss, ms: round3(ms), imagesPerSec: round3(batchSize * 1000 / ms), wallMs: wallMs() });
+        emit({ type: 'step', runId, step: progress.step, epoch, totalSteps, loss, imagesPerSec, etaMs: ((totalSteps - progress.step) * batchSize * 1000) / imagesPerSec });
+        // Let IPC messages and signals in between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (opts.signal?.aborted || progress.step >= totalSteps) break;
+      }
+      if (progress.batchInEpoch < batches.batchesPerEpoch) {
+        // Stopped inside the epoch: by request, or at maxSteps.
+        if (opts.signal?.aborted) {
+          await checkpoint();
+          return await finish('cancelled');
+        }
+        break;
+      }
+      const epochMs = performance.now() - epochStart;
+      const meanLoss = lossCount > 0 ? lossSum / lossCount : NaN;
+      writer.appendMetric({ kind: 'epoch', epoch, step: progress.step, meanLoss, ms: round3(epochMs), wallMs: wallMs() });
+      emit({ type: 'epoch', runId, epoch, meanLoss, ms: epochMs });
+      progress = { step: progress.step, epoch: epoch + 1, batchInEpoch: 0 };
+      await writer.updateStatus({ step: progress.step, epoch: progress.epoch });
+      const isLast = epoch + 1 >= config.epochs || progress.step >= totalSteps;
+      if (!isLast && config.sampleEvery > 0 && (epoch + 1) % config.sampleEvery === 0) {
+        emit({ type: 'phase', runId, phase: 'sampling', detail: `reverse strip after epoch ${epoch + 1}` });
+        const { snapshots } = await sampleImages(model, schedule, config, 1, Random.derive(config.seed, `reverse-strip/${epoch + 1}`));
+        await writeReverseStrip(writer, snapshots, config, epoch + 1, progress.step, emit, wallMs);
+        await checkpoint();
+      }
+      if (opts.signal?.aborted) {
+        await checkpoint();
+        return await finish('cancelled');
+      }
+    }
+    await writer.updateStatus({ step: progress.step, epoch: progress.epoch });
+
+    await checkpoint();
+    // One sampling pass gives the final grid and, from its first image, the final reverse strip.
+    emit({ type: 'phase', runId, phase: 'sampling', detail: `${config.sampleCount} images, ${config.timesteps} steps` });
+    const samplingStart = performance.now();
+    const final = await sampleImages(model, schedule, config, config.sampleCount, Random.derive(config.seed, `reverse-strip/${progress.epoch}`));
+    writer.appendMetric({ kind: 'timing', name: 'sampling', ms: round3(performance.now() - samplingStart), batch: config.sampleCount, steps: config.timesteps, wallMs: wallMs() });
+    await writeReverseStrip(writer, final.snapshots, config, progress.epoch, progress.step, emit, wallMs);
+    const gridFile = writer.file(`${RUN_FILES.samples}/grid-final.png`);
+    await writeImageGrid(gridFile, final.images, config.sampleCount, config.imgSize);
+    emit({ type: 'image', runId, kind: 'sample-grid', file: gridFile, epoch: progress.epoch });
+    writer.appendMetric({ kind: 'timing', name: 'run', ms: round3(performance.now() - t0), wallMs: wallMs() });
+    return await finish('done');
+  } catch (err) {
+    const failure = err instanceof RunFailure ? err : new RunFailure((err as Error).message, progress.step);
+    return finish('failed', failure);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Forward diffusion of one batch, timed: the assignment's "time taken for diffusion". */
+function timeForwardDiffusion(schedule: NoiseSchedule, batches: TrainingBatches, config: RunConfig): number {
+  const rng = Random.derive(config.seed, 'forward-timing');
+  const batch = batches.epoch(0).next().value as Float32Array;
+  const shape: [number, number, number, number] = [config.batchSize, config.imgSize, config.imgSize, 3];
+  const t = Int32Array.from({ length: config.batchSize }, () => rng.int(config.timesteps));
+  const noise = rng.normals(batch.length);
+  const start = performance.now();
+  const xt = tf.tidy(() => qSample(schedule, tf.tensor4d(batch, shape), t, tf.tensor4d(noise, shape)));
+  xt.dataSync();
+  const ms = performance.now() - start;
+  xt.dispose();
+  return round3(ms);
+}
+
+async function writeForwardStrip(writer: RunWriter, schedule: NoiseSchedule, imgSize: number, image: Float32Array, seed: number): Promise<void> {
+  const strip = tf.tidy(() => forwardDiffusionStrip(schedule, tf.tensor3d(image, [imgSize, imgSize, 3]), Random.derive(seed, 'forward-strip')));
+  const values = (await strip.data()) as Float32Array;
+  strip.dispose();
+  await writeImageStrip(writer.file(RUN_FILES.forwardStrip), values, strip.shape[0], imgSize);
+}
+
+interface SampledImages {
+  /** NHWC [-1, 1] values of every image. */
+  images: Float32Array;
+  /** The reverse-process strip of the first image, oldest first. */
+  snapshots: { values: Float32Array; count: number };
+}
+
+/** Samples as the notebook does: BatchNorm in train mode (batch statistics), running statistics untouched. */
+async function sampleImages(model: SimpleUnet, schedule: NoiseSchedule, config: RunConfig, count: number, rng: Random): Promise<SampledImages> {
+  const result = await ddpmSample((x, t) => model.predict(x, t, 'train'), schedule, { count, imgSize: config.imgSize, rng, clamp: 'x_t' });
+  const images = (await result.images.data()) as Float32Array;
+  const snapshots = { values: (await result.snapshots.data()) as Float32Array, count: result.snapshots.shape[0] };
+  result.images.dispose();
+  result.snapshots.dispose();
+  return { images, snapshots };
+}
+
+async function writeReverseStrip(
+  writer: RunWriter, snapshots: SampledImages['snapshots'], config: RunConfig, epoch: number, step: number,
+  emit: (e: TrainerEvent) => void, wallMs: () => number,
+): Promise<void> {
+  const name = `${RUN_FILES.samples}/strip-epoch-${String(epoch).padStart(3, '0')}.png`;
+  await writeImageStrip(writer.file(name), snapshots.values, snapshots.count, config.imgSize);
+  writer.appendMetric({ kind: 'sample', epoch, step, strip: name, wallMs: wallMs() });
+  emit({ type: 'image', runId: writer.runId, kind: 'reverse-strip', file: writer.file(name), epoch });
+}

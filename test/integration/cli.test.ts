@@ -1,0 +1,184 @@
+// The CLI as a person uses it: the built dist/cli.js, tiny models, 16 px, a few steps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { RunConfigFile } from '../../src/shared/runConfig';
+import type { MetricRecord, RunStatus } from '../../src/shared/runDirectory';
+import { parameterCount } from '../../src/trainer/model/parameters';
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const TINY = ['--channels', '4,8', '--img-size', '16', '--batch-size', '8', '--toy-cars-count', '32', '--timesteps', '20', '--sample-count', '4', '--backend', 'wasm'];
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tempOut(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dl-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+const readMetrics = (runDir: string): MetricRecord[] =>
+  readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+
+test('the CLI is built', () => {
+  assert.ok(existsSync(CLI), `${CLI} missing: run npm run build`);
+});
+
+test('train writes a complete run directory and prints its path', async (t) => {
+  const out = tempOut(t);
+  const r = cli(['train', ...TINY, '--epochs', '2', '--sample-every', '1', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const runDir = r.stdout.trim();
+  assert.equal(path.dirname(runDir), path.join(out, 'runs'));
+
+  const config = readJson<RunConfigFile>(path.join(runDir, 'config.json'));
+  assert.equal(config.environment.backend, 'wasm');
+  assert.equal(config.environment.parameterCount, parameterCount([4, 8]));
+  assert.deepEqual(config.config.channels, [4, 8]);
+  assert.match(config.environment.datasetFingerprint, /^[0-9a-f]{16}$/);
+
+  const status = readJson<RunStatus>(path.join(runDir, 'status.json'));
+  assert.equal(status.state, 'done');
+  assert.equal(status.step, 8, '2 epochs x 32/8 batches');
+  assert.equal(status.totalSteps, 8);
+
+  const metrics = readMetrics(runDir);
+  const steps = metrics.filter((m) => m.kind === 'step');
+  assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  for (const s of steps) assert.ok(Number.isFinite(s.loss) && s.loss > 0 && s.ms > 0);
+  assert.equal(metrics.filter((m) => m.kind === 'epoch').length, 2);
+  const timings = metrics.filter((m) => m.kind === 'timing').map((m) => m.name);
+  assert.deepEqual(timings.sort(), ['forwardDiffusion', 'run', 'sampling']);
+
+  const forward = await sharp(path.join(runDir, 'forward.png')).metadata();
+  assert.ok(forward.width! > forward.height! * 5, 'ten images side by side');
+  const samples = readdirSync(path.join(runDir, 'samples')).sort();
+  assert.deepEqual(samples, ['grid-final.png', 'strip-epoch-001.png', 'strip-epoch-002.png']);
+  const state = readJson<{ step: number; model: string }>(path.join(runDir, 'checkpoint', 'state.json'));
+  assert.equal(state.step, 8);
+  assert.ok(existsSync(path.join(runDir, 'checkpoint', state.model)));
+
+  const s = cli(['sample', '--run', runDir, '--count', '2', '--seed', '5']);
+  assert.equal(s.code, 0, s.stderr);
+  const grid = await sharp(s.stdout.trim()).metadata();
+  assert.ok(grid.width! >= 2 * 64, 'two upscaled 16 px images');
+});
+
+test('Ctrl-C checkpoints and marks the run cancelled; resume finishes it exactly as an uninterrupted run', async (t) => {
+  const out = tempOut(t);
+  const args = ['train', ...TINY, '--epochs', '3', '--sample-every', '0', '--seed', '3'];
+  const full = cli([...args, '--out', path.join(out, 'a')]);
+  assert.equal(full.code, 0, full.stderr);
+
+  const child = spawn(process.execPath, [CLI, ...args, '--out', path.join(out, 'b')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  // Interrupt once a few steps are on disk.
+  const runsDir = path.join(out, 'b', 'runs');
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      const run = existsSync(runsDir) ? readdirSync(runsDir)[0] : undefined;
+      const metrics = run ? path.join(runsDir, run, 'metrics.jsonl') : '';
+      if (metrics && existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"step":3,')) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+        resolve();
+      }
+    }, 20);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130, stderr);
+  const runDir = stdout.trim();
+  const cancelled = readJson<RunStatus>(path.join(runDir, 'status.json'));
+  assert.equal(cancelled.state, 'cancelled');
+  assert.ok(cancelled.step >= 3 && cancelled.step < 12, `stopped at step ${cancelled.step}`);
+
+  const resumed = cli(['resume', '--run', runDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(readJson<RunStatus>(path.join(runDir, 'status.json')).state, 'done');
+  const steps = readMetrics(runDir).filter((m) => m.kind === 'step').map((m) => m.step);
+  assert.deepEqual(steps, Array.from({ length: 12 }, (_, i) => i + 1), 'each step recorded once');
+
+  // Same seed, same backend: the interrupted-and-resumed weights equal the uninterrupted ones.
+  const weights = (dir: string) => {
+    const state = readJson<{ model: string }>(path.join(dir, 'checkpoint', 'state.json'));
+    return readFileSync(path.join(dir, 'checkpoint', state.model));
+  };
+  const lossesOf = (dir: string) => readMetrics(dir).filter((m) => m.kind === 'step').map((m) => (m as { loss: number }).loss);
+  assert.deepEqual(lossesOf(runDir), lossesOf(full.stdout.trim()));
+  assert.ok(weights(runDir).equals(weights(full.stdout.trim())), 'final weights differ');
+});
+
+test('a loss that becomes NaN fails the run with its step and keeps what was written', (t) => {
+  const out = tempOut(t);
+  const r = cli(['train', ...TINY, '--epochs', '50', '--lr', '1e30', '--out', out]);
+  assert.equal(r.code, 1, r.stderr);
+  const runDir = r.stdout.trim();
+  const status = readJson<RunStatus>(path.join(runDir, 'status.json'));
+  assert.equal(status.state, 'failed');
+  assert.match(status.error!.message, /loss became (NaN|Infinity|-Infinity) at step \d+/);
+  assert.ok(status.error!.step! >= 1);
+  const steps = readMetrics(runDir).filter((m) => m.kind === 'step');
+  assert.equal(steps.length, status.error!.step! - 1, 'every finite step is kept');
+  assert.match(r.stderr, /run failed: loss became/);
+});
+
+test('bad input: one clear line, exit 2, nothing written', (t) => {
+  const out = tempOut(t);
+  const cases: [string[], RegExp][] = [
+    [['--activation', 'swish'], /activation "swish" is not known \(valid: relu, silu, gelu, leaky-relu, elu, mish\)/],
+    [['--loss', 'nll'], /loss "nll" is not known \(valid: l1, l2, huber, smooth-l1\)/],
+    [['--schedule', 'quad'], /schedule "quad" is not known/],
+    [['--backend', 'webgl'], /backend "webgl" is not known \(valid: auto, tensorflow, wasm, cpu\)/],
+    [['--img-size', '24', '--preset', 'reference'], /imgSize 24 is not divisible by 2\^4 = 16/],
+    [['--batch-size', '0'], /batchSize must be positive/],
+    [['--timesteps', '1'], /timesteps must be at least 2/],
+    [['--img-size', 'big'], /--img-size: "big" is not an integer/],
+    [['--bogus', '1'], /Unknown option '--bogus'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = cli(['train', ...args, '--out', out]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  assert.ok(!existsSync(path.join(out, 'runs')), 'no run directory for rejected input');
+
+  const blocked = path.join(out, 'file');
+  spawnSync('touch', [blocked]);
+  const r = cli(['train', ...TINY, '--out', path.join(blocked, 'sub')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--out .*file\/sub: cannot write there/);
+});
+
+test('info, schedule and env answer with the facts of the model and machine', () => {
+  const info = cli(['info', '--json', '--backend', 'cpu']);
+  assert.equal(info.code, 0, info.stderr);
+  const i = JSON.parse(info.stdout) as { parameters: number; forwardGflopPerImage: number; backend: string };
+  assert.equal(i.parameters, 62_438_883);
+  assert.ok(Math.abs(i.forwardGflopPerImage - 2.865) < 0.001, String(i.forwardGflopPerImage));
+  assert.equal(i.backend, 'cpu');
+
+  const sched = cli(['schedule', '--timesteps', '300', '--json']);
+  assert.equal(sched.code, 0, sched.stderr);
+  const s = JSON.parse(sched.stdout) as { betas: number[]; sqrtAlphasCumprod: number[] };
+  assert.equal(s.betas.length, 300);
+  let acp = 1;
+  for (let k = 0; k < 300; k++) acp *= 1 - (1e-4 + (k * (0.02 - 1e-4)) / 299);
+  assert.ok(Math.abs(s.sqrtAlphasCumprod[299]! - Math.sqrt(acp)) < 1e-9);
+
+  const env = cli(['env']);
+  assert.equal(env.code, 0, env.stderr);
+  assert.match(env.stdout, /wasm/);
+  assert.match(env.stdout, /tfjs-node-gpu/);
+});
