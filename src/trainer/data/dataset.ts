@@ -13,6 +13,8 @@ export interface ImageDataset {
   readonly fingerprint: string;
   /** uint8 RGB pixels of image i, HWC, imgSize*imgSize*3 bytes. A view: do not write to it. */
   pixels(i: number): Uint8Array;
+  /** A stable name for image i (a file path relative to the dataset root), when it has one. */
+  imageName?(i: number): string;
 }
 
 /** Bytes of one RGB image of this size. */
