@@ -1,0 +1,109 @@
+// selectBackend, probeBackends and the env report, on a machine without the optional
+// libtensorflow packages (this one: tfjs-node-gpu cannot install without its download).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { formatBackendReport, probeBackends, selectBackend, type BackendProbe } from '../../src/trainer/backend/selectBackend';
+
+// Point the extra search directory at an empty place, so a DIFFUSION_LAB_BACKEND_DIR in
+// the environment of whoever runs the tests cannot change what they see.
+const emptyDir = mkdtempSync(join(tmpdir(), 'dl-backend-empty-'));
+process.env.DIFFUSION_LAB_BACKEND_DIR = emptyDir;
+test.after(() => rmSync(emptyDir, { recursive: true, force: true }));
+
+test("'cpu' starts the cpu backend", async () => {
+  const selected = await selectBackend('cpu');
+  assert.equal(selected.backend, 'cpu');
+  assert.equal(selected.gpu, undefined);
+  assert.equal(tf.getBackend(), 'cpu');
+});
+
+test("'wasm' starts the wasm backend with SIMD and the training kernels", async () => {
+  const selected = await selectBackend('wasm');
+  assert.equal(selected.backend, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.match(selected.detail, /SIMD, 1 thread/);
+  // The kernel wasm lacks must now be there, and gradients must flow through a conv.
+  const grads = tf.tidy(() => {
+    const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+    const w = tf.variable(tf.ones([3, 3, 2, 1]));
+    const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x, w as tf.Variable<tf.Rank.R4>, 1, 'same')) as tf.Scalar, [w]);
+    return Array.from(grads[w.name]!.dataSync());
+  });
+  // Each tap sees every input pixel it overlaps: corners 9, edges 12, centre 16, per channel.
+  assert.deepEqual(grads, [9, 9, 12, 12, 9, 9, 12, 12, 16, 16, 12, 12, 9, 9, 12, 12, 9, 9]);
+});
+
+test("'auto' ends at wasm here, saying why it skipped the tensorflow packages", async () => {
+  const selected = await selectBackend('auto');
+  assert.equal(selected.backend, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.match(selected.detail, /skipped: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed/);
+});
+
+test("'tensorflow' fails with one line saying why and what to install", async () => {
+  const before = tf.getBackend();
+  await assert.rejects(selectBackend('tensorflow'), (err: Error) => {
+    assert.doesNotMatch(err.message, /\n/);
+    assert.match(err.message, /^backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node-gpu is not installed \(searched from [^)]*dl-backend-empty-/);
+    assert.match(err.message, /@tensorflow\/tfjs-node is not installed/);
+    assert.match(err.message, /Install @tensorflow\/tfjs-node-gpu@4\.22\.0 \(Linux x64 with CUDA 11\.2 and cuDNN 8\.1\)/);
+    assert.match(err.message, /DIFFUSION_LAB_BACKEND_DIR=DIR, or choose backend 'wasm'$/);
+    return true;
+  });
+  assert.equal(tf.getBackend(), before, 'a failed request leaves the active backend alone');
+});
+
+test('probeBackends lists every backend in auto order and restores the active one', async () => {
+  await selectBackend('cpu');
+  const probes = await probeBackends();
+  assert.deepEqual(
+    probes.map((p) => [p.name, p.backend, p.loads]),
+    [
+      ['@tensorflow/tfjs-node-gpu', 'tensorflow', false],
+      ['@tensorflow/tfjs-node', 'tensorflow', false],
+      ['@tensorflow/tfjs-backend-wasm', 'wasm', true],
+      ['@tensorflow/tfjs-backend-cpu', 'cpu', true],
+    ],
+  );
+  assert.match(probes[0]!.reason ?? '', /not installed/);
+  assert.equal(probes[2]!.reason, undefined);
+  assert.equal(tf.getBackend(), 'cpu');
+});
+
+const HERE: BackendProbe[] = [
+  { name: '@tensorflow/tfjs-node-gpu', backend: 'tensorflow', loads: false, reason: '@tensorflow/tfjs-node-gpu is not installed' },
+  { name: '@tensorflow/tfjs-node', backend: 'tensorflow', loads: false, reason: '@tensorflow/tfjs-node is not installed' },
+  { name: '@tensorflow/tfjs-backend-wasm', backend: 'wasm', loads: true, detail: 'wasm (SIMD, 1 thread)' },
+  { name: '@tensorflow/tfjs-backend-cpu', backend: 'cpu', loads: true, detail: 'cpu' },
+];
+
+test('the env report names the choice and the steps to the GPU path on Linux x64', () => {
+  const text = formatBackendReport(HERE, { platform: 'linux', arch: 'x64', nvidiaGpus: ['NVIDIA A100-SXM4-40GB'] });
+  assert.match(text, /tensorflow \(@tensorflow\/tfjs-node-gpu\) +no +@tensorflow\/tfjs-node-gpu is not installed/);
+  assert.match(text, /wasm \(@tensorflow\/tfjs-backend-wasm\) +yes +wasm \(SIMD, 1 thread\)/);
+  assert.match(text, /auto picks: wasm/);
+  assert.match(text, /NVIDIA GPUs seen by nvidia-smi: NVIDIA A100-SXM4-40GB/);
+  assert.match(text, /CUDA 11\.2 and cuDNN 8\.1/);
+  assert.match(text, /npm install --prefix DIR @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+  assert.match(text, /export DIFFUSION_LAB_BACKEND_DIR=DIR/);
+  assert.ok(text.endsWith('\n'));
+});
+
+test('the env report says when there is no GPU path, and when the GPU package runs without a GPU', () => {
+  const mac = formatBackendReport(HERE, { platform: 'darwin', arch: 'arm64', nvidiaGpus: [] });
+  assert.match(mac, /not available on darwin arm64/);
+  assert.doesNotMatch(mac, /npm install --prefix/);
+
+  const noCuda: BackendProbe[] = [{ ...HERE[0]!, loads: true, reason: undefined, detail: 'on the CPU' }, ...HERE.slice(1)];
+  const text = formatBackendReport(noCuda, { platform: 'linux', arch: 'x64', nvidiaGpus: [] });
+  assert.match(text, /auto picks: tensorflow \(@tensorflow\/tfjs-node-gpu\)/);
+  assert.match(text, /loads but TensorFlow uses no GPU/);
+  assert.match(text, /LD_LIBRARY_PATH/);
+
+  const onGpu: BackendProbe[] = [{ ...noCuda[0]!, gpu: 'NVIDIA T4' }, ...HERE.slice(1)];
+  assert.match(formatBackendReport(onGpu, { platform: 'linux', arch: 'x64', nvidiaGpus: ['NVIDIA T4'] }), /active: @tensorflow\/tfjs-node-gpu runs on NVIDIA T4/);
+});

@@ -1,0 +1,234 @@
+// The wasm training kernels against the cpu backend, which is the reference: single
+// kernels on seeded random inputs over strides, paddings, sizes and channel counts, then
+// the gradients of a whole small training step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { getKernel } from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/trainer/backend/selectBackend';
+import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasmTrainingKernels';
+import { Random } from '../../src/trainer/random';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+type Shape4 = [number, number, number, number];
+
+interface ConvCase {
+  name: string;
+  x: Shape4;
+  filter: Shape4;
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+const CASES: ConvCase[] = [
+  { name: '3x3 s1 same, odd size', x: [2, 7, 7, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
+  { name: '3x3 s1 explicit 1 (the U-Net conv)', x: [3, 8, 8, 4], filter: [3, 3, 4, 8], strides: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '3x3 s1 valid, non-square', x: [2, 9, 6, 5], filter: [3, 3, 5, 2], strides: 1, pad: 'valid' },
+  { name: '4x4 s2 explicit 1 (the U-Net down conv)', x: [2, 8, 8, 6], filter: [4, 4, 6, 6], strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '4x4 s2 explicit 1, odd size', x: [2, 9, 9, 3], filter: [4, 4, 3, 4], strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '3x3 s2 same, odd size', x: [3, 9, 9, 2], filter: [3, 3, 2, 7], strides: 2, pad: 'same' },
+  { name: '3x3 s2 valid, unread last row', x: [2, 8, 9, 4], filter: [3, 3, 4, 3], strides: 2, pad: 'valid' },
+  { name: '5x3 anisotropic stride [2, 1], asymmetric explicit pad', x: [2, 10, 7, 3], filter: [5, 3, 3, 4], strides: [2, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+  { name: '1x1 s1 (the output conv)', x: [2, 6, 6, 16], filter: [1, 1, 16, 3], strides: 1, pad: 'valid' },
+  { name: '2x2 s3, padding larger than the filter', x: [2, 7, 8, 3], filter: [2, 2, 3, 5], strides: 3, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
+  { name: 'wide channels', x: [2, 4, 4, 33], filter: [3, 3, 33, 17], strides: 1, pad: 'same' },
+];
+
+function randomValues(rng: Random, shape: readonly number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal();
+  return out;
+}
+
+/** Max |actual - expected| relative to max |expected|: 1e-4 is float32 rounding, not a bug. */
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-4): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  assert.ok(scale > 0, `${what}: reference is all zeros, the comparison would prove nothing`);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    if (!(d <= worst)) {
+      worst = d;
+      at = i;
+    }
+  }
+  assert.ok(worst <= rtol * scale, `${what}: |diff| ${worst} at ${at} (got ${actual[at]}, want ${expected[at]}) > ${rtol} * ${scale}`);
+}
+
+async function onBackend<T>(name: 'wasm' | 'cpu', body: () => T): Promise<T> {
+  await selectBackend(name);
+  return body();
+}
+
+function runFilterGradient(c: ConvCase, x: Float32Array, dy: Float32Array, dyShape: number[]): Float32Array {
+  return tf.tidy(() => {
+    const out = tf.engine().runKernel(
+      'Conv2DBackpropFilter',
+      { x: tf.tensor(x, c.x), dy: tf.tensor(dy, dyShape) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
+    assert.deepEqual(out.shape, c.filter);
+    return out.dataSync() as Float32Array;
+  });
+}
+
+function runInputGradient(c: ConvCase, dy: Float32Array, dyShape: number[], w: Float32Array): Float32Array {
+  return tf.tidy(() => {
+    const out = tf.engine().runKernel(
+      'Conv2DBackpropInput',
+      { dy: tf.tensor(dy, dyShape), filter: tf.tensor(w, c.filter) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
+    assert.deepEqual(out.shape, c.x);
+    return out.dataSync() as Float32Array;
+  });
+}
+
+test('the training kernels are the ones registered on wasm', async () => {
+  await selectBackend('wasm');
+  for (const config of WASM_TRAINING_KERNELS) {
+    assert.equal(getKernel(config.kernelName, 'wasm')?.kernelFunc, config.kernelFunc, config.kernelName);
+  }
+});
+
+for (const c of CASES) {
+  test(`conv gradients match cpu: ${c.name}`, async () => {
+    const rng = Random.derive(20240611, c.name);
+    const dyShape = await onBackend('cpu', () => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
+    const x = randomValues(rng, c.x);
+    const w = randomValues(rng, c.filter);
+    const dy = randomValues(rng, dyShape);
+
+    const expectedFilter = await onBackend('cpu', () => runFilterGradient(c, x, dy, dyShape));
+    const expectedInput = await onBackend('cpu', () => runInputGradient(c, dy, dyShape, w));
+
+    await selectBackend('wasm');
+    const backend = tf.backend();
+    const dataIdsBefore = backend.numDataIds();
+    const actualFilter = runFilterGradient(c, x, dy, dyShape);
+    const actualInput = runInputGradient(c, dy, dyShape, w);
+    assert.equal(backend.numDataIds(), dataIdsBefore, 'the kernels leave no intermediate tensors behind');
+
+    assertClose(actualFilter, expectedFilter, 'filter gradient');
+    assertClose(actualInput, expectedInput, 'input gradient');
+  });
+}
+
+test('conv2dTranspose (the U-Net up conv, output 2H) matches cpu', async () => {
+  const rng = Random.derive(7, 'transpose');
+  const input: Shape4 = [2, 5, 5, 6];
+  const filter: Shape4 = [4, 4, 3, 6]; // conv2dTranspose filters are [h, w, out, in]
+  const x = randomValues(rng, input);
+  const w = randomValues(rng, filter);
+  const run = () =>
+    tf.tidy(() => {
+      const y = tf.conv2dTranspose(tf.tensor(x, input) as tf.Tensor4D, tf.tensor(w, filter) as tf.Tensor4D, [2, 10, 10, 3], 2, 'same');
+      return y.dataSync() as Float32Array;
+    });
+  const expected = await onBackend('cpu', run);
+  const actual = await onBackend('wasm', run);
+  assertClose(actual, expected, 'conv2dTranspose');
+});
+
+// A training step touching every op family the trainer uses: explicit-padding, strided
+// and transposed convs, concat on channels, moments batch norm, all activations, the
+// time-embedding path (sin/cos, matMul), L1/L2/Huber losses, and an Adam update.
+const STEP_SHAPES = {
+  x: [2, 8, 8, 3] as Shape4,
+  c1: [3, 3, 3, 4] as Shape4,
+  down: [4, 4, 4, 4] as Shape4,
+  up: [4, 4, 4, 4] as Shape4,
+  out: [3, 3, 8, 3] as Shape4,
+  emb: [4, 4] as [number, number],
+};
+
+type StepVars = Record<keyof typeof STEP_SHAPES, tf.Variable>;
+type StepValues = Record<keyof typeof STEP_SHAPES, Float32Array>;
+let variableSerial = 0;
+
+function makeStepVars(values: StepValues): StepVars {
+  variableSerial++;
+  const entries = Object.entries(STEP_SHAPES).map(([k, shape]) => [
+    k,
+    tf.variable(tf.tensor(values[k as keyof StepValues], shape), true, `step${variableSerial}-${k}`),
+  ]);
+  return Object.fromEntries(entries) as StepVars;
+}
+
+function stepLoss(v: StepVars, target: tf.Tensor4D): tf.Scalar {
+  const explicit1: Pad = [[0, 0], [1, 1], [1, 1], [0, 0]];
+  let h: tf.Tensor = tf.conv2d(v.x as tf.Tensor4D, v.c1 as tf.Tensor4D, 1, explicit1);
+  const { mean, variance } = tf.moments(h, [0, 1, 2], true);
+  h = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5)));
+  const gelu = (t: tf.Tensor) => tf.mul(t, tf.mul(0.5, tf.add(1, tf.erf(tf.div(t, Math.SQRT2)))));
+  const geluTanh = (t: tf.Tensor) =>
+    tf.mul(t, tf.mul(0.5, tf.add(1, tf.tanh(tf.mul(0.7978845608, tf.add(t, tf.mul(0.044715, tf.pow(t, 3))))))));
+  h = tf.addN([tf.relu(h), tf.elu(h), tf.leakyRelu(h, 0.01), tf.mul(tf.sigmoid(h), h), gelu(h), geluTanh(h), tf.mul(h, tf.tanh(tf.softplus(h)))]);
+  const t = tf.matMul(tf.reshape(tf.sin(tf.range(0, 4)), [1, 4]), v.emb);
+  h = tf.add(h, tf.reshape(tf.relu(tf.cos(t)), [1, 1, 1, 4]));
+  const down = tf.conv2d(h as tf.Tensor4D, v.down as tf.Tensor4D, 2, explicit1);
+  const up = tf.conv2dTranspose(tf.relu(down) as tf.Tensor4D, v.up as tf.Tensor4D, [2, 8, 8, 4], 2, 1);
+  const out = tf.conv2d(tf.concat([up, h], 3) as tf.Tensor4D, v.out as tf.Tensor4D, 1, 'same');
+  const diff = tf.sub(out, target);
+  const absDiff = tf.abs(diff);
+  const l1 = tf.mean(absDiff);
+  const l2 = tf.mean(tf.square(diff));
+  // where(less(...)) needs the zero comparison gradients trainingGradients.ts registers.
+  const huber = tf.mean(tf.where(tf.less(absDiff, 1), tf.mul(0.5, tf.square(diff)), tf.sub(absDiff, 0.5)));
+  const signed = tf.mean(tf.mul(tf.sign(diff), diff));
+  return tf.addN([l1, l2, huber, signed]) as tf.Scalar;
+}
+
+interface StepResult {
+  loss: number;
+  gradients: Record<string, Float32Array>;
+  updated: Record<string, Float32Array>;
+}
+
+/** Loss, gradients and one Adam update, on whatever backend is active. */
+function trainingStep(values: StepValues, target: Float32Array): StepResult {
+  const vars = makeStepVars(values);
+  const targetT = tf.tensor(target, [2, 8, 8, 3]) as tf.Tensor4D;
+  const { value, grads } = tf.variableGrads(() => stepLoss(vars, targetT), Object.values(vars));
+  const names = Object.keys(STEP_SHAPES) as Array<keyof StepVars>;
+  const gradients = Object.fromEntries(names.map((k) => [k, grads[vars[k].name]!.dataSync() as Float32Array]));
+  // Typed as the base class, whose applyGradients takes the gradient map variableGrads returns.
+  const optimizer: tf.Optimizer = tf.train.adam(1e-2);
+  optimizer.applyGradients(grads);
+  const updated = Object.fromEntries(names.map((k) => [k, vars[k].dataSync() as Float32Array]));
+  const loss = value.dataSync()[0]!;
+  tf.dispose([value, targetT, ...Object.values(grads), ...Object.values(vars)]);
+  optimizer.dispose();
+  return { loss, gradients, updated };
+}
+
+test('a training step on wasm uses only kernels wasm has, and matches cpu', async () => {
+  const rng = Random.derive(99, 'step');
+  const values = Object.fromEntries(Object.entries(STEP_SHAPES).map(([k, s]) => [k, randomValues(rng, s)])) as StepValues;
+  const target = randomValues(rng, [2, 8, 8, 3]);
+
+  await selectBackend('cpu');
+  let expected: StepResult | undefined;
+  const profile = await tf.profile(() => {
+    expected = trainingStep(values, target);
+  });
+  const used = [...profile.kernelNames];
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Erf', 'Softplus', 'Select', 'Sqrt']) {
+    assert.ok(used.includes(k), `the profile saw ${k}: ${used.join(' ')}`);
+  }
+  const onWasm = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
+  assert.deepEqual(used.filter((k) => !onWasm.has(k)), [], 'kernels the step needs that wasm lacks');
+
+  await selectBackend('wasm');
+  const actual = trainingStep(values, target);
+  assert.ok(expected !== undefined);
+  assert.ok(Math.abs(actual.loss - expected.loss) <= 1e-4 * Math.abs(expected.loss), `loss ${actual.loss} vs ${expected.loss}`);
+  for (const k of Object.keys(STEP_SHAPES)) {
+    assertClose(actual.gradients[k]!, expected.gradients[k]!, `gradient of ${k}`, 2e-4);
+    assertClose(actual.updated[k]!, expected.updated[k]!, `Adam-updated ${k}`);
+  }
+});
