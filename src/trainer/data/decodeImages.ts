@@ -2,6 +2,7 @@
 // alpha composited on black, any colour space or bit depth to 8-bit sRGB, resized to
 // imgSize x imgSize. Several files are in flight at once (sharp works on libuv's thread
 // pool); a file that fails is skipped and reported, never fatal on its own.
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import type { ImageFit } from '../../shared/runConfig';
@@ -42,10 +43,10 @@ export interface DecodedImages {
   enlarged: number;
 }
 
-/** The sharp pipeline for one file; exported so tests compare against exactly this. */
-export function imagePipeline(file: string, imgSize: number, fit: ImageFit): sharp.Sharp {
+/** The sharp pipeline for one image; exported so tests compare against exactly this. */
+export function imagePipeline(input: string | Buffer, imgSize: number, fit: ImageFit): sharp.Sharp {
   // failOn 'error' rejects truncated files but tolerates harmless warnings in old JPEGs.
-  return sharp(file, { failOn: 'error' })
+  return sharp(input, { failOn: 'error' })
     .rotate()
     .flatten({ background: { r: 0, g: 0, b: 0 } })
     .resize(imgSize, imgSize, { fit: fit === 'cover' ? 'cover' : 'fill', position: 'centre' })
@@ -58,8 +59,15 @@ export function imagePipeline(file: string, imgSize: number, fit: ImageFit): sha
  * when the file cannot be used; returns whether the source was smaller than the target.
  */
 export async function decodeImage(file: ImageFile, imgSize: number, fit: ImageFit, out: Uint8Array): Promise<{ enlarged: boolean }> {
-  if (file.bytes === 0) throw new Error('empty file (0 bytes)');
-  const pipeline = imagePipeline(file.path, imgSize, fit);
+  // Read once in JS: libvips then parses the header and the pixels from memory, not the disk twice.
+  let encoded: Buffer;
+  try {
+    encoded = await readFile(file.path);
+  } catch (err) {
+    throw new Error(`cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (encoded.length === 0) throw new Error('empty file (0 bytes)');
+  const pipeline = imagePipeline(encoded, imgSize, fit);
   let meta: sharp.Metadata;
   try {
     meta = await pipeline.metadata();

@@ -3,7 +3,7 @@
 // sort of paths relative to the dataset root (for Stanford Cars: train, then test, as the
 // notebook concatenates them), so it is the same on every machine and file system, and
 // image i means the same file in every run.
-import { promises as fs, type Dirent } from 'node:fs';
+import { promises as fs, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetSplit } from '../../shared/runConfig';
 
@@ -117,9 +117,6 @@ function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Enough stat calls in flight to hide their latency, few enough not to exhaust file handles. */
-const STAT_CONCURRENCY = 32;
-
 class FolderWalk {
   readonly notes: string[] = [];
   /** One list per addTree call, each sorted on its own, then concatenated. */
@@ -192,26 +189,23 @@ class FolderWalk {
     }
   }
 
-  async result(layout: DatasetLayout): Promise<ImageListing> {
+  result(layout: DatasetLayout): ImageListing {
     const candidates = this.sections.flatMap((section) => section.sort(byName));
-    const stats = new Array<ImageFile | null>(candidates.length).fill(null);
-    let next = 0;
-    const statNext = async (): Promise<void> => {
-      for (let i = next++; i < candidates.length; i = next++) {
-        const { path: p, name } = candidates[i]!;
-        try {
-          const s = await fs.stat(p);
-          stats[i] = { path: p, name, bytes: s.size, mtimeMs: s.mtimeMs };
-        } catch (err) {
-          this.unreadable.push({ name, reason: `cannot be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
-        }
+    const files: ImageFile[] = [];
+    // Synchronous on purpose: one stat per file through the thread pool costs several times
+    // more than the stat itself, and a cached load is mostly this loop.
+    for (const { path: p, name } of candidates) {
+      try {
+        const s = statSync(p);
+        files.push({ path: p, name, bytes: s.size, mtimeMs: s.mtimeMs });
+      } catch (err) {
+        this.unreadable.push({ name, reason: `cannot be opened (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
       }
-    };
-    await Promise.all(Array.from({ length: STAT_CONCURRENCY }, statNext));
+    }
     return {
       layout,
       root: this.root,
-      files: stats.filter((f): f is ImageFile => f !== null),
+      files,
       unreadable: this.unreadable.sort(byName),
       otherFiles: { count: this.otherCount, examples: this.otherExamples },
       notes: this.notes,
