@@ -43,8 +43,8 @@ export interface DecodedImages {
   enlarged: number;
 }
 
-/** The sharp pipeline for one image; exported so tests compare against exactly this. */
-export function imagePipeline(input: string | Buffer, imgSize: number, fit: ImageFit): sharp.Sharp {
+/** The sharp pipeline for one image, from encoded bytes to imgSize x imgSize 8-bit RGB. */
+function imagePipeline(input: string | Buffer, imgSize: number, fit: ImageFit): sharp.Sharp {
   // failOn 'error' rejects truncated files but tolerates harmless warnings in old JPEGs.
   return sharp(input, { failOn: 'error' })
     .rotate()
