@@ -35,4 +35,70 @@ export type MetricRecord =
   | { kind: 'step'; step: number; epoch: number; loss: number; ms: number; imagesPerSec: number; wallMs: number }
   | { kind: 'epoch'; epoch: number; step: number; meanLoss: number; ms: number; wallMs: number }
   | { kind: 'timing'; name: 'forwardDiffusion' | 'sampling' | 'run'; ms: number; batch?: number; steps?: number; wallMs: number }
-  | { kind: 'sample'; epoch: number; step: number; strip: string; wallMs: number };
+  | { kind: 'sample'; epoch: number; step: number; strip: string; wallMs: number }
+  /** What loading the data found: usable and skipped (corrupt) images, the split, the cache. */
+  | { kind: 'data'; images: number; skipped: number; trainImages: number; heldOutImages: number; cache: string; ms: number; wallMs: number }
+  | ScheduleRecord
+  | EvalRecord;
+
+/** Facts about the noise schedule, written once per run. */
+export interface ScheduleRecord {
+  kind: 'schedule';
+  schedule: string;
+  T: number;
+  /** sqrt(alphaBar_{T-1}): the share of x_0 left at the last step (0 would be pure noise). */
+  sqrtAlphaBarLast: number;
+  /** alphaBar_t / (1 - alphaBar_t) at up to 100 evenly spaced t. */
+  snr: { t: number[]; value: number[] };
+  wallMs: number;
+}
+
+/** Common to every quality evaluation on the held-out images. */
+interface EvalStamp {
+  kind: 'eval';
+  epoch: number;
+  step: number;
+  /** Held-out images used (per set, for SWD). */
+  images: number;
+  seed: number;
+  /** Time the evaluation took. */
+  ms: number;
+  wallMs: number;
+}
+
+/** The denoising loss at fixed bands of t; mse alongside, to compare runs trained with different losses. */
+export interface HeldOutLossRecord extends EvalStamp {
+  metric: 'heldOutLoss';
+  loss: string;
+  buckets: Array<{ tFrom: number; tTo: number; loss: number; mse: number }>;
+  meanLoss: number;
+  meanMse: number;
+}
+
+/** DDPM's variational bound in bits/dim: total = prior (L_T) + diffusion (sum of L_{t-1}) + decoder (L_0). */
+export interface BitsPerDimRecord extends EvalStamp {
+  metric: 'bitsPerDim';
+  total: number;
+  prior: number;
+  diffusion: number;
+  diffusionStdErr: number;
+  decoder: number;
+  /** How many diffusion steps were evaluated (T - 1 when exact). */
+  timesteps: number;
+  exact: boolean;
+  variance: 'posterior' | 'beta';
+  clipDenoised: boolean;
+}
+
+/** Sliced Wasserstein distance x 1e3 (Karras et al. 2018) per pyramid level, generated vs held-out and real vs real. */
+export interface SlicedWassersteinRecord extends EvalStamp {
+  metric: 'swd';
+  resolutions: number[];
+  swd: number[];
+  average: number;
+  /** The same metric between two disjoint held-out subsets of the same size: what "as good as real" scores. */
+  floor: number[];
+  floorAverage: number;
+}
+
+export type EvalRecord = HeldOutLossRecord | BitsPerDimRecord | SlicedWassersteinRecord;

@@ -12,17 +12,19 @@ import { VERSION } from './version';
 const USAGE = `diffusion-lab ${VERSION}: train and sample DDPMs (TensorFlow.js)
 
 Usage:
-  diffusion-lab train [--config FILE.json] [flags] [--out DIR]
+  diffusion-lab train [--config FILE.json] [flags] [--out DIR] [--cache DIR]
   diffusion-lab resume --run DIR
   diffusion-lab sample --run DIR [--count N] [--seed N]
   diffusion-lab info [--preset NAME | --channels LIST] [--img-size N] [--json]
   diffusion-lab schedule --timesteps N [--schedule NAME] [--json]
   diffusion-lab env
   diffusion-lab demo [--out DIR]
+  diffusion-lab sweep FILE.sweep.json [--out DIR] [--dry-run] [--yes]   (sweep --help for more)
 
 Run flags (defaults reproduce the course notebook):
 ${Object.entries(CONFIG_FLAGS).map(([flag, s]) => `  --${flag.padEnd(16)} ${s.help} (default ${JSON.stringify(defaultFor(s.field))})`).join('\n')}
   --out DIR          where run directories go (default .diffusion)
+  --cache DIR        where decoded image folders are cached (default OUT/cache)
 `;
 
 function defaultFor(field: keyof RunConfig): unknown {
@@ -55,13 +57,17 @@ async function checkWritable(outDir: string): Promise<void> {
 }
 
 async function trainCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { ...runFlagOptions, config: { type: 'string' }, out: { type: 'string' } });
+  const values = parse(argv, { ...runFlagOptions, config: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' } });
   const source = typeof values.config === 'string' ? values.config : 'command line';
-  const config = resolveRunConfig(configFromFlags(values), source);
+  const partial = configFromFlags(values);
+  // Recorded in config.json: absolute, so resume and sample work from any folder.
+  if (typeof partial.dataset === 'string' && partial.dataset !== 'toy-cars') partial.dataset = path.resolve(partial.dataset);
+  const config = resolveRunConfig(partial, source);
   const outDir = path.resolve(String(values.out ?? '.diffusion'));
   await checkWritable(outDir);
+  const cacheDir = typeof values.cache === 'string' ? path.resolve(values.cache) : undefined;
   const { trainNewRun } = await import('./training/trainRun');
-  return reportOutcome(await withStopOnSignal((signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent })));
+  return reportOutcome(await withStopOnSignal((signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent, ...(cacheDir ? { cacheDir } : {}) })));
 }
 
 async function resumeCommand(argv: string[]): Promise<number> {
@@ -196,6 +202,7 @@ async function demoCommand(argv: string[]): Promise<number> {
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand, resume: resumeCommand, sample: sampleCommand, info: infoCommand,
   schedule: scheduleCommand, env: envCommand, demo: demoCommand,
+  sweep: async (argv) => (await import('./sweep/sweepCommand')).sweepCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -35,13 +35,13 @@ export class ProgressLine {
       case 'step': {
         const text = `${progressBar(e.step, e.totalSteps)} step ${e.step}/${e.totalSteps} epoch ${e.epoch + 1} ` +
           `loss ${e.loss.toFixed(4)} ${e.imagesPerSec.toFixed(1)} img/s ETA ${formatDuration(e.etaMs)}`;
-        if (this.out.isTTY) {
-          this.out.write(`\r${text}\x1b[K`);
-          this.drawn = true;
-        } else if (Date.now() - this.lastPlain >= this.plainEveryMs || e.step === e.totalSteps) {
-          this.lastPlain = Date.now();
-          this.out.write(text + '\n');
-        }
+        this.redraw(text, e.step === e.totalSteps);
+        break;
+      }
+      case 'data-progress': {
+        const text = `${progressBar(e.done, e.total)} decoding ${e.done}/${e.total} images ${e.imagesPerSec.toFixed(0)}/s ` +
+          `ETA ${formatDuration(e.etaMs)}${e.skipped ? `, ${e.skipped} skipped` : ''}`;
+        this.redraw(text, e.done === e.total);
         break;
       }
       case 'epoch':
@@ -53,6 +53,17 @@ export class ProgressLine {
       case 'run-ended':
         this.line(`run ${e.runId} ${e.state}${e.error ? `: ${e.error}` : ''}`);
         break;
+    }
+  }
+
+  /** A progress line: in place on a terminal, else at most every few seconds (and the last one). */
+  private redraw(text: string, last: boolean): void {
+    if (this.out.isTTY) {
+      this.out.write(`\r${text}\x1b[K`);
+      this.drawn = true;
+    } else if (last || Date.now() - this.lastPlain >= this.plainEveryMs) {
+      this.lastPlain = Date.now();
+      this.out.write(text + '\n');
     }
   }
 

@@ -9,9 +9,11 @@ import sharp from 'sharp';
 import type { RunConfigFile } from '../../src/shared/runConfig';
 import type { MetricRecord, RunStatus } from '../../src/shared/runDirectory';
 import { parameterCount } from '../../src/trainer/model/parameters';
+import { writeImage, writeTruncatedJpeg } from '../unit/data-image-fixtures';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
-const TINY = ['--channels', '4,8', '--img-size', '16', '--batch-size', '8', '--toy-cars-count', '32', '--timesteps', '20', '--sample-count', '4', '--backend', 'wasm'];
+const TINY = ['--channels', '4,8', '--img-size', '16', '--batch-size', '8', '--toy-cars-count', '32', '--held-out-count', '0', '--timesteps', '20', '--sample-count', '4', '--backend', 'wasm'];
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -181,4 +183,36 @@ test('info, schedule and env answer with the facts of the model and machine', ()
   assert.equal(env.code, 0, env.stderr);
   assert.match(env.stdout, /wasm/);
   assert.match(env.stdout, /tfjs-node-gpu/);
+});
+
+test('train on a Stanford Cars folder: corrupt files skipped and recorded, the cache reused by the next run', async (t) => {
+  const out = tempOut(t);
+  const root = path.join(out, 'data', 'stanford_cars');
+  mkdirSync(path.join(root, 'cars_train'), { recursive: true });
+  mkdirSync(path.join(root, 'cars_test'), { recursive: true });
+  for (let i = 0; i < 12; i++) await writeImage(path.join(root, i < 8 ? 'cars_train' : 'cars_test', `${String(i).padStart(5, '0')}.jpg`), 50, 30, i);
+  await writeTruncatedJpeg(path.join(root, 'cars_train', '99998.jpg'));
+  writeFileSync(path.join(root, 'cars_train', '99999.jpg'), 'not an image');
+  const args = ['train', ...TINY, '--batch-size', '4', '--epochs', '1', '--held-out-count', '2', '--held-out-fraction', '0.5', '--dataset', path.join(out, 'data'), '--out', path.join(out, 'runs-out')];
+
+  const first = cli(args);
+  assert.equal(first.code, 0, first.stderr);
+  const runDir = first.stdout.trim();
+  const { config, environment } = readJson<RunConfigFile>(path.join(runDir, 'config.json'));
+  assert.equal(config.dataset, path.join(out, 'data'), 'absolute dataset path recorded');
+  assert.equal(environment.dataset!.images, 12);
+  assert.equal(environment.dataset!.skipped, 2);
+  assert.equal(environment.dataset!.heldOutImages, 2);
+  assert.equal(environment.dataset!.trainImages, 10);
+  const data = readMetrics(runDir).find((m) => m.kind === 'data') as { skipped: number; cache: string };
+  assert.equal(data.skipped, 2);
+  assert.equal(data.cache, 'written');
+  assert.equal(readJson<RunStatus>(path.join(runDir, 'status.json')).step, 2, '10 training images / batch 4');
+  assert.match(first.stderr, /99999\.jpg/, 'a skipped file is named');
+
+  const second = cli(args);
+  assert.equal(second.code, 0, second.stderr);
+  const again = readMetrics(second.stdout.trim()).find((m) => m.kind === 'data') as { cache: string };
+  assert.equal(again.cache, 'hit');
+  assert.equal(readJson<RunConfigFile>(path.join(second.stdout.trim(), 'config.json')).environment.datasetFingerprint, environment.datasetFingerprint);
 });

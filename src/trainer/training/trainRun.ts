@@ -1,12 +1,15 @@
 // One training run from config to finished run directory: the DDPM procedure of the
 // reference notebook, with every step recorded in the run directory as it happens.
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainerEvent } from '../../shared/messages';
 import type { RunConfig, RunEnvironment } from '../../shared/runConfig';
 import { RUN_FILES, type RunState } from '../../shared/runDirectory';
 import { selectBackend } from '../backend/selectBackend';
 import { TrainingBatches, scaledImages } from '../data/batches';
-import { loadDataset } from '../data/loadDataset';
+import { datasetRecord, loadDataset } from '../data/loadDataset';
+import { splitHeldOut } from '../data/heldOut';
+import { describeLoad } from '../data/imageFolderDataset';
 import { forwardDiffusionStrip, qSample } from '../diffusion/forwardProcess';
 import { makeNoiseSchedule, type NoiseSchedule } from '../diffusion/schedules';
 import { ddpmSample } from '../diffusion/samplers';
@@ -25,6 +28,8 @@ export interface TrainOptions {
   onEvent?: (e: TrainerEvent) => void;
   /** Aborting stops the run at the next step: checkpoint saved, state `cancelled`. */
   signal?: AbortSignal;
+  /** Where decoded image folders are cached; default `<out>/cache`. */
+  cacheDir?: string;
 }
 
 export interface RunOutcome {
@@ -37,7 +42,7 @@ export interface RunOutcome {
 /** Creates a run directory under `outDir` and trains it to the end. */
 export async function trainNewRun(config: RunConfig, outDir: string, opts: TrainOptions = {}, runId = makeRunId(config)): Promise<RunOutcome> {
   const writer = await RunWriter.create(outDir, runId);
-  return runTraining(writer, config, null, opts);
+  return runTraining(writer, config, null, { cacheDir: path.join(outDir, 'cache'), ...opts });
 }
 
 /** Continues an interrupted run from its last checkpoint, with its recorded config. */
@@ -47,7 +52,8 @@ export async function resumeRun(runDir: string, opts: TrainOptions = {}): Promis
     return { runId: writer.runId, runDir, state: 'done' };
   }
   const { config, environment } = await readRunConfigFile(runDir);
-  return runTraining(writer, config, environment, opts);
+  // <out>/runs/<id>: the cache sits beside runs/.
+  return runTraining(writer, config, environment, { cacheDir: path.join(runDir, '..', '..', 'cache'), ...opts });
 }
 
 /** Thrown inside the loop to end a run as failed with the step it happened at. */
@@ -85,7 +91,12 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
 
   try {
     const backend = await selectBackend(config.backend);
-    const dataset = await loadDataset(config);
+    const dataset = await loadDataset(config, {
+      ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+      onProgress: (p) => emit({ type: 'data-progress', runId, ...p }),
+    });
+    for (const line of describeLoad(dataset.report, config.imgSize)) emit({ type: 'phase', runId, phase: 'data', detail: line });
+    const split = splitHeldOut(dataset, config);
     const schedule = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);
     model = SimpleUnet.create({ channels: config.channels, activation: config.activation }, config.seed);
     optimizer = new Adam(model.trainableVariables(), { lr: config.lr });
@@ -100,12 +111,13 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
       ...(backend.gpu ? { gpu: backend.gpu } : {}),
       parameterCount: parameterCount(config.channels),
       datasetFingerprint: dataset.fingerprint,
+      dataset: datasetRecord(dataset, split),
       diffusionLabVersion: VERSION,
       createdAt: previous?.createdAt ?? new Date().toISOString(),
     };
     await writer.writeConfig(runId, config, environment);
 
-    const batches = new TrainingBatches(dataset, config.batchSize, config.seed);
+    const batches = new TrainingBatches(dataset, config.batchSize, config.seed, split.training);
     const epochSteps = config.epochs * batches.batchesPerEpoch;
     const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, epochSteps) : epochSteps;
     await writer.updateStatus({
@@ -115,8 +127,10 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     emit({ type: 'run-started', runId, runDir: writer.dir, backend: backend.backend, ...(backend.gpu ? { gpu: backend.gpu } : {}), totalSteps, resumedFromStep: progress.step });
 
     if (!restored) {
+      const { report } = dataset;
+      writer.appendMetric({ kind: 'data', images: dataset.count, skipped: report.skipped, trainImages: split.training.length, heldOutImages: split.heldOut.length, cache: report.cache, ms: round3(report.ms), wallMs: wallMs() });
       emit({ type: 'phase', runId, phase: 'forward-strip' });
-      await writeForwardStrip(writer, schedule, dataset.imgSize, scaledImages(dataset, [0]), config.seed);
+      await writeForwardStrip(writer, schedule, dataset.imgSize, scaledImages(dataset, [split.training[0]!]), config.seed);
       emit({ type: 'image', runId, kind: 'forward-strip', file: writer.file(RUN_FILES.forwardStrip), epoch: 0 });
       writer.appendMetric({ kind: 'timing', name: 'forwardDiffusion', ms: timeForwardDiffusion(schedule, batches, config), batch: config.batchSize, wallMs: wallMs() });
     }
