@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PackedImageDataset } from '../../src/trainer/data/dataset';
-import { TrainingBatches, heldOutImages, remainingImages, scaledImages } from '../../src/trainer/data/batches';
+import { TrainingBatches, scaledImages } from '../../src/trainer/data/batches';
+import { splitHeldOut } from '../../src/trainer/data/heldOut';
 import { createToyCarsDataset } from '../../src/trainer/data/toyCars';
 
 const toByte = (v: number) => Math.round((v + 1) * 127.5);
@@ -147,21 +148,21 @@ test('refuses a dataset smaller than one batch, with a message that says so', ()
   assert.throws(() => new TrainingBatches(labelledDataset(5), 0, 0), /batch size/);
 });
 
-test('held-out images are a fixed seeded subset and can be kept out of training', () => {
+test('the held-out split is kept out of training', () => {
   const ds = labelledDataset(50);
-  const held = heldOutImages(ds, 10, 123);
-  assert.deepEqual(held, heldOutImages(ds, 10, 123));
-  assert.notDeepEqual(held, heldOutImages(ds, 10, 124));
-  assert.equal(new Set(held).size, 10);
-  assert.deepEqual([...held], [...held].sort((a, b) => a - b));
-  const train = remainingImages(ds, held);
-  assert.equal(train.length, 40);
-  const tb = new TrainingBatches(ds, 8, 0, train);
+  const { heldOut, training } = splitHeldOut(ds, { heldOutCount: 10, heldOutFraction: 0.5, seed: 123 });
+  assert.equal(heldOut.length, 10);
+  assert.equal(training.length, 40);
+  const tb = new TrainingBatches(ds, 8, 0, training);
   assert.equal(tb.batchesPerEpoch, 5);
-  const heldSet = new Set(held);
-  for (const batch of tb.epoch(0)) for (const s of readSlots(batch, 8)) assert.ok(!heldSet.has(s.index), `held-out ${s.index} in training`);
-  assert.throws(() => heldOutImages(ds, 51, 0), /cannot hold out/);
-  const floats = scaledImages(ds, held);
+  const heldSet = new Set(heldOut);
+  const seen = new Set<number>();
+  for (const batch of tb.epoch(0)) for (const s of readSlots(batch, 8)) {
+    assert.ok(!heldSet.has(s.index), `held-out ${s.index} in training`);
+    seen.add(s.index);
+  }
+  assert.equal(seen.size, 40, 'every training image once per epoch');
+  const floats = scaledImages(ds, heldOut);
   assert.equal(floats.length, 10 * 4 * 4 * 3);
-  assert.equal(toByte(floats[0]!), held[0]);
+  assert.equal(toByte(floats[0]!), heldOut[0]);
 });

@@ -86,23 +86,6 @@ export function writeScaledImage(pixels: Uint8Array, size: number, mirror: boole
   }
 }
 
-/** A fixed seeded subset of `count` image indices, ascending, for held-out evaluation. */
-export function heldOutImages(dataset: ImageDataset, count: number, seed: number): Int32Array {
-  if (!Number.isInteger(count) || count < 0 || count > dataset.count) {
-    throw new Error(`cannot hold out ${count} of the ${dataset.count} images in ${dataset.name}`);
-  }
-  return Random.derive(seed, 'held-out').permutation(dataset.count).slice(0, count).sort();
-}
-
-/** The indices not in `excluded`, ascending: the training images once a held-out set is taken. */
-export function remainingImages(dataset: ImageDataset, excluded: ArrayLike<number>): Int32Array {
-  const taken = new Uint8Array(dataset.count);
-  for (let i = 0; i < excluded.length; i++) taken[excluded[i]!] = 1;
-  const rest: number[] = [];
-  for (let i = 0; i < dataset.count; i++) if (!taken[i]) rest.push(i);
-  return Int32Array.from(rest);
-}
-
 /** Images at `indices`, unflipped, as one NHWC [-1, 1] array (for small sets: held-out, previews). */
 export function scaledImages(dataset: ImageDataset, indices: ArrayLike<number>): Float32Array {
   const perImage = imageByteLength(dataset.imgSize);
