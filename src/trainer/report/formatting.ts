@@ -1,0 +1,61 @@
+// How numbers, durations and config values read in the report.
+import type { RunConfigField } from '../../shared/runConfigSchema';
+
+/** 0.66 ms, 123 ms, 12.3 s, 4 min 05 s, 1 h 02 min. */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Number(ms.toPrecision(ms < 10 ? 2 : 3))} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
+  const totalSeconds = Math.round(s);
+  const minutes = Math.floor(totalSeconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(totalSeconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** Four significant digits, exponent form for very small or large magnitudes. */
+export function formatNumber(v: number | undefined, digits = 4): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a < 1e-3 || a >= 1e6) return v.toExponential(digits - 1);
+  return String(Number(v.toPrecision(digits)));
+}
+
+/** A config value in a cell: widths as `32,64,128`. */
+export function formatValue(v: unknown): string {
+  if (v === undefined) return '';
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'number') return String(v);
+  return String(v);
+}
+
+/** The short names the assignment uses (T, IMG_SIZE, BATCH_SIZE), for legends. */
+const SHORT_FIELD_NAMES: Partial<Record<RunConfigField, string>> = {
+  timesteps: 'T', imgSize: 'size', batchSize: 'batch', activation: 'activation', loss: 'loss', channels: 'channels',
+};
+
+export function shortFieldName(field: RunConfigField): string {
+  return SHORT_FIELD_NAMES[field] ?? field;
+}
+
+export function fieldEquals(field: RunConfigField, value: unknown): string {
+  return `${shortFieldName(field)}=${formatValue(value)}`;
+}
+
+/** One markdown table cell: no pipes or line breaks that would end the cell or the row. */
+export function markdownCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A GitHub-flavoured markdown table; `rightAligned` are column indexes of numbers. */
+export function markdownTable(header: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
+  const line = (cells: string[]) => `| ${cells.map(markdownCell).join(' | ')} |`;
+  const rule = `|${header.map((_, i) => (rightAligned.has(i) ? ' ---: ' : ' --- ')).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Text safe inside markdown emphasis or a heading: backticks, asterisks and friends escaped. */
+export function markdownEscape(text: string): string {
+  return text.replace(/([\\`*_[\]<>#|])/g, '\\$1');
+}
