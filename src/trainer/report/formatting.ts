@@ -1,5 +1,7 @@
 // How numbers, durations and config values read in the report.
-import type { RunConfigField } from '../../shared/runConfigSchema';
+import type { RunConfig } from '../../shared/runConfig';
+
+type RunConfigField = keyof RunConfig;
 
 /** 0.66 ms, 123 ms, 12.3 s, 4 min 05 s, 1 h 02 min. */
 export function formatMs(ms: number | undefined): string {
