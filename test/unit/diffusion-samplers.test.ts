@@ -124,6 +124,33 @@ test('clamping x_t changes the samples when the data leaves [-1, 1]', async () =
   assert.ok(maxAbsDiff(clamped, free) > 0.4);
 });
 
+test('clamping x0 follows the posterior mean at the clamped x0 estimate (float64 reference) and lands on the clamped data', async () => {
+  const rng = new Random(21);
+  const result = await ddpmSample(oracleModel(schedule, []), schedule, { count: COUNT, imgSize: SIZE, rng, clamp: 'x0', snapshots: 0 });
+  // Reference: the oracle's x0 estimate is TARGET itself, so the clamped estimate is clampUnit(TARGET).
+  const ref = new Random(21);
+  let x = Array.from(ref.normals(N));
+  for (let t = T - 1; t >= 0; t--) {
+    const c0 = (betas[t]! * Math.sqrt(alphaBarPrev[t]!)) / (1 - alphaBar[t]!);
+    const ct = ((1 - alphaBarPrev[t]!) * Math.sqrt(1 - betas[t]!)) / (1 - alphaBar[t]!);
+    const mean = x.map((v, i) => c0 * clampUnit(TARGET[i]!) + ct * v);
+    if (t > 0) {
+      const z = ref.normals(N);
+      const sd = Math.sqrt((betas[t]! * (1 - alphaBarPrev[t]!)) / (1 - alphaBar[t]!));
+      x = mean.map((m, i) => m + sd * z[i]!);
+    } else {
+      x = mean;
+    }
+  }
+  assertClose(result.images.dataSync(), x, 2e-5, 'images');
+  assertClose(result.images.dataSync(), Array.from(TARGET, clampUnit), 2e-5, 'lands on the clamped target');
+  tf.dispose([result.images, result.snapshots]);
+
+  const ddim = await ddimSample(oracleModel(schedule, []), schedule, { count: COUNT, imgSize: SIZE, rng: new Random(3), clamp: 'x0', steps: 3, snapshots: 0 });
+  assertClose(ddim.images.dataSync(), Array.from(TARGET, clampUnit), 2e-5, 'DDIM lands on the clamped target');
+  tf.dispose([ddim.images, ddim.snapshots]);
+});
+
 test('same seed gives the same samples; another seed gives others', async () => {
   // Not the oracle: that pulls every seed onto the same target.
   const model: EpsModel = (x) => tf.mul(tf.tanh(x), 0.5);

@@ -8,8 +8,12 @@ import type { NoiseSchedule } from './schedules';
 /** Predicts the noise in x at the given timesteps (float32 values, one per example). */
 export type EpsModel = (x: tf.Tensor4D, t: tf.Tensor1D) => tf.Tensor4D;
 
-/** 'x_t': clamp the running image to [-1, 1] after every step, as the notebook does. */
-export type ClampMode = 'x_t' | 'none';
+/**
+ * 'x_t': clamp the running image to [-1, 1] after every step, as the notebook does.
+ * 'x0': clamp the model's estimate of x_0 instead and step from it (Ho et al.'s released code),
+ * which keeps the noise level of x_t intact.
+ */
+export type ClampMode = 'x_t' | 'x0' | 'none';
 
 export interface SamplerOptions {
   count: number;
@@ -45,9 +49,20 @@ export async function ddpmSample(model: EpsModel, schedule: NoiseSchedule, opts:
   const { betas, sqrtRecipAlphas, sqrtOneMinusAlphasCumprod, posteriorVariance } = schedule;
   const timesteps: number[] = [];
   for (let t = schedule.T - 1; t >= 0; t--) timesteps.push(t);
+  const { alphas, alphasCumprod, alphasCumprodPrev } = schedule;
   return runReverseProcess(timesteps, opts, (x, t) => {
     const eps = predictNoise(model, x, t);
-    const mean = tf.mul(tf.sub(x, tf.mul(eps, betas[t]! / sqrtOneMinusAlphasCumprod[t]!)), sqrtRecipAlphas[t]!);
+    let mean: tf.Tensor;
+    if (opts.clamp === 'x0') {
+      // Posterior mean of q(x_{t-1} | x_t, x_0) at the clamped estimate of x_0 (DDPM eq. 7).
+      const x0 = clampedX0(x, eps, alphasCumprod[t]!);
+      const denom = 1 - alphasCumprod[t]!;
+      const x0Coef = (betas[t]! * Math.sqrt(alphasCumprodPrev[t]!)) / denom;
+      const xtCoef = ((1 - alphasCumprodPrev[t]!) * Math.sqrt(alphas[t]!)) / denom;
+      mean = tf.add(tf.mul(x0, x0Coef), tf.mul(x, xtCoef));
+    } else {
+      mean = tf.mul(tf.sub(x, tf.mul(eps, betas[t]! / sqrtOneMinusAlphasCumprod[t]!)), sqrtRecipAlphas[t]!);
+    }
     if (t === 0) return mean as tf.Tensor4D;
     return tf.add(mean, tf.mul(drawNoise(opts.rng, x.shape), Math.sqrt(posteriorVariance[t]!))) as tf.Tensor4D;
   });
@@ -78,13 +93,26 @@ export async function ddimSample(model: EpsModel, schedule: NoiseSchedule, opts:
     const towardsEps = Math.sqrt(Math.max(1 - abarNext - sigma * sigma, 0));
     // x_next = sqrt(abarNext) x0_pred + towardsEps eps + sigma z, with
     // x0_pred = (x - sqrt(1 - abar) eps) / sqrt(abar), folded into one coefficient each.
-    const xCoef = Math.sqrt(abarNext / abar);
-    const epsCoef = towardsEps - xCoef * Math.sqrt(1 - abar);
     const eps = predictNoise(model, x, t);
-    const mean = tf.add(tf.mul(x, xCoef), tf.mul(eps, epsCoef));
+    let mean: tf.Tensor;
+    if (opts.clamp === 'x0') {
+      // Step from the clamped x_0 estimate, with the noise direction re-derived from it.
+      const x0 = clampedX0(x, eps, abar);
+      const epsFromX0 = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(abar))), Math.sqrt(1 - abar));
+      mean = tf.add(tf.mul(x0, Math.sqrt(abarNext)), tf.mul(epsFromX0, towardsEps));
+    } else {
+      const xCoef = Math.sqrt(abarNext / abar);
+      const epsCoef = towardsEps - xCoef * Math.sqrt(1 - abar);
+      mean = tf.add(tf.mul(x, xCoef), tf.mul(eps, epsCoef));
+    }
     if (sigma === 0) return mean as tf.Tensor4D;
     return tf.add(mean, tf.mul(drawNoise(opts.rng, x.shape), sigma)) as tf.Tensor4D;
   });
+}
+
+/** x_0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar), clamped to the data range. */
+function clampedX0(x: tf.Tensor4D, eps: tf.Tensor4D, abar: number): tf.Tensor {
+  return tf.clipByValue(tf.div(tf.sub(x, tf.mul(eps, Math.sqrt(1 - abar))), Math.sqrt(abar)), -1, 1);
 }
 
 function predictNoise(model: EpsModel, x: tf.Tensor4D, t: number): tf.Tensor4D {
