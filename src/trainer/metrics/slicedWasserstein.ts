@@ -142,9 +142,15 @@ function normalizeDescriptors(desc: Float32Array, channels: number, patchArea: n
   }
 }
 
-/** Unit directions, column after column: directionsPerRepeat of them, each `dims` long. */
+/** Directions computed together: each descriptor value is loaded once for this many dot products. */
+const BLOCK = 8;
+
+/**
+ * `count` unit directions, each `dims` long, one after another; the array is padded with zero
+ * directions to a whole number of blocks (their projections are computed and ignored).
+ */
 function randomDirections(dims: number, count: number, rng: Random): Float64Array {
-  const dirs = new Float64Array(dims * count);
+  const dirs = new Float64Array(dims * Math.ceil(count / BLOCK) * BLOCK);
   for (let j = 0; j < count; j++) {
     let norm = 0;
     for (let d = 0; d < dims; d++) {
@@ -158,69 +164,100 @@ function randomDirections(dims: number, count: number, rng: Random): Float64Arra
   return dirs;
 }
 
-function project(desc: Float32Array, dims: number, dirs: Float64Array, j: number, out: Float32Array): void {
-  const offset = j * dims;
-  for (let m = 0, row = 0; m < out.length; m++, row += dims) {
-    let dot = 0;
-    for (let d = 0; d < dims; d++) dot += desc[row + d]! * dirs[offset + d]!;
-    out[m] = dot;
+/**
+ * Projections of every descriptor on directions j0..j0+BLOCK-1, each direction's sorted
+ * ascending: out[b * count + m] is the m-th smallest projection on direction j0 + b.
+ */
+function sortedProjections(desc: Float32Array, dims: number, dirs: Float64Array, j0: number, out: Float32Array): void {
+  const count = desc.length / dims;
+  const o0 = j0 * dims, o1 = o0 + dims, o2 = o1 + dims, o3 = o2 + dims;
+  const o4 = o3 + dims, o5 = o4 + dims, o6 = o5 + dims, o7 = o6 + dims;
+  for (let m = 0, row = 0; m < count; m++, row += dims) {
+    // Eight independent sums: about three times faster than one dot product at a time.
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (let d = 0; d < dims; d++) {
+      const v = desc[row + d]!;
+      a0 += v * dirs[o0 + d]!; a1 += v * dirs[o1 + d]!; a2 += v * dirs[o2 + d]!; a3 += v * dirs[o3 + d]!;
+      a4 += v * dirs[o4 + d]!; a5 += v * dirs[o5 + d]!; a6 += v * dirs[o6 + d]!; a7 += v * dirs[o7 + d]!;
+    }
+    out[m] = a0; out[count + m] = a1; out[2 * count + m] = a2; out[3 * count + m] = a3;
+    out[4 * count + m] = a4; out[5 * count + m] = a5; out[6 * count + m] = a6; out[7 * count + m] = a7;
   }
+  for (let b = 0; b < BLOCK; b++) out.subarray(b * count, (b + 1) * count).sort();
 }
 
 /**
- * sliced_wasserstein in the reference: for each repeat, random unit directions; for each
- * direction, sort both sets' projections; the mean over patches and directions of
- * |sortedA - sortedB|, then the mean over repeats. Equal patch counts, so sorting pairs quantiles.
+ * sliced_wasserstein in the reference, from one reference set to each of `others`: for each
+ * repeat, random unit directions; for each direction, both sets' projections sorted and the mean
+ * over patches and directions of |sortedReference - sortedOther|; then the mean over repeats.
+ * Equal patch counts, so sorting pairs quantiles. The reference's projections are computed once.
  */
-function slicedWassersteinOfDescriptors(a: Float32Array, b: Float32Array, dims: number, s: Settings, levelIndex: number): number {
-  const count = a.length / dims;
-  const projA = new Float32Array(count);
-  const projB = new Float32Array(count);
-  let total = 0;
+function slicedWassersteinOfDescriptors(reference: Float32Array, others: Float32Array[], dims: number, s: Settings, levelIndex: number): number[] {
+  const count = reference.length / dims;
+  const refProj = new Float32Array(BLOCK * count);
+  const otherProj = new Float32Array(BLOCK * count);
+  const totals = others.map(() => 0);
   for (let r = 0; r < s.directionRepeats; r++) {
     const dirs = randomDirections(dims, s.directionsPerRepeat, Random.derive(s.seed, `swd/directions/level-${levelIndex}/repeat-${r}`));
-    let sum = 0;
-    for (let j = 0; j < s.directionsPerRepeat; j++) {
-      project(a, dims, dirs, j, projA);
-      project(b, dims, dirs, j, projB);
-      projA.sort();
-      projB.sort();
-      for (let m = 0; m < count; m++) sum += Math.abs(projA[m]! - projB[m]!);
+    const sums = others.map(() => 0);
+    for (let j0 = 0; j0 < s.directionsPerRepeat; j0 += BLOCK) {
+      const used = Math.min(BLOCK, s.directionsPerRepeat - j0) * count;
+      sortedProjections(reference, dims, dirs, j0, refProj);
+      others.forEach((other, k) => {
+        sortedProjections(other, dims, dirs, j0, otherProj);
+        let sum = 0;
+        for (let i = 0; i < used; i++) sum += Math.abs(refProj[i]! - otherProj[i]!);
+        sums[k]! += sum;
+      });
     }
-    total += sum / (count * s.directionsPerRepeat);
+    sums.forEach((sum, k) => (totals[k]! += sum / (count * s.directionsPerRepeat)));
   }
-  return total / s.directionRepeats;
+  return totals.map((total) => total / s.directionRepeats);
 }
 
-/** SWD x 1e3 between two sets of the same number and size of images, per pyramid level and averaged. */
-export function slicedWassersteinDistance(a: ImageSet, b: ImageSet, opts: SlicedWassersteinOptions): SlicedWassersteinResult {
+/**
+ * SWD x 1e3 from one reference set to each of `others` (all the same number and size of
+ * images), per pyramid level and averaged.
+ */
+function slicedWassersteinFrom(reference: ImageSet, others: ImageSet[], opts: SlicedWassersteinOptions): SlicedWassersteinResult[] {
   const start = performance.now();
-  checkImageSet(a, 'sliced Wasserstein, first set');
-  checkImageSet(b, 'sliced Wasserstein, second set');
-  if (a.shape.some((v, i) => v !== b.shape[i])) {
-    throw new Error(`sliced Wasserstein: the sets must have the same shape, got [${a.shape}] and [${b.shape}]`);
+  checkImageSet(reference, 'sliced Wasserstein, reference set');
+  for (const other of others) {
+    checkImageSet(other, 'sliced Wasserstein, compared set');
+    if (other.shape.some((v, i) => v !== reference.shape[i])) {
+      throw new Error(`sliced Wasserstein: the sets must have the same shape, got [${other.shape}] and [${reference.shape}]`);
+    }
   }
   const s = settings(opts);
-  const [n, h, w, c] = a.shape;
+  const [n, h, w, c] = reference.shape;
   if (h !== w) throw new Error(`sliced Wasserstein: images must be square, got ${h}x${w}`);
   const resolutions = pyramidResolutions(h, s.minResolution);
   if (resolutions.length === 0) throw new Error(`sliced Wasserstein: ${h} px images are smaller than minResolution ${s.minResolution}`);
   if (h % 2 ** (resolutions.length - 1) !== 0) {
     throw new Error(`sliced Wasserstein: ${h} px does not halve evenly down to ${resolutions[resolutions.length - 1]} px`);
   }
-  const pyramidA = laplacianPyramid(a, resolutions.length);
-  const pyramidB = laplacianPyramid(b, resolutions.length);
   const patchArea = s.patchSize * s.patchSize;
   const dims = patchArea * c;
-  const swd = resolutions.map((_, level) => {
-    const descA = patchesOf(pyramidA[level]!, s, level);
-    const descB = patchesOf(pyramidB[level]!, s, level);
-    normalizeDescriptors(descA, c, patchArea);
-    normalizeDescriptors(descB, c, patchArea);
-    return 1e3 * slicedWassersteinOfDescriptors(descA, descB, dims, s, level);
+  /** The normalised descriptors of every level of one set's pyramid. */
+  const descriptors = (images: ImageSet) =>
+    laplacianPyramid(images, resolutions.length).map((level, k) => {
+      const desc = patchesOf(level, s, k);
+      normalizeDescriptors(desc, c, patchArea);
+      return desc;
+    });
+  const refDesc = descriptors(reference);
+  const otherDesc = others.map(descriptors);
+  const perLevel = resolutions.map((_, k) => slicedWassersteinOfDescriptors(refDesc[k]!, otherDesc.map((d) => d[k]!), dims, s, k));
+  const ms = (performance.now() - start) / Math.max(others.length, 1);
+  return others.map((_, i) => {
+    const swd = perLevel.map((level) => 1e3 * level[i]!);
+    return { resolutions, swd, average: swd.reduce((x, y) => x + y, 0) / swd.length, images: n, seed: s.seed, ms };
   });
-  const average = swd.reduce((x, y) => x + y, 0) / swd.length;
-  return { resolutions, swd, average, images: n, seed: s.seed, ms: performance.now() - start };
+}
+
+/** SWD x 1e3 between two sets of the same number and size of images, per pyramid level and averaged. */
+export function slicedWassersteinDistance(a: ImageSet, b: ImageSet, opts: SlicedWassersteinOptions): SlicedWassersteinResult {
+  return slicedWassersteinFrom(b, [a], opts)[0]!;
 }
 
 /** Two disjoint seeded subsets of n real images each: the reference set and the one that measures the floor. */
@@ -253,8 +290,6 @@ export function slicedWassersteinEval(
 ): { swd: SlicedWassersteinResult; floor: SlicedWassersteinResult } {
   checkImageSet(generated, 'generated images');
   const [reference, other] = disjointRealSubsets(real, generated.shape[0], opts.seed);
-  return {
-    swd: slicedWassersteinDistance(generated, reference, opts),
-    floor: slicedWassersteinDistance(other, reference, opts),
-  };
+  const [swd, floor] = slicedWassersteinFrom(reference, [generated, other], opts);
+  return { swd: swd!, floor: floor! };
 }
