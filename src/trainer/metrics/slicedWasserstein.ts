@@ -45,6 +45,7 @@ export interface SlicedWassersteinResult {
   /** Images in each set. */
   images: number;
   seed: number;
+  /** Time taken; when one call scores several sets against one reference, each gets an equal share. */
   ms: number;
 }
 
