@@ -2,7 +2,7 @@
 // they are native. tfjs's wasm backend is bundled; its .wasm binaries are copied next to
 // the bundles, where src/trainer/backend/wasmBackend.ts looks for them first.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -41,6 +41,16 @@ function copyWasmBinaries() {
   }
 }
 copyWasmBinaries();
+
+/** schemas/sweep.schema.json, written from its TypeScript source so the two cannot differ. */
+async function writeSweepSchema() {
+  const { outputFiles } = await esbuild.build({ entryPoints: ['src/shared/sweepSchema.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
+  const { sweepSchemaText } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`);
+  const file = 'schemas/sweep.schema.json';
+  mkdirSync('schemas', { recursive: true });
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== sweepSchemaText()) writeFileSync(file, sweepSchemaText());
+}
+await writeSweepSchema();
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
