@@ -1,0 +1,168 @@
+// Turns a validated sweep file into its runs: every run's full config, the values that set
+// it apart, and an id that is readable and the same every time the file is resolved.
+//
+// Runs: for each grid combination (one combination, the base, without a grid), one run per
+// axis value with the other fields at that combination (no axes: the combination itself),
+// each `repeats` times with seeds seed, seed + 1, ... The centre run (every axis at its base
+// value) is shared by all axes and listed once.
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig } from '../../shared/runConfig';
+import { RUN_CONFIG_FIELDS, type RunConfigField } from '../../shared/runConfigSchema';
+import { MAX_RUNS_WITHOUT_CONFIRMATION } from '../../shared/sweepSchema';
+import type { SweepRun, SweepSpec } from '../../shared/sweepSpec';
+import { SweepError } from './validateSweep';
+
+export interface ResolvedSweep {
+  sweepId: string;
+  name: string;
+  variedFields: RunConfigField[];
+  maxParallelRuns: number;
+  runs: SweepRun[];
+}
+
+export interface ResolveOptions {
+  /** `--yes`: allow more than MAX_RUNS_WITHOUT_CONFIRMATION runs. */
+  allowManyRuns?: boolean;
+}
+
+type Values = Partial<Record<RunConfigField, unknown>>;
+
+/** `source` is the sweep file's path: it names errors and, without `name`, the sweep. */
+export function resolveSweep(spec: SweepSpec, source: string, options: ResolveOptions = {}): ResolvedSweep {
+  const name = spec.name ?? path.basename(source).replace(/\.sweep\.json$|\.json$/i, '');
+  const repeats = spec.repeats ?? 1;
+  const axes = Object.entries(spec.axes ?? {}) as [RunConfigField, unknown[]][];
+  const gridPoints = product(Object.entries(spec.grid ?? {}) as [RunConfigField, unknown[]][]);
+  const axisPoints: { axis: RunConfigField | null; values: Values }[] = axes.length === 0
+    ? [{ axis: null, values: {} }]
+    : axes.flatMap(([axis, list]) => list.map((v) => ({ axis, values: { [axis]: v } })));
+
+  const planned = gridPoints.length * axisPoints.length * repeats;
+  if (planned > MAX_RUNS_WITHOUT_CONFIRMATION && !options.allowManyRuns) {
+    throw new SweepError(source, [`describes ${planned.toLocaleString('en-US')} runs, more than ${MAX_RUNS_WITHOUT_CONFIRMATION.toLocaleString('en-US')}; check the grid, or pass --yes to run them all`]);
+  }
+
+  const baseSeed = spec.base?.seed ?? DEFAULT_RUN_CONFIG.seed;
+  const problems: string[] = [];
+  const runs: Omit<SweepRun, 'runId' | 'varied'>[] = [];
+  const indexByConfig = new Map<string, number>();
+  for (const grid of gridPoints) {
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      for (const point of axisPoints) {
+        const origin: Values = { ...grid, ...point.values, ...(repeats > 1 ? { seed: baseSeed + repeat } : {}) };
+        let config: RunConfig;
+        try {
+          config = resolveRunConfig({ ...spec.base, ...origin } as Record<string, unknown>, `run ${describeValues(origin)}`);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          problems.push(err.message);
+          continue;
+        }
+        // Only the centre (each axis at its base value) is reached twice: the schema forbids
+        // repeated values, and a field in both axes and grid.
+        const key = canonicalJson(config);
+        const seen = indexByConfig.get(key);
+        if (seen !== undefined) {
+          if (point.axis) runs[seen]!.axes.push(point.axis);
+          continue;
+        }
+        indexByConfig.set(key, runs.length);
+        runs.push({ axes: point.axis ? [point.axis] : [], repeat, config });
+      }
+    }
+  }
+  if (problems.length > 0) throw new SweepError(source, [...new Set(problems)]);
+
+  const variedFields = FIELD_ORDER.filter((f) => runs.some((r) => canonicalJson(r.config[f]) !== canonicalJson(runs[0]!.config[f])));
+  // Widths that follow from a varied preset add nothing readable to an id.
+  const labelled = variedFields.filter((f) => !(f === 'channels' && variedFields.includes('preset') && !mentions(spec, 'channels')));
+  const ids = assignRunIds(runs.map((r) => r.config), labelled);
+  return {
+    sweepId: slug(name),
+    name,
+    variedFields,
+    maxParallelRuns: spec.maxParallelRuns ?? 1,
+    runs: runs.map((r, i) => ({
+      runId: ids[i]!,
+      varied: Object.fromEntries(variedFields.map((f) => [f, r.config[f]])),
+      ...r,
+    })),
+  };
+}
+
+/** The order of varied fields in ids and tables: the assignment's first, then RunConfig order. */
+const FIRST_FIELDS: RunConfigField[] = ['preset', 'channels', 'dataset', 'timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
+const FIELD_ORDER: RunConfigField[] = [...FIRST_FIELDS, ...RUN_CONFIG_FIELDS.filter((f) => !FIRST_FIELDS.includes(f))];
+/** What a single-config sweep's id names, as `makeRunId` does. */
+const DEFAULT_LABELS: RunConfigField[] = ['timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
+
+const num = (v: unknown) => String(v).replace('+', '');
+const asIs = (v: unknown) => String(v);
+const LABELS: Partial<Record<RunConfigField, (v: unknown) => string>> = {
+  preset: asIs,
+  activation: asIs,
+  loss: asIs,
+  schedule: asIs,
+  backend: asIs,
+  imageFit: asIs,
+  datasetSplit: asIs,
+  timesteps: (v) => `T${num(v)}`,
+  imgSize: (v) => `${num(v)}px`,
+  batchSize: (v) => `b${num(v)}`,
+  channels: (v) => `c${(v as number[]).join('.')}`,
+  dataset: (v) => slug(path.basename(String(v))),
+  lr: (v) => `lr${num(v)}`,
+  epochs: (v) => `e${num(v)}`,
+  maxSteps: (v) => `${num(v)}steps`,
+  seed: (v) => `s${num(v)}`,
+  betaStart: (v) => `bs${num(v)}`,
+  betaEnd: (v) => `be${num(v)}`,
+  huberDelta: (v) => `hd${num(v)}`,
+  toyCarsCount: (v) => `n${num(v)}`,
+};
+
+/** `T300-32px-b128-silu-huber-7f3a`: the labelled values (in FIELD_ORDER), then a hash of the whole config. */
+function assignRunIds(configs: RunConfig[], fields: RunConfigField[]): string[] {
+  const shown = fields.length > 0 ? fields : DEFAULT_LABELS;
+  const make = (hashLength: number) => configs.map((c) => [
+    ...shown.map((f) => (LABELS[f] ?? ((v: unknown) => `${f}-${slug(String(v))}`))(c[f])),
+    configHash(c).slice(0, hashLength),
+  ].join('-'));
+  const short = make(4);
+  // Four hex digits tell apart runs whose labels agree in all but a handful of sweeps; never rely on luck.
+  return new Set(short).size === short.length ? short : make(12);
+}
+
+/** sha256 of the config with sorted keys: the same config always gives the same hash. */
+export function configHash(config: RunConfig): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `timesteps=250, imgSize=32`, or `base` for none. */
+export function describeValues(values: Values): string {
+  const entries = Object.entries(values);
+  if (entries.length === 0) return '(base)';
+  return `(${entries.map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(', ')})`;
+}
+
+/** A file-name-safe id: letters, digits, `.`, `_`, `-`. */
+export function slug(text: string): string {
+  return text.trim().toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/-+/g, '-').replace(/^[-.]+|-+$/g, '') || 'sweep';
+}
+
+function product(lists: [RunConfigField, unknown[]][]): Values[] {
+  return lists.reduce<Values[]>((acc, [field, values]) => acc.flatMap((p) => values.map((v) => ({ ...p, [field]: v }))), [{}]);
+}
+
+function mentions(spec: SweepSpec, field: RunConfigField): boolean {
+  return [spec.base, spec.axes, spec.grid].some((o) => o !== undefined && Object.prototype.hasOwnProperty.call(o, field));
+}
