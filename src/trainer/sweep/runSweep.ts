@@ -1,0 +1,206 @@
+// Trains a resolved sweep's runs: one after another in this process, or up to
+// maxParallelRuns at once as child processes of the CLI (`sweep FILE --run ID`), each of
+// which trains one run exactly as the sequential loop would. Done runs are skipped,
+// interrupted ones resumed; a failed run does not stop the others. Aborting the signal
+// checkpoints the runs in progress, marks them cancelled and starts no more.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { TrainerEvent } from '../../shared/messages';
+import type { SweepRun } from '../../shared/sweepSpec';
+import { formatDuration } from '../progressLine';
+import { resumeRun, trainNewRun, type RunOutcome } from '../training/trainRun';
+import { describeValues } from './resolveSweep';
+import { runDirOf } from './sweepDirectory';
+import { planRunAction, type RunAction } from './runState';
+import { summarizeRun, type RunSummary } from './sweepSummary';
+
+export interface RunSweepOptions {
+  outDir: string;
+  signal?: AbortSignal;
+  /** Training progress of the run in this process (not of child processes). */
+  onEvent?: (e: TrainerEvent) => void;
+  /** One line per run as it starts and ends; child processes' stderr, prefixed with the run id. */
+  log?: (line: string) => void;
+  /** Runs at once; more than 1 needs `childCommand`. */
+  maxParallelRuns?: number;
+  /** The command that trains one run in a child process. */
+  childCommand?: (run: SweepRun) => { command: string; args: string[] };
+}
+
+export interface SweepOutcome {
+  runs: RunSummary[];
+  /** True when the signal stopped the sweep before every run was tried. */
+  stopped: boolean;
+}
+
+export async function runSweep(runs: SweepRun[], opts: RunSweepOptions): Promise<SweepOutcome> {
+  const parallel = Math.min(opts.maxParallelRuns ?? 1, runs.length);
+  const log = opts.log ?? (() => {});
+  if (parallel > 1 && !opts.childCommand) {
+    log(`maxParallelRuns ${parallel}: no command to start child processes with, so the runs go one after another`);
+  }
+  const notes = parallel > 1 && opts.childCommand
+    ? await runInChildren(runs, parallel, opts.childCommand, opts, log)
+    : await runInProcess(runs, opts, log);
+  const summaries = await Promise.all(runs.map(async (run, i) => {
+    const s = await summarizeRun(run, runDirOf(opts.outDir, run), notes[i]!.note);
+    return s.error || !notes[i]!.error ? s : { ...s, error: notes[i]!.error };
+  }));
+  return { runs: summaries, stopped: opts.signal?.aborted === true && summaries.some((s) => s.state !== 'done') };
+}
+
+/** What this invocation did with a run, for the summary's last column. */
+interface RunNote {
+  note: string;
+  /** A failure that status.json does not hold (the trainer never got to write it). */
+  error?: string;
+}
+
+/** The runs one after another; returns what was done with each (the summary's "this time"). */
+async function runInProcess(runs: SweepRun[], opts: RunSweepOptions, log: (line: string) => void): Promise<RunNote[]> {
+  const notes: RunNote[] = [];
+  for (const [i, run] of runs.entries()) {
+    const tag = `[${i + 1}/${runs.length}] ${run.runId}`;
+    if (opts.signal?.aborted) {
+      notes.push({ note: 'not started (stopped)' });
+      continue;
+    }
+    const start = performance.now();
+    let action: RunAction;
+    try {
+      action = await planRunAction(runDirOf(opts.outDir, run), run.config);
+    } catch (err) {
+      notes.push({ note: 'skipped (unreadable)', error: (err as Error).message });
+      log(`${tag}: cannot read its run directory: ${(err as Error).message}`);
+      continue;
+    }
+    if (opts.signal?.aborted) {
+      notes.push({ note: 'not started (stopped)' });
+      continue;
+    }
+    log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
+    let outcome: RunOutcome | null;
+    try {
+      outcome = await carryOut(run, action, opts);
+    } catch (err) {
+      // The trainer records its own failures in status.json; this is one before it could.
+      notes.push({ note: 'could not start', error: (err as Error).message });
+      log(`${tag}: could not start: ${(err as Error).message}`);
+      continue;
+    }
+    if (outcome === null) {
+      notes.push({ note: noteFor(action) });
+      continue;
+    }
+    notes.push({ note: noteFor(action) + (outcome.state === 'done' ? '' : ` -> ${outcome.state}`) });
+    log(`${tag}: ${await describeEnd(run, opts.outDir, performance.now() - start)}`);
+  }
+  return notes;
+}
+
+/** Trains, resumes, or (for done, busy, failed and conflicting runs) does nothing and returns null. */
+async function carryOut(run: SweepRun, action: RunAction, opts: RunSweepOptions): Promise<RunOutcome | null> {
+  const runDir = runDirOf(opts.outDir, run);
+  const trainOpts = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
+  switch (action.kind) {
+    case 'restart':
+      await fs.rm(runDir, { recursive: true, force: true });
+      return trainNewRun(run.config, opts.outDir, trainOpts, run.runId);
+    case 'new':
+      return trainNewRun(run.config, opts.outDir, trainOpts, run.runId);
+    case 'resume':
+      return resumeRun(runDir, trainOpts);
+    default:
+      return null;
+  }
+}
+
+/** `done after 1m02s, final loss 0.0712` (or the state and the error). */
+async function describeEnd(run: SweepRun, outDir: string, ms: number): Promise<string> {
+  const s = await summarizeRun(run, runDirOf(outDir, run));
+  return `${s.state} after ${formatDuration(ms)}` +
+    (s.finalLoss !== undefined ? `, final loss ${s.finalLoss.toFixed(4)}` : '') +
+    (s.error ? `: ${s.error}` : '');
+}
+
+export function describeAction(a: RunAction): string {
+  switch (a.kind) {
+    case 'new': return 'training';
+    case 'restart': return `training from the start (the earlier attempt, ${a.was}, left nothing to keep)`;
+    case 'resume': return `resuming the ${a.was} run from its last checkpoint (it had reached step ${a.step})`;
+    case 'done': return 'done already, skipped';
+    case 'busy': return `running in process ${a.pid}, left alone`;
+    case 'failed': return `failed earlier, left as it is: ${a.error}`;
+    case 'conflict': return `skipped: ${a.reason}`;
+  }
+}
+
+function noteFor(a: RunAction): string {
+  switch (a.kind) {
+    case 'new': case 'restart': return 'trained';
+    case 'resume': return 'resumed';
+    case 'done': return 'skipped (done)';
+    case 'busy': return `skipped (running in ${a.pid})`;
+    case 'failed': return 'skipped (failed earlier)';
+    case 'conflict': return 'skipped (conflict)';
+  }
+}
+
+/**
+ * Up to `parallel` child processes, each `sweep FILE --run ID`. Children get their own process
+ * group, so a Ctrl-C reaches them once, forwarded from here, and they checkpoint before exiting.
+ */
+async function runInChildren(
+  runs: SweepRun[], parallel: number, childCommand: NonNullable<RunSweepOptions['childCommand']>,
+  opts: RunSweepOptions, log: (line: string) => void,
+): Promise<RunNote[]> {
+  const notes: RunNote[] = runs.map(() => ({ note: 'not started (stopped)' }));
+  const active = new Set<ChildProcess>();
+  const stopChildren = () => {
+    for (const child of active) child.kill('SIGINT');
+  };
+  opts.signal?.addEventListener('abort', stopChildren, { once: true });
+  // A second Ctrl-C exits this process at once; a second SIGINT makes the children quit too.
+  process.once('exit', stopChildren);
+  let next = 0;
+  const worker = async () => {
+    while (next < runs.length && !opts.signal?.aborted) {
+      const i = next++;
+      const run = runs[i]!;
+      const tag = `[${i + 1}/${runs.length}] ${run.runId}`;
+      const action = await planRunAction(runDirOf(opts.outDir, run), run.config).catch((err: Error): RunAction => ({ kind: 'conflict', reason: err.message }));
+      log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
+      if (action.kind !== 'new' && action.kind !== 'restart' && action.kind !== 'resume') {
+        notes[i] = { note: noteFor(action) };
+        continue;
+      }
+      const start = performance.now();
+      const { command, args } = childCommand(run);
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+      active.add(child);
+      createInterface({ input: child.stderr! }).on('line', (line) => log(`  ${run.runId} | ${line}`));
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('error', (err) => {
+          log(`${tag}: cannot start ${command}: ${err.message}`);
+          resolve(null);
+        });
+        child.on('close', (exitCode) => resolve(exitCode));
+      });
+      active.delete(child);
+      const state = (await summarizeRun(run, runDirOf(opts.outDir, run))).state;
+      notes[i] = {
+        note: noteFor(action) + (state === 'done' ? '' : ` -> ${state}`),
+        ...(state === 'running' || state === 'queued' ? { error: `the child process exited with ${code ?? 'a signal'} before the run ended` } : {}),
+      };
+      log(`${tag}: ${await describeEnd(run, opts.outDir, performance.now() - start)}`);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    opts.signal?.removeEventListener('abort', stopChildren);
+    process.off('exit', stopChildren);
+  }
+  return notes;
+}

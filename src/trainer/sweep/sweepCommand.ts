@@ -1,0 +1,134 @@
+// `diffusion-lab sweep FILE`: validate, resolve, write sweep.json, train the runs (or with
+// --dry-run, list them with a time estimate), print a summary table. Progress goes to
+// stderr, the tables to stdout. Exit 0 when every run is done, 1 when one is not, 130 when
+// stopped by Ctrl-C, 2 for a bad sweep file or bad flags.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../shared/runConfig';
+import type { SweepRun } from '../../shared/sweepSpec';
+import { formatDuration, ProgressLine } from '../progressLine';
+import { resolveSweep, type ResolvedSweep } from './resolveSweep';
+import { runDirOf, writeResolvedSweep } from './sweepDirectory';
+import { formatSummaryTable, formatTable, formatValue, summarizeRun, type RunSummary } from './sweepSummary';
+import { readSweepFile } from './validateSweep';
+
+export const SWEEP_USAGE = `diffusion-lab sweep FILE [--out DIR] [--dry-run] [--yes] [--run ID] [--gflops N]
+  FILE        a *.sweep.json file (schema: schemas/sweep.schema.json)
+  --out DIR   where sweeps/ and runs/ go (default .diffusion)
+  --dry-run   list the runs and an estimated time; train nothing, write nothing
+  --yes       allow a sweep of more than 1,000 runs
+  --run ID    train only this run of the sweep (how parallel runs are started)
+  --gflops N  the dry run's throughput, instead of a measured or assumed one
+Runs already done are skipped and interrupted ones resumed, so after Ctrl-C or a crash
+the same command continues the sweep.
+`;
+
+export async function sweepCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        out: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' },
+        run: { type: 'string' }, gflops: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message.split('\n')[0]}\n${SWEEP_USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(SWEEP_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ConfigError(`needs exactly one sweep file, got ${positionals.length}\n${SWEEP_USAGE}`);
+  const file = positionals[0]!;
+  const gflops = values.gflops === undefined ? undefined : Number(values.gflops);
+  if (gflops !== undefined && !(gflops > 0)) throw new ConfigError(`--gflops must be a positive number, got ${JSON.stringify(values.gflops)}`);
+  const outDir = path.resolve(values.out ?? '.diffusion');
+
+  const spec = readSweepFile(file);
+  const sweep = resolveSweep(spec, file, { allowManyRuns: values.yes === true });
+  let runs = sweep.runs;
+  if (values.run !== undefined) {
+    runs = runs.filter((r) => r.runId === values.run);
+    if (runs.length === 0) throw new ConfigError(`${file}: has no run "${values.run}" (its runs: ${sweep.runs.map((r) => r.runId).join(', ')})`);
+  }
+
+  const current = await Promise.all(runs.map((r) => summarizeRun(r, runDirOf(outDir, r))));
+  if (values['dry-run']) return dryRun(sweep, runs, current, outDir, gflops);
+
+  const written = await writeResolvedSweep(outDir, sweep, spec, file);
+  const child = values.run !== undefined;
+  if (!child) {
+    process.stderr.write(`sweep ${sweep.name}: ${describeCounts(runs, current)}\nsweep file ${written}\n`);
+  }
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping: runs in progress checkpoint and are marked cancelled; run the same command again to continue (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { runSweep } = await import('./runSweep');
+    const progress = new ProgressLine();
+    const cliPath = process.argv[1];
+    const outcome = await runSweep(runs, {
+      outDir,
+      signal: controller.signal,
+      onEvent: (e) => progress.handle(e),
+      log: (line) => process.stderr.write(line + '\n'),
+      maxParallelRuns: child ? 1 : sweep.maxParallelRuns,
+      ...(cliPath ? {
+        childCommand: (run: SweepRun) => ({
+          command: process.execPath,
+          args: [...process.execArgv, cliPath, 'sweep', path.resolve(file), '--out', outDir, '--run', run.runId, '--yes'],
+        }),
+      } : {}),
+    });
+    process.stdout.write('\n' + formatSummaryTable(outcome.runs, sweep.variedFields));
+    const notDone = outcome.runs.filter((r) => r.state !== 'done').length;
+    if (outcome.stopped) {
+      process.stderr.write(`sweep stopped with ${notDone} of ${runs.length} runs not done; run the same command again to continue\n`);
+      return 130;
+    }
+    if (notDone > 0) {
+      process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table); run the same command again to retry the interrupted ones\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: RunSummary[], outDir: string, gflops: number | undefined): Promise<number> {
+  const { estimateSweep } = await import('./estimateSweep');
+  const estimate = await estimateSweep(runs, { outDir, current, ...(gflops !== undefined ? { gflops } : {}) });
+  const header = ['#', 'run', ...sweep.variedFields, 'state', 'steps', 'GFLOP/s', 'est. time'];
+  const rows = runs.map((r, i) => {
+    const e = estimate.runs[i]!;
+    return [
+      String(i + 1), r.runId, ...sweep.variedFields.map((f) => formatValue(r.varied[f])), current[i]!.state,
+      e.steps === null ? '?' : String(e.steps), `${e.gflops.toPrecision(3)} ${e.basis}`,
+      e.seconds === null ? '?' : formatDuration(e.seconds * 1000),
+    ];
+  });
+  process.stdout.write(formatTable(header, rows, new Set(['steps', 'est. time'])) + '\n');
+  process.stdout.write(`\nsweep ${sweep.name} (id ${sweep.sweepId}): ${describeCounts(runs, current)}; maxParallelRuns ${sweep.maxParallelRuns}\n` +
+    `estimated time: ${formatDuration(estimate.totalSeconds * 1000)}${sweep.maxParallelRuns > 1 ? ' of training in total (runs in parallel share the machine)' : ''}` +
+    `${estimate.unknown > 0 ? `, plus ${estimate.unknown} runs whose dataset could not be counted` : ''}\n` +
+    `  ${estimate.basis}\n` +
+    `dry run: nothing was trained or written; without --dry-run, runs go to ${path.join(outDir, 'runs')}\n`);
+  return 0;
+}
+
+function describeCounts(runs: SweepRun[], current: RunSummary[]): string {
+  const counts = new Map<string, number>();
+  for (const c of current) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+  const parts = [...counts].map(([state, n]) => `${n} ${state}`);
+  return `${runs.length} run${runs.length === 1 ? '' : 's'} (${parts.join(', ')})`;
+}
