@@ -1,0 +1,233 @@
+// Reads a sweep directory and the run directories it lists into one Study: everything the
+// report shows, from disk alone. Missing and unreadable pieces become visible states
+// ("not started", a problem note) rather than errors, so a half-finished sweep still exports.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig, type RunEnvironment } from '../../shared/runConfig';
+import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
+import { readMetrics, readRunConfigFile, readRunStatus, runsDirectory } from '../run/runWriter';
+import { measureRun, type RunMeasures } from './runMeasures';
+
+/** The resolved sweep that `diffusion-lab sweep` writes in <out>/sweeps/<sweep-id>/. */
+export const SWEEP_FILE = 'sweep.json';
+/** The sweep's analysis, beside sweep.json. */
+export const SWEEP_NOTES_FILE = 'notes.md';
+
+type RunConfigField = keyof RunConfig;
+
+/**
+ * The parts of sweep.json (ResolvedSweepFile in shared/sweepSpec.ts) that the report reads;
+ * everything but the run list is optional, so older and newer sweep files still export.
+ */
+export interface SweepListing {
+  sweepId?: string;
+  name?: string;
+  description?: string;
+  source?: string;
+  resolvedAt?: string;
+  spec?: {
+    base?: Partial<RunConfig>;
+    axes?: Partial<Record<RunConfigField, readonly unknown[]>>;
+    grid?: Partial<Record<RunConfigField, readonly unknown[]>>;
+    repeats?: number;
+  };
+  /** Fields whose value differs between runs: the comparison table's columns. */
+  variedFields?: RunConfigField[];
+  runs: SweepListingRun[];
+}
+
+export interface SweepListingRun {
+  runId: string;
+  /** This run's values of the varied fields. */
+  varied?: Partial<Record<RunConfigField, unknown>>;
+  /** The one-at-a-time axes this run lies on. */
+  axes?: RunConfigField[];
+  repeat?: number;
+  config: RunConfig;
+}
+
+export interface StudyRun {
+  runId: string;
+  dir: string;
+  /** This run's values of the sweep's varied fields. */
+  varied: Partial<Record<RunConfigField, unknown>>;
+  /** The one-at-a-time axes this run lies on (the centre run lies on all). */
+  axes: RunConfigField[];
+  repeat: number;
+  /** From the run's config.json when it has one, else as the sweep resolved it. */
+  config: RunConfig;
+  state: RunState | 'not started';
+  status?: RunStatus;
+  environment?: RunEnvironment;
+  error?: { message: string; step?: number };
+  measures: RunMeasures;
+  /** notes.md as written, byte for byte (undefined when there is none). */
+  notes?: string;
+  forwardStrip?: string;
+  /** samples/strip-epoch-NNN.png, by epoch. */
+  reverseStrips: Array<{ epoch: number; file: string }>;
+  /** Every other PNG in samples/, by name; grid-final.png is the end-of-training grid. */
+  sampleGrids: string[];
+  /** Files that exist but could not be read, in words. */
+  problems: string[];
+}
+
+export interface Study {
+  sweepDir: string;
+  /** The folder holding sweeps/ and runs/. */
+  outDir: string;
+  sweepId: string;
+  name: string;
+  description?: string;
+  /** The sweep file it was resolved from. */
+  source?: string;
+  resolvedAt?: string;
+  spec: NonNullable<SweepListing['spec']>;
+  /** The config every run starts from (the sweep's base with defaults filled). */
+  base: RunConfig;
+  variedFields: RunConfigField[];
+  runs: StudyRun[];
+  notes?: string;
+}
+
+export class StudyError extends Error {
+  override name = 'StudyError';
+}
+
+/** Accepts the sweep directory or its sweep.json. */
+export async function loadStudy(sweepPath: string): Promise<Study> {
+  const resolved = path.resolve(sweepPath);
+  const isFile = (await fs.stat(resolved).catch(() => null))?.isFile() ?? false;
+  const sweepDir = isFile ? path.dirname(resolved) : resolved;
+  const sweepFile = isFile ? resolved : path.join(sweepDir, SWEEP_FILE);
+  const sweep = await readSweepFile(sweepFile);
+  const outDir = path.resolve(sweepDir, '..', '..');
+  const base = baseConfigOf(sweep.spec?.base);
+  const runs = await Promise.all(sweep.runs.map((run) => loadRun(run, path.join(runsDirectory(outDir), run.runId), base)));
+  const notes = await readTextIfPresent(path.join(sweepDir, SWEEP_NOTES_FILE));
+  return {
+    sweepDir, outDir,
+    sweepId: sweep.sweepId ?? path.basename(sweepDir),
+    name: sweep.name ?? sweep.sweepId ?? path.basename(sweepDir),
+    ...(sweep.description !== undefined ? { description: sweep.description } : {}),
+    ...(sweep.source !== undefined ? { source: sweep.source } : {}),
+    ...(sweep.resolvedAt !== undefined ? { resolvedAt: sweep.resolvedAt } : {}),
+    spec: sweep.spec ?? {},
+    base,
+    variedFields: sweep.variedFields ?? [],
+    runs,
+    ...(notes !== undefined ? { notes } : {}),
+  };
+}
+
+async function readSweepFile(file: string): Promise<SweepListing> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StudyError(code === 'ENOENT'
+      ? `${path.dirname(file)} is not a sweep directory: it has no ${SWEEP_FILE} (run \`diffusion-lab sweep FILE\` first; sweeps live in <out>/sweeps/<sweep-id>/)`
+      : `${file}: cannot read (${code ?? (err as Error).message})`);
+  }
+  let sweep: SweepListing;
+  try {
+    sweep = JSON.parse(text) as SweepListing;
+  } catch (err) {
+    throw new StudyError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof sweep !== 'object' || sweep === null || !Array.isArray(sweep.runs)) {
+    throw new StudyError(`${file}: not a resolved sweep (no "runs" list)`);
+  }
+  sweep.runs.forEach((run, i) => {
+    if (typeof run?.runId !== 'string' || run.runId.length === 0 || run.runId !== path.basename(run.runId)) {
+      throw new StudyError(`${file}: runs[${i}].runId must be a run directory name, got ${JSON.stringify(run?.runId)}`);
+    }
+  });
+  return sweep;
+}
+
+function baseConfigOf(base: unknown): RunConfig {
+  const partial = typeof base === 'object' && base !== null ? (base as Partial<RunConfig>) : {};
+  try {
+    return resolveRunConfig({ ...partial }, 'sweep base');
+  } catch {
+    // A sweep.json from another version: show what it says rather than refuse to report.
+    return { ...DEFAULT_RUN_CONFIG, ...partial } as RunConfig;
+  }
+}
+
+async function loadRun(run: SweepListingRun, dir: string, base: RunConfig): Promise<StudyRun> {
+  const out: StudyRun = {
+    runId: run.runId,
+    dir,
+    varied: run.varied ?? {},
+    axes: Array.isArray(run.axes) ? run.axes : [],
+    repeat: typeof run.repeat === 'number' ? run.repeat : 0,
+    // Until the run writes its own config.json; base only if sweep.json lacks the config.
+    config: typeof run.config === 'object' && run.config !== null ? run.config : base,
+    state: 'not started',
+    measures: measureRun([]),
+    reverseStrips: [],
+    sampleGrids: [],
+    problems: [],
+  };
+  const exists = (await fs.stat(dir).catch(() => null))?.isDirectory() ?? false;
+  if (!exists) return out;
+
+  try {
+    const status = await readRunStatus(dir);
+    out.status = status;
+    out.state = status.state;
+    if (status.error) out.error = status.error;
+  } catch (err) {
+    out.problems.push((err as Error).message);
+  }
+  try {
+    const configFile = await readRunConfigFile(dir);
+    out.config = configFile.config;
+    out.environment = configFile.environment;
+  } catch (err) {
+    // A queued run has no config.json yet; only a run that got further should have one.
+    if (out.state !== 'queued') out.problems.push((err as Error).message);
+  }
+  out.measures = measureRun(await readMetrics(dir));
+  const notes = await readTextIfPresent(path.join(dir, RUN_FILES.notes));
+  if (notes !== undefined) out.notes = notes;
+
+  const forward = path.join(dir, RUN_FILES.forwardStrip);
+  if (await isFile(forward)) out.forwardStrip = forward;
+  const samplesDir = path.join(dir, RUN_FILES.samples);
+  const names = (await fs.readdir(samplesDir).catch(() => [] as string[])).filter((n) => n.endsWith('.png') && !n.startsWith('.')).sort();
+  for (const name of names) {
+    const strip = /^strip-epoch-(\d+)\.png$/.exec(name);
+    if (strip) out.reverseStrips.push({ epoch: Number(strip[1]), file: path.join(samplesDir, name) });
+    else out.sampleGrids.push(path.join(samplesDir, name));
+  }
+  out.reverseStrips.sort((a, b) => a.epoch - b.epoch);
+  return out;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await fs.stat(file).catch(() => null))?.isFile() ?? false;
+}
+
+/** The file's text, or undefined when it does not exist. Read only: the report never writes notes. */
+async function readTextIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StudyError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** The grid to show for a run: the end-of-training grid, else the newest by name. */
+export function finalSampleGrid(run: StudyRun): string | undefined {
+  return run.sampleGrids.find((f) => path.basename(f) === 'grid-final.png') ?? run.sampleGrids[run.sampleGrids.length - 1];
+}
+
+/** The fields where this run's config differs from the sweep's base, in the sweep's varied order. */
+export function fieldsOffBase(study: Pick<Study, 'base' | 'variedFields'>, run: Pick<StudyRun, 'config'>): RunConfigField[] {
+  return study.variedFields.filter((f) => JSON.stringify(run.config[f]) !== JSON.stringify(study.base[f]));
+}
