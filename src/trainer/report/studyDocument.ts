@@ -1,0 +1,451 @@
+// The study as a list of blocks (markdown, figures, code), built once and written either as
+// a notebook (notebook.ts) or as markdown with image files (markdownReport.ts), so both
+// formats say the same thing.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { RunConfig } from '../../shared/runConfig';
+import { RUN_FILES } from '../../shared/runDirectory';
+import { VERSION } from '../version';
+import { comparisonTable, comparisonTableMarkdown, describeState } from './comparisonTable';
+import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName } from './formatting';
+import { fieldsOffBase, finalSampleGrid, SWEEP_NOTES_FILE, type Study, type StudyRun } from './loadStudy';
+import { canRenderText, renderLineChartPng, seriesColor, type ChartSeries, type LineChartSpec } from './lossChart';
+
+export interface ReportImage {
+  /** File name, unique in the report: the attachment name, or the file in report-figures/. */
+  name: string;
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export type ReportBlock =
+  | { kind: 'markdown'; id: string; text: string }
+  | { kind: 'figure'; id: string; title: string; alt: string; caption?: string; image: ReportImage }
+  | { kind: 'code'; id: string; source: string };
+
+type RunConfigField = keyof RunConfig;
+
+export type LossScale = 'auto' | 'linear' | 'log';
+
+export interface StudyDocumentOptions {
+  /** Loss axes: `auto` is log-scaled when the loss falls by more than a factor of 10. */
+  lossScale?: LossScale;
+  /** Draw text in charts; default: whether this machine renders SVG text (canRenderText). */
+  chartText?: boolean;
+  /** Export time written in the header; default now. */
+  now?: Date;
+}
+
+/** Fields whose value changes the forward-diffusion strip. */
+const FORWARD_FIELDS: RunConfigField[] = ['timesteps', 'imgSize', 'schedule', 'betaStart', 'betaEnd'];
+
+/** Orders config values: numbers by size, everything else by its text. */
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return formatValue(a).localeCompare(formatValue(b));
+}
+
+/** Runs ordered by their value of `field`, sweep order among equals. */
+function byValueOf<T extends { config: StudyRun['config'] }>(runs: T[], field: RunConfigField): T[] {
+  return [...runs].sort((a, b) => compareValues(a.config[field], b.config[field]));
+}
+
+/** Collects blocks, keeping ids and image names unique. */
+class DocumentBuilder {
+  readonly blocks: ReportBlock[] = [];
+  private readonly ids = new Set<string>();
+  private readonly names = new Set<string>();
+
+  private uniqueId(wanted: string): string {
+    const base = slug(wanted).slice(0, 56) || 'cell';
+    let id = base;
+    for (let k = 2; this.ids.has(id); k++) id = `${base}-${k}`;
+    this.ids.add(id);
+    return id;
+  }
+
+  uniqueName(wanted: string): string {
+    const base = slug(wanted).slice(0, 80) || 'figure';
+    let name = `${base}.png`;
+    for (let k = 2; this.names.has(name); k++) name = `${base}-${k}.png`;
+    this.names.add(name);
+    return name;
+  }
+
+  markdown(id: string, text: string): void {
+    this.blocks.push({ kind: 'markdown', id: this.uniqueId(id), text });
+  }
+
+  figure(id: string, figure: Omit<Extract<ReportBlock, { kind: 'figure' }>, 'kind' | 'id'>): void {
+    this.blocks.push({ kind: 'figure', id: this.uniqueId(id), ...figure });
+  }
+
+  code(id: string, source: string): void {
+    this.blocks.push({ kind: 'code', id: this.uniqueId(id), source });
+  }
+}
+
+/** Letters, digits, dot, dash and underscore only: safe as a cell id and a file name. */
+export function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+}
+
+export async function buildStudyDocument(study: Study, options: StudyDocumentOptions = {}): Promise<ReportBlock[]> {
+  const doc = new DocumentBuilder();
+  const chartText = options.chartText ?? (await canRenderText());
+  addHeader(doc, study, options.now ?? new Date());
+  addSettings(doc, study);
+  addComparison(doc, study);
+  await addLossCurves(doc, study, options.lossScale ?? 'auto', chartText);
+  await addForwardStrips(doc, study);
+  await addRuns(doc, study);
+  addAnalysis(doc, study);
+  return doc.blocks;
+}
+
+function addHeader(doc: DocumentBuilder, study: Study, now: Date): void {
+  const counts = new Map<string, number>();
+  for (const r of study.runs) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  const tally = [...counts.entries()].map(([state, n]) => `${n} ${state}`).join(', ');
+  const lines = [`# ${markdownEscape(study.name)}`, ''];
+  if (study.description) lines.push(study.description, '');
+  lines.push(
+    `A sweep of ${study.runs.length} training run${study.runs.length === 1 ? '' : 's'} (${tally || 'none'}), ` +
+      `exported by Diffusion Lab ${VERSION} on ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
+      `from \`sweeps/${study.sweepId}\`.`,
+    '',
+    'Sections: settings, comparison table, loss curves, forward diffusion, each run\'s samples and notes, and the analysis.',
+  );
+  doc.markdown('title', lines.join('\n'));
+}
+
+function addSettings(doc: DocumentBuilder, study: Study): void {
+  const axes = (study.spec.axes ?? {}) as Partial<Record<RunConfigField, unknown[]>>;
+  const grid = (study.spec.grid ?? {}) as Partial<Record<RunConfigField, unknown[]>>;
+  const lines = ['## Settings', ''];
+  const design: string[] = [];
+  if (Object.keys(axes).length > 0) {
+    design.push('**Axes** (one field at a time, the others at the base value):', '');
+    for (const [field, values] of Object.entries(axes)) design.push(`- \`${field}\`: ${(values ?? []).map(formatValue).join(', ')}`);
+    design.push('');
+  }
+  if (Object.keys(grid).length > 0) {
+    design.push('**Grid** (every combination):', '');
+    for (const [field, values] of Object.entries(grid)) design.push(`- \`${field}\`: ${(values ?? []).map(formatValue).join(', ')}`);
+    design.push('');
+  }
+  const repeats = typeof study.spec.repeats === 'number' ? study.spec.repeats : 1;
+  if (repeats > 1) design.push(`Each config is trained ${repeats} times (seeds seed, seed + 1, ...).`, '');
+  lines.push(...design);
+
+  const varied = new Set<string>(study.variedFields);
+  lines.push('**Base config** (what every run starts from; varied fields in bold):', '');
+  const rows = Object.entries(study.base).map(([field, value]) => [varied.has(field) ? `**${field}**` : field, formatValue(value)]);
+  lines.push(markdownTable(['field', 'value'], rows));
+
+  const environments = study.runs.flatMap((r) => (r.environment ? [r.environment] : []));
+  if (environments.length > 0) {
+    const distinct = (values: Array<string | undefined>) => [...new Set(values.filter((v): v is string => !!v))];
+    const backends = distinct(environments.map((e) => e.backend + (e.gpu ? ` (${e.gpu})` : '')));
+    const datasets = distinct(environments.map((e) => e.dataset
+      ? `${e.dataset.name}: ${e.dataset.trainImages} training and ${e.dataset.heldOutImages} held-out images`
+      : undefined));
+    const versions = distinct(environments.map((e) => e.diffusionLabVersion));
+    lines.push('', '**Where the runs trained:**', '');
+    lines.push(`- backend: ${backends.join('; ')}`);
+    if (datasets.length > 0) lines.push(`- data: ${datasets.join('; ')}`);
+    const params = distinct(environments.map((e) => e.parameterCount.toLocaleString('en-US')));
+    lines.push(`- model parameters: ${params.join(', ')}`);
+    lines.push(`- Diffusion Lab: ${versions.join(', ')}`);
+  }
+  doc.markdown('settings', lines.join('\n'));
+}
+
+function addComparison(doc: DocumentBuilder, study: Study): void {
+  const table = comparisonTable(study);
+  const lines = ['## Comparison', '', comparisonTableMarkdown(table), ''];
+  if (table.failures.length > 0) {
+    lines.push('**Runs that did not finish:**', '');
+    for (const f of table.failures) lines.push(`- \`${f.runId}\` ${f.state}${f.message ? `: ${markdownCell(f.message)}` : ''}`);
+    lines.push('');
+  }
+  lines.push(...table.footnotes.map((f) => `- ${f}`));
+  doc.markdown('comparison', lines.join('\n'));
+}
+
+/** The run's legend label: the fields where it differs from the base, or "base". */
+export function runLabel(study: Study, run: StudyRun): string {
+  const off = fieldsOffBase(study, run);
+  return off.length === 0 ? 'base' : off.map((f) => fieldEquals(f, run.config[f])).join(', ');
+}
+
+/** Loss points of a run against epochs when every plotted run knows its steps per epoch, else against steps. */
+function lossSeriesX(runs: StudyRun[]): 'epoch' | 'step' {
+  const withLosses = runs.filter((r) => r.measures.losses.length > 0);
+  return withLosses.every((r) => r.measures.losses.every((p) => p.epochPosition !== undefined)) ? 'epoch' : 'step';
+}
+
+function lossPoints(run: StudyRun, x: 'epoch' | 'step'): ChartSeries['points'] {
+  return run.measures.losses.map((p) => ({ x: x === 'epoch' ? p.epochPosition! : p.step, y: p.loss }));
+}
+
+function useLogScale(runs: StudyRun[], scale: LossScale): boolean {
+  if (scale !== 'auto') return scale === 'log';
+  const values = runs.flatMap((r) => r.measures.losses.map((p) => p.loss));
+  if (values.length === 0 || values.some((v) => v <= 0)) return false;
+  return Math.max(...values) / Math.min(...values) > 10;
+}
+
+async function chartFigure(doc: DocumentBuilder, id: string, spec: LineChartSpec, alt: string, caption: string, chartText: boolean): Promise<void> {
+  const rendered = await renderLineChartPng({ ...spec, drawText: chartText });
+  let fullCaption = caption;
+  if (!chartText) {
+    // No font here: the chart has no labels, so the legend and axes go in words.
+    const legend = spec.series.filter((s) => !s.hideInLegend)
+      .map((s) => `${seriesColor(spec.series.indexOf(s)).name}: ${s.label}`).join('; ');
+    fullCaption += ` (Axes: ${spec.xLabel} across, ${spec.yLabel} up. Colours: ${legend}.)`;
+  }
+  doc.figure(id, {
+    title: spec.title ?? alt, alt, caption: fullCaption,
+    image: { name: doc.uniqueName(id), png: rendered.png, width: rendered.width, height: rendered.height },
+  });
+}
+
+async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScale, chartText: boolean): Promise<void> {
+  doc.markdown('loss-curves', [
+    '## Loss curves',
+    '',
+    'The training loss of every step: a smoothed line (exponential moving average) over the raw values drawn faint. ' +
+      'The next cell keeps the loss values in the variable `losses` (run id to a list of (step, loss)), read from each run\'s ' +
+      '`metrics.jsonl`, to re-plot or compute with; the cell after it re-plots them with matplotlib when it is installed.',
+  ].join('\n'));
+  doc.code('load-losses', lossLoaderSource(study));
+  doc.code('plot-losses', LOSS_PLOT_SOURCE);
+
+  const plotted = study.runs.filter((r) => r.measures.losses.length > 0);
+  if (plotted.length === 0) {
+    doc.markdown('loss-curves-none', '_No run has recorded a training step yet._');
+    return;
+  }
+  const x = lossSeriesX(plotted);
+  const xLabel = x === 'epoch' ? 'epoch' : 'step';
+  const logY = useLogScale(plotted, scale);
+  const unplotted = study.runs.filter((r) => r.measures.losses.length === 0).map((r) => `\`${r.runId}\``);
+  const distinctLosses = new Set(plotted.map((r) => r.config.loss));
+  const lossNote = distinctLosses.size > 1
+    ? ' The runs use different loss functions, whose values are on different scales: compare their samples and the quality columns instead.'
+    : '';
+  await chartFigure(doc, 'loss-all-runs', {
+    title: 'Training loss, all runs', xLabel, yLabel: 'training loss', logY,
+    series: plotted.map((r) => ({ label: runLabel(study, r), points: lossPoints(r, x) })),
+  }, 'Training loss of every run', `Every run of the sweep.${unplotted.length ? ` No steps yet: ${unplotted.join(', ')}.` : ''}${lossNote}`, chartText);
+
+  for (const field of study.variedFields) {
+    const onAxis = plotted.filter((r) => r.axes.includes(field));
+    const runs = byValueOf(onAxis.length > 0 ? onAxis : plotted, field);
+    if (study.variedFields.length === 1 && runs.length === plotted.length) continue; // the same plot as above
+    // One colour per value: repeats and grid points that share a value share a colour.
+    const values: string[] = [];
+    const series = runs.map((r): ChartSeries => {
+      const value = JSON.stringify(r.config[field]);
+      let index = values.indexOf(value);
+      const first = index < 0;
+      if (first) index = values.push(value) - 1;
+      const label = fieldEquals(field, r.config[field]) + (JSON.stringify(study.base[field]) === value ? ' (base)' : '');
+      return { label, points: lossPoints(r, x), color: seriesColor(index).hex, hideInLegend: !first };
+    });
+    await chartFigure(doc, `loss-axis-${field}`, {
+      title: `Training loss by ${shortFieldName(field)}`, xLabel, yLabel: 'training loss', logY, series,
+    }, `Training loss for each value of ${field}`,
+    onAxis.length > 0
+      ? `The runs on the \`${field}\` axis: only \`${field}\` changes, every other field is at its base value.`
+      : `Every run, coloured by \`${field}\`.`, chartText);
+  }
+}
+
+/** A Python cell that reads every run's metrics.jsonl into plain lists (no pandas). */
+export function lossLoaderSource(study: Study): string {
+  const ids = study.runs.map((r) => `    ${JSON.stringify(r.runId)},`);
+  return [
+    '# The training loss of every run, kept in plain lists (no pandas needed):',
+    '#   losses[run_id]       = [(step, loss), ...]',
+    '#   epoch_losses[run_id] = [(epoch, mean loss), ...]',
+    '#   metrics[run_id]      = every record of the run\'s metrics.jsonl (timings, evaluations, ...)',
+    'import json',
+    'from pathlib import Path',
+    '',
+    `RUNS_DIR = Path("../../runs")  # relative to this file, sweeps/${study.sweepId}/ in the output folder`,
+    'RUN_IDS = [',
+    ...ids,
+    ']',
+    '',
+    '',
+    'def read_metrics(run_id):',
+    '    path = RUNS_DIR / run_id / "metrics.jsonl"',
+    '    records = []',
+    '    if path.exists():',
+    '        for line in path.read_text(encoding="utf-8").splitlines():',
+    '            try:',
+    '                records.append(json.loads(line))',
+    '            except json.JSONDecodeError:',
+    '                pass  # the last line of an interrupted run can be cut short',
+    '    return records',
+    '',
+    '',
+    'metrics = {run_id: read_metrics(run_id) for run_id in RUN_IDS}',
+    '# A resumed run repeats the steps after its last checkpoint: keep the later record of each step.',
+    'losses = {',
+    '    run_id: sorted({r["step"]: r["loss"] for r in records if r.get("kind") == "step"}.items())',
+    '    for run_id, records in metrics.items()',
+    '}',
+    'epoch_losses = {',
+    '    run_id: sorted({r["epoch"]: r["meanLoss"] for r in records if r.get("kind") == "epoch"}.items())',
+    '    for run_id, records in metrics.items()',
+    '}',
+    'for run_id, points in losses.items():',
+    '    print(f"{run_id}: {len(points)} steps" + (f", last loss {points[-1][1]:.4f}" if points else ""))',
+  ].join('\n');
+}
+
+const LOSS_PLOT_SOURCE = [
+  '# Re-plot the training losses (needs matplotlib: pip install matplotlib).',
+  'try:',
+  '    import matplotlib.pyplot as plt',
+  'except ImportError:',
+  '    plt = None',
+  '    print("matplotlib is not installed; the figures below were drawn by Diffusion Lab")',
+  '',
+  'if plt is not None:',
+  '    fig, ax = plt.subplots(figsize=(9, 4.5))',
+  '    for run_id, points in losses.items():',
+  '        if points:',
+  '            steps, values = zip(*points)',
+  '            ax.plot(steps, values, label=run_id, linewidth=1)',
+  '    ax.set_xlabel("step")',
+  '    ax.set_ylabel("training loss")',
+  '    ax.legend(fontsize="small")',
+  '    plt.show()',
+].join('\n');
+
+async function readPng(doc: DocumentBuilder, file: string, wantedName: string): Promise<ReportImage | undefined> {
+  try {
+    const png = new Uint8Array(await fs.readFile(file));
+    const meta = await sharp(png).metadata();
+    if (meta.format !== 'png' || !meta.width || !meta.height) return undefined;
+    return { name: doc.uniqueName(wantedName), png, width: meta.width, height: meta.height };
+  } catch {
+    return undefined; // unreadable or not an image: the section says so instead
+  }
+}
+
+/** The t values of the forward strip: T // 10 apart from 0, as forwardDiffusionStrip draws them. */
+function forwardStripTimes(timesteps: number): string {
+  const count = Math.min(10, timesteps);
+  const stride = Math.floor(timesteps / count);
+  const ts = Array.from({ length: count }, (_, i) => i * stride);
+  return ts.length > 4 ? `${ts.slice(0, 3).join(', ')}, ..., ${ts[ts.length - 1]}` : ts.join(', ');
+}
+
+async function addForwardStrips(doc: DocumentBuilder, study: Study): Promise<void> {
+  doc.markdown('forward-diffusion', [
+    '## Forward diffusion',
+    '',
+    'One training image noised by q(x_t | x_0) at evenly spaced t, from the clean image (left) towards pure noise (right). ' +
+      'How fast the image disappears depends on T, the beta schedule and the image size.',
+  ].join('\n'));
+  const fields = FORWARD_FIELDS.filter((f) => study.variedFields.includes(f));
+  const withStrip = study.runs.filter((r) => r.forwardStrip);
+  if (withStrip.length === 0) {
+    doc.markdown('forward-none', '_No run has written its forward-diffusion strip yet._');
+    return;
+  }
+  const addStrip = async (run: StudyRun, id: string, title: string) => {
+    const image = await readPng(doc, run.forwardStrip!, id);
+    if (!image) {
+      doc.markdown(`${id}-unreadable`, `_${markdownEscape(title)}: \`${run.runId}/${RUN_FILES.forwardStrip}\` is not a readable PNG._`);
+      return;
+    }
+    doc.figure(id, {
+      title, alt: `${title}: forward diffusion strip`, image,
+      caption: `t = ${forwardStripTimes(run.config.timesteps)} of T = ${run.config.timesteps} (${run.config.schedule} schedule, ` +
+        `${run.config.imgSize} px), from run \`${run.runId}\`.`,
+    });
+  };
+  if (fields.length === 0) {
+    await addStrip(withStrip[0]!, 'forward', 'Forward diffusion (the same for every run)');
+    return;
+  }
+  for (const field of fields) {
+    doc.markdown(`forward-by-${field}`, `### Per ${shortFieldName(field) === field ? field : `${shortFieldName(field)} (${field})`}`);
+    const onAxis = withStrip.filter((r) => r.axes.includes(field));
+    const candidates = byValueOf(onAxis.length > 0 ? onAxis : withStrip, field);
+    const seen = new Set<string>();
+    for (const run of candidates) {
+      const value = JSON.stringify(run.config[field]);
+      if (seen.has(value)) continue;
+      seen.add(value);
+      await addStrip(run, `forward-${field}-${formatValue(run.config[field])}`, `Forward diffusion, ${fieldEquals(field, run.config[field])}`);
+    }
+  }
+}
+
+async function addRuns(doc: DocumentBuilder, study: Study): Promise<void> {
+  doc.markdown('runs', [
+    '## Runs',
+    '',
+    'For each run: its reverse process (from pure noise, left, to a sample, right) at the last saved epoch, ' +
+      'its final sample grid, and its notes (`notes.md` in the run\'s folder).',
+  ].join('\n'));
+  for (const run of study.runs) {
+    const lines = [`### ${markdownEscape(run.runId)}`, ''];
+    const off = fieldsOffBase(study, run);
+    lines.push(`${off.length === 0 ? 'The base config' : off.map((f) => `\`${fieldEquals(f, run.config[f])}\``).join(', ')} · ${describeState(run)}` +
+      (run.measures.runMs !== undefined ? ` · trained in ${formatMs(run.measures.runMs)}` : ''));
+    if (run.error) lines.push('', `**Error**${run.error.step !== undefined ? ` at step ${run.error.step}` : ''}: ${markdownCell(run.error.message)}`);
+    for (const problem of run.problems) lines.push('', `**Unreadable:** ${markdownCell(problem)}`);
+    doc.markdown(`run-${run.runId}`, lines.join('\n'));
+
+    const strip = run.reverseStrips[run.reverseStrips.length - 1];
+    if (strip) {
+      const image = await readPng(doc, strip.file, `reverse-${run.runId}`);
+      if (image) {
+        doc.figure(`reverse-${run.runId}`, {
+          title: `Reverse process after epoch ${strip.epoch}`, alt: `${run.runId}: reverse process after epoch ${strip.epoch}`, image,
+          caption: `One sample denoised step by step from x_T (left) to x_0 (right), ${run.config.timesteps} steps in all.`,
+        });
+      }
+    }
+    const grid = finalSampleGrid(run);
+    if (grid) {
+      const image = await readPng(doc, grid, `samples-${run.runId}`);
+      if (image) {
+        const final = path.basename(grid) === 'grid-final.png';
+        doc.figure(`samples-${run.runId}`, {
+          title: final ? 'Samples at the end of training' : `Samples (${path.basename(grid)})`,
+          alt: `${run.runId}: generated samples`, image,
+          caption: `${run.config.imgSize} px samples from run \`${run.runId}\`.`,
+        });
+      }
+    }
+    if (!strip && !grid && run.state !== 'not started') {
+      doc.markdown(`no-samples-${run.runId}`, '_No samples saved yet._');
+    }
+    if (run.notes !== undefined && run.notes.trim().length > 0) {
+      doc.markdown(`notes-label-${run.runId}`, `**Notes** (\`runs/${run.runId}/${RUN_FILES.notes}\`):`);
+      doc.markdown(`notes-${run.runId}`, run.notes);
+    } else {
+      doc.markdown(`notes-${run.runId}`, `_No notes for this run yet: write them in \`runs/${run.runId}/${RUN_FILES.notes}\` and export again._`);
+    }
+  }
+}
+
+function addAnalysis(doc: DocumentBuilder, study: Study): void {
+  doc.markdown('analysis', `## Analysis\n\nFrom the sweep's \`${SWEEP_NOTES_FILE}\`:`);
+  if (study.notes !== undefined && study.notes.trim().length > 0) {
+    doc.markdown('sweep-notes', study.notes);
+  } else {
+    doc.markdown('sweep-notes', `_No analysis yet: write it in \`sweeps/${study.sweepId}/${SWEEP_NOTES_FILE}\` and export again._`);
+  }
+}
