@@ -20,6 +20,7 @@ Usage:
   diffusion-lab env
   diffusion-lab demo [--out DIR]
   diffusion-lab sweep FILE.sweep.json [--out DIR] [--dry-run] [--yes]   (sweep --help for more)
+  diffusion-lab report --sweep DIR [--format ipynb|md]   (report --help for more)
 
 Run flags (defaults reproduce the course notebook):
 ${Object.entries(CONFIG_FLAGS).map(([flag, s]) => `  --${flag.padEnd(16)} ${s.help} (default ${JSON.stringify(defaultFor(s.field))})`).join('\n')}
@@ -203,6 +204,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand, resume: resumeCommand, sample: sampleCommand, info: infoCommand,
   schedule: scheduleCommand, env: envCommand, demo: demoCommand,
   sweep: async (argv) => (await import('./sweep/sweepCommand')).sweepCommand(argv),
+  report: async (argv) => (await import('./report/reportCommand')).reportCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
