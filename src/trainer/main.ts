@@ -13,7 +13,15 @@ export function parseTrainerCommand(raw: unknown): TrainerCommand | string {
   const m = raw as Record<string, unknown>;
   switch (m.type) {
     case 'stop':
-      return { type: 'stop' };
+      if (m.runId === undefined) return { type: 'stop' };
+      return typeof m.runId === 'string' && /^[\w.-]+$/.test(m.runId) ? { type: 'stop', runId: m.runId } : 'stop: runId must be a run id';
+    case 'sweep': {
+      if (typeof m.file !== 'string' || m.file.length === 0) return 'sweep: file must be a path';
+      if (typeof m.outDir !== 'string' || m.outDir.length === 0) return 'sweep: outDir must be a path';
+      const p = m.maxParallelRuns;
+      if (p !== undefined && !(typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 64)) return 'sweep: maxParallelRuns must be an integer from 1 to 64';
+      return { type: 'sweep', file: m.file, outDir: m.outDir, ...(p !== undefined ? { maxParallelRuns: p as number } : {}) };
+    }
     case 'resume':
       return typeof m.runDir === 'string' && m.runDir.length > 0 ? { type: 'resume', runDir: m.runDir } : 'resume: runDir must be a path';
     case 'train': {
@@ -35,8 +43,10 @@ export function parseTrainerCommand(raw: unknown): TrainerCommand | string {
 
 async function serve(): Promise<void> {
   const { trainNewRun, resumeRun } = await import('./training/trainRun');
+  const { startHostSweep } = await import('./hostSweep');
   let busy = false;
   let controller = new AbortController();
+  let sweep: import('./hostSweep').HostSweep | null = null;
   const onEvent = (event: import('../shared/messages').TrainerEvent) => send({ type: 'event', event });
   process.on('message', (raw) => {
     const command = parseTrainerCommand(raw);
@@ -45,7 +55,8 @@ async function serve(): Promise<void> {
       return;
     }
     if (command.type === 'stop') {
-      controller.abort();
+      if (sweep) sweep.stop(command.runId);
+      else controller.abort();
       return;
     }
     if (busy) {
@@ -53,6 +64,14 @@ async function serve(): Promise<void> {
       return;
     }
     busy = true;
+    if (command.type === 'sweep') {
+      sweep = startHostSweep(command, send);
+      sweep.done.catch((err: Error) => send({ type: 'fatal', message: err.message })).finally(() => {
+        busy = false;
+        sweep = null;
+      });
+      return;
+    }
     controller = new AbortController();
     const run = command.type === 'train'
       ? trainNewRun(command.config, command.outDir, { signal: controller.signal, onEvent }, command.runId)
@@ -61,8 +80,12 @@ async function serve(): Promise<void> {
       busy = false;
     });
   });
-  process.on('disconnect', () => controller.abort());
-  process.on('SIGTERM', () => controller.abort());
+  const stopAll = () => {
+    controller.abort();
+    sweep?.stop();
+  };
+  process.on('disconnect', stopAll);
+  process.on('SIGTERM', stopAll);
 }
 
 if (require.main === module && process.send) {
