@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG } from '../../src/shared/runConfig';
 import type { SweepSpec } from '../../src/shared/sweepSpec';
-import { resolveSweep, slug } from '../../src/trainer/sweep/resolveSweep';
+import { configHash, resolveSweep, slug } from '../../src/trainer/sweep/resolveSweep';
 import { readSweepFile, SweepError, validateSweepSpec } from '../../src/trainer/sweep/validateSweep';
 
 const SWEEPS = path.resolve(__dirname, '../../sweeps');
@@ -72,6 +72,11 @@ test('ids are stable, unique, and change with any field of the config', () => {
   const y = resolve({ base: { lr: 2e-3 }, axes: { timesteps: [250, 300] } });
   assert.equal(x.runs[0]!.runId.replace(/-[0-9a-f]+$/, ''), y.runs[0]!.runId.replace(/-[0-9a-f]+$/, ''));
   assert.notEqual(x.runs[0]!.runId, y.runs[0]!.runId);
+  // A config.json from before a field existed hashes as that field at its default.
+  const full = x.runs[0]!.config;
+  const { seed: _seed, ...withoutSeed } = full;
+  assert.equal(configHash(withoutSeed), configHash(full));
+  assert.notEqual(configHash({ ...full, seed: 1 }), configHash(full));
   // Writing a default out changes nothing.
   assert.equal(resolve({ base: { lr: DEFAULT_RUN_CONFIG.lr }, axes: { timesteps: [250] } }).runs[0]!.runId,
     resolve({ axes: { timesteps: [250] } }).runs[0]!.runId);

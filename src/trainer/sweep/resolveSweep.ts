@@ -134,9 +134,14 @@ function assignRunIds(configs: RunConfig[], fields: RunConfigField[]): string[] 
   return new Set(short).size === short.length ? short : make(12);
 }
 
-/** sha256 of the config with sorted keys: the same config always gives the same hash. */
-export function configHash(config: RunConfig): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+/**
+ * sha256 of the config's fields that differ from their defaults, keys sorted: the same config
+ * always gives the same hash, and a field added to RunConfig later (at its default) changes no
+ * existing id, so upgrading does not make a sweep train its finished runs again.
+ */
+export function configHash(config: Partial<RunConfig>): string {
+  const set = Object.entries(config).filter(([k, v]) => canonicalJson(v) !== canonicalJson(DEFAULT_RUN_CONFIG[k as keyof RunConfig]));
+  return createHash('sha256').update(canonicalJson(Object.fromEntries(set))).digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {

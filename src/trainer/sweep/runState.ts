@@ -2,7 +2,7 @@
 // makes running the same sweep again skip finished runs and continue interrupted ones.
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RunConfig } from '../../shared/runConfig';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/runConfig';
 import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
 import { readRunConfigFile, readRunStatus } from '../run/runWriter';
 import { canonicalJson } from './resolveSweep';
@@ -32,7 +32,8 @@ export async function planRunAction(runDir: string, config: RunConfig): Promise<
     return { kind: 'conflict', reason: `${path.join(runDir, RUN_FILES.status)} is missing or unreadable; remove ${runDir} to train it again` };
   }
   const recorded = await readRunConfigFile(runDir).then((f) => f.config, () => null);
-  if (recorded && canonicalJson(recorded) !== canonicalJson(config)) {
+  // A config.json written before a field existed means that field's default.
+  if (recorded && canonicalJson({ ...DEFAULT_RUN_CONFIG, ...recorded }) !== canonicalJson(config)) {
     return { kind: 'conflict', reason: `${runDir} holds a run with a different config; remove it or rename the sweep's runs` };
   }
   if (status.state === 'done') return { kind: 'done' };
