@@ -34,7 +34,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message.split('\n')[0]}\n${SWEEP_USAGE}`);
+    throw new ConfigError(`${(err as Error).message.split(/\n|\. To specify/)[0]}\n${SWEEP_USAGE}`);
   }
   const { values, positionals } = parsed;
   if (values.help) {
