@@ -25,6 +25,9 @@ const nodeBundle = {
 
 const builds = [
   { ...nodeBundle, entryPoints: { trainer: 'src/trainer/main.ts' }, outdir: 'dist' },
+  // The extension host side: never imports tfjs (DESIGN.md), so only `vscode` stays external.
+  // mainFields: jsonc-parser's UMD build requires its parts at run time; its ESM build bundles.
+  { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'], mainFields: ['module', 'main'] },
   {
     ...nodeBundle,
     entryPoints: { cli: 'src/trainer/cli.ts' },

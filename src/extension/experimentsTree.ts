@@ -1,0 +1,263 @@
+// The Experiments view: sweeps -> runs -> their files, read from the output directory
+// (experimentsModel) and refreshed, debounced, when files change there or the trainer
+// reports progress. The live stream only adds the step/loss/ETA of runs in progress.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RUN_FILES } from '../shared/runDirectory';
+import { describeVaried, formatDuration, MetricsCache, readExperiments, type Experiments, type RunEntry, type SweepEntry } from './experimentsModel';
+import type { TrainingSessions } from './sessions';
+import type { LiveRun } from './trainingSession';
+
+export type ExperimentNode =
+  | { kind: 'sweep'; sweep: SweepEntry }
+  | { kind: 'group'; label: string; runs: RunEntry[] }
+  | { kind: 'run'; run: RunEntry; sweepId?: string }
+  | { kind: 'file'; run: RunEntry; label: string; file: string; isFolder?: boolean; missing?: boolean };
+
+const REFRESH_DEBOUNCE_MS = 300;
+
+export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ExperimentNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly cache = new MetricsCache();
+  private snapshot: Experiments | undefined;
+  private loading: Promise<Experiments> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly loaded = new vscode.EventEmitter<Experiments>();
+  /** Fires after each reload from disk (tests wait on it). */
+  readonly onDidLoad = this.loaded.event;
+
+  constructor(private outDir: string | undefined, private readonly sessions: TrainingSessions) {
+    this.disposables.push(sessions.onDidChange(() => this.scheduleRefresh()));
+    this.watch();
+  }
+
+  /** The output directory moved (setting changed, folder opened). */
+  setOutputDirectory(outDir: string | undefined): void {
+    if (outDir === this.outDir) return;
+    this.outDir = outDir;
+    this.watch();
+    this.refresh();
+  }
+
+  get experiments(): Experiments | undefined {
+    return this.snapshot;
+  }
+
+  /** Reads the disk again now; resolves with what was read. */
+  async reload(): Promise<Experiments | undefined> {
+    this.snapshot = undefined;
+    this.loading = undefined;
+    this.changed.fire(undefined);
+    return this.load();
+  }
+
+  refresh(): void {
+    this.snapshot = undefined;
+    this.loading = undefined;
+    this.changed.fire(undefined);
+  }
+
+  scheduleRefresh(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh();
+    }, REFRESH_DEBOUNCE_MS);
+  }
+
+  getTreeItem(node: ExperimentNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'sweep':
+        return this.sweepItem(node.sweep);
+      case 'group': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `group:${node.label}`;
+        item.iconPath = new vscode.ThemeIcon('list-flat');
+        item.contextValue = 'group';
+        return item;
+      }
+      case 'run':
+        return this.runItem(node.run, node.sweepId);
+      case 'file':
+        return fileItem(node);
+    }
+  }
+
+  async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
+    if (!node) {
+      const x = await this.load();
+      if (!x) return [];
+      const nodes: ExperimentNode[] = x.sweeps.map((sweep) => ({ kind: 'sweep', sweep }));
+      if (x.singleRuns.length > 0) nodes.push({ kind: 'group', label: 'Single runs', runs: x.singleRuns });
+      return nodes;
+    }
+    switch (node.kind) {
+      case 'sweep':
+        return node.sweep.runs.map((run) => ({ kind: 'run', run, sweepId: node.sweep.sweepId }));
+      case 'group':
+        return node.runs.map((run) => ({ kind: 'run', run }));
+      case 'run':
+        return runFiles(node.run);
+      case 'file':
+        return node.isFolder ? node.run.samples.map((f) => ({ kind: 'file', run: node.run, label: f, file: path.join(node.run.dir, RUN_FILES.samples, f) })) : [];
+    }
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  private async load(): Promise<Experiments | undefined> {
+    if (!this.outDir) return undefined;
+    if (this.snapshot) return this.snapshot;
+    const outDir = this.outDir;
+    this.loading ??= readExperiments(outDir, this.cache);
+    const loading = this.loading;
+    const x = await loading;
+    if (this.loading === loading) {
+      this.snapshot = x;
+      void vscode.commands.executeCommand('setContext', 'diffusion.hasExperiments', x.sweeps.length + x.singleRuns.length > 0);
+      this.loaded.fire(x);
+    }
+    return x;
+  }
+
+  private sweepItem(sweep: SweepEntry): vscode.TreeItem {
+    const item = new vscode.TreeItem(sweep.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `sweep:${sweep.sweepId}`;
+    const session = this.sessions.forSweep(sweep.sweepId);
+    const counts = new Map<string, number>();
+    for (const r of sweep.runs) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+    item.description = sweep.error ? 'unreadable' : `${sweep.runs.length} runs · ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+    item.iconPath = new vscode.ThemeIcon(sweep.error ? 'warning' : session ? 'loading~spin' : 'beaker');
+    item.tooltip = new vscode.MarkdownString(sweep.error
+      ? `**${sweep.sweepId}**: ${escapeMd(sweep.error)}`
+      : [`**${escapeMd(sweep.name)}**`, sweep.description ? escapeMd(sweep.description) : '', sweep.source ? `Sweep file: \`${sweep.source}\`` : '',
+        sweep.variedFields.length ? `Varied: ${sweep.variedFields.join(', ')}` : ''].filter(Boolean).join('\n\n'));
+    item.contextValue = session ? 'sweep.running' : 'sweep.idle';
+    return item;
+  }
+
+  private runItem(run: RunEntry, sweepId: string | undefined): vscode.TreeItem {
+    const item = new vscode.TreeItem(sweepId ? describeVaried(run) : run.runId,
+      run.state === 'not started' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${sweepId ?? ''}/${run.runId}`;
+    const live = this.liveRun(run.runId);
+    item.description = describeRun(run, live);
+    item.iconPath = stateIcon(run.state);
+    item.tooltip = runTooltip(run);
+    item.contextValue = `run.${run.state.replace(' ', '-')}`;
+    item.resourceUri = vscode.Uri.file(run.dir);
+    return item;
+  }
+
+  private liveRun(runId: string): LiveRun | undefined {
+    for (const s of this.sessions.all) {
+      const live = s.live.get(runId);
+      if (live) return live;
+    }
+    return undefined;
+  }
+
+  private watch(): void {
+    this.watcher?.dispose();
+    this.watcher = undefined;
+    if (!this.outDir) return;
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.outDir), '**/*'));
+    w.onDidCreate(() => this.scheduleRefresh());
+    w.onDidChange(() => this.scheduleRefresh());
+    w.onDidDelete(() => this.scheduleRefresh());
+    this.watcher = w;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.watcher?.dispose();
+    this.changed.dispose();
+    this.loaded.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** `loss 0.0712 · 1m02s` when done; `step 12/30 · loss 0.35 · ETA 40s` while running. */
+export function describeRun(run: RunEntry, live?: LiveRun): string {
+  if (run.state === 'unreadable') return 'unreadable';
+  if (run.state === 'not started') return 'not started';
+  if (run.state === 'running' || live) {
+    const step = live?.step ?? run.status?.step ?? 0;
+    const total = live?.totalSteps ?? run.status?.totalSteps ?? 0;
+    const parts = [`step ${step}/${total}`];
+    const loss = live?.loss;
+    if (loss !== undefined) parts.push(`loss ${loss.toFixed(4)}`);
+    if (live?.etaMs) parts.push(`ETA ${formatDuration(live.etaMs)}`);
+    return parts.join(' · ');
+  }
+  const parts: string[] = [];
+  if (run.state !== 'done') parts.push(run.state);
+  if (run.finalLoss !== undefined) parts.push(`loss ${run.finalLoss.toFixed(4)}`);
+  if (run.totalMs !== undefined) parts.push(formatDuration(run.totalMs));
+  if (run.state === 'failed' && run.status?.error) parts.push(run.status.error.message.split('\n')[0]!.slice(0, 80));
+  return parts.join(' · ');
+}
+
+function stateIcon(state: RunEntry['state']): vscode.ThemeIcon {
+  switch (state) {
+    case 'running': return new vscode.ThemeIcon('loading~spin');
+    case 'done': return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'cancelled': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconSkipped'));
+    case 'queued': return new vscode.ThemeIcon('clock');
+    case 'unreadable': return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'not started': return new vscode.ThemeIcon('circle-outline');
+  }
+}
+
+function runTooltip(run: RunEntry): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${escapeMd(run.runId)}** — ${run.state}\n\n`);
+  if (run.error) md.appendMarkdown(`${escapeMd(run.error)}\n\n`);
+  if (run.status?.error) md.appendMarkdown(`Error: ${escapeMd(run.status.error.message)}\n\n`);
+  const config = run.config?.config;
+  if (config) {
+    md.appendMarkdown('| field | value |\n|---|---|\n');
+    for (const [k, v] of Object.entries(config)) {
+      const mark = Object.prototype.hasOwnProperty.call(run.varied, k) ? '**' : '';
+      md.appendMarkdown(`| ${mark}${k}${mark} | ${escapeMd(Array.isArray(v) ? v.join(', ') : String(v))} |\n`);
+    }
+    const env = run.config?.environment;
+    if (env) md.appendMarkdown(`\nBackend ${escapeMd(String(env.backend))}${env.gpu ? ` (${escapeMd(env.gpu)})` : ''}, ${Number(env.parameterCount).toLocaleString('en-US')} parameters\n`);
+  }
+  return md;
+}
+
+function runFiles(run: RunEntry): ExperimentNode[] {
+  const f = (label: string, name: string, extra: Partial<Extract<ExperimentNode, { kind: 'file' }>> = {}): ExperimentNode =>
+    ({ kind: 'file', run, label, file: path.join(run.dir, name), ...extra });
+  const nodes: ExperimentNode[] = [f('config', RUN_FILES.config), f('metrics', RUN_FILES.metrics)];
+  if (run.hasForwardStrip) nodes.push(f('forward strip', RUN_FILES.forwardStrip));
+  if (run.samples.length > 0) nodes.push(f('samples', RUN_FILES.samples, { isFolder: true }));
+  nodes.push(f('notes', RUN_FILES.notes, { missing: !run.hasNotes }));
+  return nodes;
+}
+
+function fileItem(node: Extract<ExperimentNode, { kind: 'file' }>): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, node.isFolder ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `file:${node.file}`;
+  item.resourceUri = vscode.Uri.file(node.file);
+  item.description = node.missing ? 'new' : path.basename(node.file) === node.label ? undefined : path.basename(node.file);
+  item.iconPath = node.isFolder ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
+  if (!node.isFolder) {
+    item.command = node.label === 'notes'
+      ? { command: 'diffusion.openNotes', title: 'Open Notes', arguments: [{ kind: 'run', run: node.run }] }
+      : { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
+  }
+  item.contextValue = node.label === 'notes' ? 'file.notes' : 'file';
+  return item;
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`);
+}
