@@ -66,10 +66,13 @@ async function writeFakeRun(outDir: string, run: FakeRun): Promise<void> {
     return;
   }
   if (run.evals) {
-    const stamp = { kind: 'eval', epoch: 3, step: run.steps, images: 8, seed: 0, ms: 100, wallMs: 500 } as const;
-    metric({ ...stamp, metric: 'heldOutLoss', loss: 'l1', buckets: [{ tFrom: 0, tTo: 99, loss: 0.4, mse: 0.3 }], meanLoss: 0.4, meanMse: 0.3 });
-    metric({ ...stamp, metric: 'bitsPerDim', total: 5.25, prior: 0.01, diffusion: 4.2, diffusionStdErr: 0.05, decoder: 1.04, timesteps: 20, exact: false, variance: 'posterior', clipDenoised: true });
-    metric({ ...stamp, metric: 'swd', resolutions: [32, 16], swd: [40, 20], average: 30, floor: [4, 2], floorAverage: 3 });
+    // Two evaluations: the table shows the later one, the quality plots both.
+    for (const [epoch, worse] of [[2, 1], [3, 0]] as const) {
+      const stamp = { kind: 'eval', epoch, step: epoch * 3, images: 8, seed: 0, ms: 100, wallMs: 500 } as const;
+      metric({ ...stamp, metric: 'heldOutLoss', loss: 'l1', buckets: [{ tFrom: 0, tTo: 99, loss: 0.4, mse: 0.3 }], meanLoss: 0.4 + worse, meanMse: 0.3 + worse });
+      metric({ ...stamp, metric: 'bitsPerDim', total: 5.25 + worse, prior: 0.01, diffusion: 4.2, diffusionStdErr: 0.05, decoder: 1.04, timesteps: 20, exact: false, variance: 'posterior', clipDenoised: true });
+      metric({ ...stamp, metric: 'swd', resolutions: [32, 16], swd: [40, 20], average: 30 + worse, floor: [4, 2], floorAverage: 3 });
+    }
   }
   await writeImageStrip(writer.file('samples/strip-epoch-001.png'), images(5, c.imgSize), 5, c.imgSize);
   await writeImageStrip(writer.file('samples/strip-epoch-003.png'), images(5, c.imgSize), 5, c.imgSize);
@@ -134,6 +137,9 @@ const EXPECTED_FIGURES: Record<string, { width: number; height: number }> = {
   'loss-all-runs.png': { width: 760, height: 420 },
   'loss-axis-imgSize.png': { width: 760, height: 420 },
   'loss-axis-timesteps.png': { width: 760, height: 420 },
+  'quality-bitsPerDim.png': { width: 760, height: 420 },
+  'quality-swd.png': { width: 760, height: 420 },
+  'quality-heldOutLoss.png': { width: 760, height: 420 },
   // 10 tiles of 32 px upscaled x2 to 64, 2 px gaps: 10 * 64 + 11 * 2 = 662 by 64 + 4.
   'forward-timesteps-250.png': { width: 662, height: 68 },
   'forward-timesteps-300.png': { width: 662, height: 68 },

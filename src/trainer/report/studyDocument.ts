@@ -99,6 +99,7 @@ export async function buildStudyDocument(study: Study, options: StudyDocumentOpt
   addSettings(doc, study);
   addComparison(doc, study);
   await addLossCurves(doc, study, options.lossScale ?? 'auto', chartText);
+  await addQualityCurves(doc, study, chartText);
   await addForwardStrips(doc, study);
   await addRuns(doc, study);
   addAnalysis(doc, study);
@@ -262,6 +263,35 @@ async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScal
     onAxis.length > 0
       ? `The runs on the \`${field}\` axis: only \`${field}\` changes, every other field is at its base value.`
       : `Every run, coloured by \`${field}\`.`, chartText);
+  }
+}
+
+/** The quality measures that runs evaluate more than once, plotted against the epoch they were taken at. */
+const QUALITY_CURVES: Array<{ metric: 'bitsPerDim' | 'swd' | 'heldOutLoss'; title: string; yLabel: string; value: (r: StudyRun['measures']['evals'][number]) => number | undefined }> = [
+  { metric: 'bitsPerDim', title: 'Variational bound on held-out images', yLabel: 'bits/dim', value: (r) => (r.metric === 'bitsPerDim' ? r.total : undefined) },
+  { metric: 'swd', title: 'Sliced Wasserstein distance to held-out images', yLabel: 'SWD ×10³', value: (r) => (r.metric === 'swd' ? r.average : undefined) },
+  { metric: 'heldOutLoss', title: 'Held-out denoising MSE', yLabel: 'held-out MSE', value: (r) => (r.metric === 'heldOutLoss' ? r.meanMse : undefined) },
+];
+
+async function addQualityCurves(doc: DocumentBuilder, study: Study, chartText: boolean): Promise<void> {
+  const curves = QUALITY_CURVES.map((curve) => ({
+    curve,
+    series: study.runs.map((r) => ({
+      label: runLabel(study, r),
+      points: r.measures.evals.flatMap((e) => {
+        const v = e.metric === curve.metric ? curve.value(e) : undefined;
+        return v === undefined || !Number.isFinite(v) ? [] : [{ x: e.epoch, y: v }];
+      }),
+    })),
+  })).filter(({ series }) => series.some((s) => s.points.length >= 2));
+  if (curves.length === 0) return;
+  doc.markdown('quality-curves', '## Quality over training\n\nThe measures evaluated on held-out images at several epochs (lower is better).');
+  for (const { curve, series } of curves) {
+    const swdFloor = curve.metric === 'swd' ? ' The table gives each run\'s SWD floor (real against real images): the best reachable.' : '';
+    await chartFigure(doc, `quality-${curve.metric}`, {
+      title: curve.title, xLabel: 'epoch', yLabel: curve.yLabel, smoothing: 0,
+      series: series.map((s, i) => ({ ...s, color: seriesColor(i).hex, hideInLegend: s.points.length === 0 })),
+    }, curve.title, `Every run that evaluated it, at the epochs it did.${swdFloor}`, chartText);
   }
 }
 
