@@ -11,7 +11,7 @@ import type { ResolvedSweepFile } from '../../src/shared/sweepSpec';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const TINY = {
-  channels: [4, 8], imgSize: 16, batchSize: 8, toyCarsCount: 64, timesteps: 20, epochs: 4, maxSteps: 24,
+  channels: [4, 8], imgSize: 16, batchSize: 8, toyCarsCount: 64, timesteps: 50, epochs: 4, maxSteps: 24,
   sampleEvery: 0, sampleCount: 1, lr: 1e-3, backend: 'wasm',
 };
 
@@ -61,11 +61,11 @@ test('the CLI is built', () => {
 });
 
 test('--dry-run lists the runs with an estimate and writes nothing', (t) => {
-  const { file, out } = setUp(t, { name: 'tiny', base: TINY, axes: { timesteps: [20, 30] } });
+  const { file, out } = setUp(t, { name: 'tiny', base: TINY, axes: { timesteps: [50, 60] } });
   const r = cli(['sweep', file, '--out', out, '--dry-run']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^1 +T20-[0-9a-f]{4} +20 +not started +24 +6\.00 assumed/m);
-  assert.match(r.stdout, /^2 +T30-[0-9a-f]{4} +30 +not started +24 /m);
+  assert.match(r.stdout, /^1 +T50-[0-9a-f]{4} +50 +not started +24 +6\.00 assumed/m);
+  assert.match(r.stdout, /^2 +T60-[0-9a-f]{4} +60 +not started +24 /m);
   assert.match(r.stdout, /sweep tiny \(id tiny\): 2 runs \(2 not started\)/);
   assert.match(r.stdout, /throughput assumed 6 GFLOP\/s for wasm; pass --gflops N/);
   assert.ok(!existsSync(out), 'a dry run writes nothing');
@@ -80,10 +80,10 @@ test('a bad sweep file: exit 2, the file, the path and the allowed values', (t) 
 });
 
 test('an interrupted sweep, run again, finishes without redoing its finished runs', async (t) => {
-  const { file, out } = setUp(t, { name: 'tiny', base: TINY, axes: { timesteps: [20, 30, 40] } });
+  const { file, out } = setUp(t, { name: 'tiny', base: TINY, axes: { timesteps: [50, 60, 70] } });
 
   // Ctrl-C once the second run has started training.
-  const first = await cliInterrupted(['sweep', file, '--out', out], /\[2\/3\] T30-\w+ \(timesteps=30\): training\n(.*\n)*training\n/);
+  const first = await cliInterrupted(['sweep', file, '--out', out], /\[2\/3\] T60-\w+ \(timesteps=60\): training\n(.*\n)*training\n/);
   assert.equal(first.code, 130, first.stderr);
   assert.match(first.stderr, /sweep stopped with 2 of 3 runs not done; run the same command again to continue/);
   const [done, interrupted, notStarted] = runIds(out, 'tiny') as [string, string, string];
@@ -100,8 +100,8 @@ test('an interrupted sweep, run again, finishes without redoing its finished run
 
   const second = cli(['sweep', file, '--out', out]);
   assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stderr, new RegExp(`\\[1/3\\] ${done} \\(timesteps=20\\): done already, skipped`));
-  assert.match(second.stderr, new RegExp(`\\[2/3\\] ${interrupted} \\(timesteps=30\\): resuming the cancelled run from its last checkpoint \\(it had reached step ${cancelled.step}\\)`));
+  assert.match(second.stderr, new RegExp(`\\[1/3\\] ${done} \\(timesteps=50\\): done already, skipped`));
+  assert.match(second.stderr, new RegExp(`\\[2/3\\] ${interrupted} \\(timesteps=60\\): resuming the cancelled run from its last checkpoint \\(it had reached step ${cancelled.step}\\)`));
   assert.match(row(second.stdout, done), / done .* skipped \(done\)$/);
   assert.match(row(second.stdout, interrupted), / done .* resumed$/);
   assert.match(row(second.stdout, notStarted), / done .* trained$/);
