@@ -8,7 +8,7 @@ import type { SweepRun } from './sweepSpec';
 export type TrainerEvent =
   | { type: 'run-started'; runId: string; runDir: string; backend: BackendName; gpu?: string; totalSteps: number; resumedFromStep: number }
   | { type: 'data-progress'; runId: string; done: number; total: number; imagesPerSec: number; etaMs: number; skipped: number }
-  | { type: 'phase'; runId: string; phase: 'data' | 'forward-strip' | 'training' | 'sampling' | 'checkpoint'; detail?: string }
+  | { type: 'phase'; runId: string; phase: 'data' | 'forward-strip' | 'training' | 'sampling' | 'evaluation' | 'checkpoint'; detail?: string }
   | { type: 'step'; runId: string; step: number; epoch: number; totalSteps: number; loss: number; imagesPerSec: number; etaMs: number }
   | { type: 'epoch'; runId: string; epoch: number; meanLoss: number; ms: number }
   | { type: 'image'; runId: string; kind: 'forward-strip' | 'reverse-strip' | 'sample-grid'; file: string; epoch: number }

@@ -29,3 +29,14 @@ export const PRESET_CHANNELS: Readonly<Record<PresetName, readonly number[]>> = 
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
+
+/** How sampling keeps images in range: clamp x_t after each step (the notebook), clamp the x_0 estimate, or nothing. */
+export const SAMPLING_CLAMPS = ['x_t', 'x0', 'none'] as const;
+export type SamplingClamp = (typeof SAMPLING_CLAMPS)[number];
+
+/** BatchNorm while sampling: batch statistics (`train`, the notebook never calls model.eval()) or running ones. */
+export const SAMPLING_BATCH_NORMS = ['train', 'eval'] as const;
+export type SamplingBatchNorm = (typeof SAMPLING_BATCH_NORMS)[number];
+
+export const SAMPLERS = ['ddpm', 'ddim'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];

@@ -1,6 +1,7 @@
 import {
   ACTIVATIONS, ActivationName, BACKENDS, BackendName, BackendRequest, LOSSES, LossName,
-  PRESET_CHANNELS, PRESETS, PresetName, SCHEDULES, ScheduleName, isOneOf,
+  PRESET_CHANNELS, PRESETS, PresetName, SAMPLERS, SAMPLING_BATCH_NORMS, SAMPLING_CLAMPS, SCHEDULES,
+  SamplerName, SamplingBatchNorm, SamplingClamp, ScheduleName, isOneOf,
 } from './options';
 
 /** Which part of a Stanford Cars folder to use; the notebook concatenates train and test (`all`). */
@@ -48,6 +49,24 @@ export interface RunConfig {
   sampleCount: number;
   seed: number;
   backend: BackendRequest;
+  // Options that fix the notebook's known weaknesses; each default is the notebook's behaviour.
+  sampler: SamplerName;
+  /** DDIM only: model evaluations, evenly spaced over T. */
+  ddimSteps: number;
+  /** DDIM only: 0 deterministic, 1 as much noise as DDPM. */
+  ddimEta: number;
+  samplingClamp: SamplingClamp;
+  samplingBatchNorm: SamplingBatchNorm;
+  /** Exponential moving average of the weights, sampled from when on (0 = off; e.g. 0.999). */
+  emaDecay: number;
+  /** Learning rate rises linearly from lr/warmup to lr over this many steps (0 = off). */
+  lrWarmupSteps: number;
+  /** Gradients are scaled down to this global L2 norm when above it (0 = off). */
+  gradClipNorm: number;
+  /** Held-out images for the held-out loss and bits/dim (0 = no quality evaluation). */
+  evalImages: number;
+  /** Diffusion terms the bits/dim estimate evaluates (Monte-Carlo over t). */
+  evalTimesteps: number;
 }
 
 export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = Object.freeze({
@@ -75,6 +94,16 @@ export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = Object.freeze({
   sampleCount: 16,
   seed: 0,
   backend: 'auto',
+  sampler: 'ddpm',
+  ddimSteps: 50,
+  ddimEta: 0,
+  samplingClamp: 'x_t',
+  samplingBatchNorm: 'train',
+  emaDecay: 0,
+  lrWarmupSteps: 0,
+  gradClipNorm: 0,
+  evalImages: 64,
+  evalTimesteps: 16,
 } satisfies RunConfig);
 
 /** What the trainer found out while starting a run; written into config.json beside the config. */
@@ -119,7 +148,7 @@ export class ConfigError extends Error {
 }
 
 const INTEGER_FIELDS = ['toyCarsCount', 'heldOutCount', 'imgSize', 'batchSize', 'timesteps', 'epochs', 'maxSteps',
-  'sampleEvery', 'sampleCount', 'seed'] as const;
+  'sampleEvery', 'sampleCount', 'seed', 'ddimSteps', 'lrWarmupSteps', 'evalImages', 'evalTimesteps'] as const;
 
 /**
  * Fills defaults, applies the preset's widths when none are given, and checks every field.
@@ -150,7 +179,8 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   };
   const names: [keyof RunConfig, readonly string[]][] = [
     ['activation', ACTIVATIONS], ['loss', LOSSES], ['schedule', SCHEDULES], ['backend', BACKENDS],
-    ['datasetSplit', DATASET_SPLITS], ['imageFit', IMAGE_FITS],
+    ['datasetSplit', DATASET_SPLITS], ['imageFit', IMAGE_FITS], ['sampler', SAMPLERS],
+    ['samplingClamp', SAMPLING_CLAMPS], ['samplingBatchNorm', SAMPLING_BATCH_NORMS],
   ];
   for (const [field, list] of names) {
     if (!isOneOf(list, c[field])) fail(field, `"${String(c[field])}" is not known (valid: ${list.join(', ')})`);
@@ -159,10 +189,10 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
     const v = c[field];
     if (typeof v !== 'number' || !Number.isInteger(v)) fail(field, `must be an integer, got ${JSON.stringify(v)}`);
   }
-  for (const field of ['toyCarsCount', 'imgSize', 'batchSize', 'epochs', 'sampleCount'] as const) {
+  for (const field of ['toyCarsCount', 'imgSize', 'batchSize', 'epochs', 'sampleCount', 'evalTimesteps'] as const) {
     if (c[field] <= 0) fail(field, `must be positive, got ${c[field]}`);
   }
-  for (const field of ['maxSteps', 'sampleEvery', 'seed', 'heldOutCount'] as const) {
+  for (const field of ['maxSteps', 'sampleEvery', 'seed', 'heldOutCount', 'lrWarmupSteps', 'evalImages'] as const) {
     if (c[field] < 0) fail(field, `must be zero or more, got ${c[field]}`);
   }
   if (c.timesteps < 2) fail('timesteps', `must be at least 2, got ${c.timesteps}`);
@@ -183,6 +213,14 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   if (typeof c.dataset !== 'string' || c.dataset.length === 0) fail('dataset', 'must be "toy-cars" or a folder path');
   if (typeof c.heldOutFraction !== 'number' || !(c.heldOutFraction >= 0 && c.heldOutFraction < 1)) {
     fail('heldOutFraction', `must be a number from 0 (no held-out set) up to but not including 1, got ${JSON.stringify(c.heldOutFraction)}`);
+  }
+  if (c.ddimSteps < 1) fail('ddimSteps', `must be positive, got ${c.ddimSteps}`);
+  if (c.sampler === 'ddim' && c.ddimSteps > c.timesteps) fail('ddimSteps', `must be at most timesteps (${c.timesteps}) for DDIM, got ${c.ddimSteps}`);
+  for (const [field, low, high] of [['ddimEta', 0, Infinity], ['emaDecay', 0, 1], ['gradClipNorm', 0, Infinity]] as const) {
+    const v = c[field];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < low || v >= high) {
+      fail(field, `must be a number ${high === 1 ? 'from 0 up to but not including 1' : 'of 0 or more'}, got ${JSON.stringify(v)}`);
+    }
   }
   if (c.dataset === 'toy-cars' && c.datasetSplit !== 'all') {
     fail('datasetSplit', `"${c.datasetSplit}" applies to Stanford Cars folders; toy-cars has no train/test split (use "all")`);

@@ -2,7 +2,7 @@
 // built from these. `satisfies Record<keyof RunConfig, …>` makes a field added to RunConfig
 // without an entry here (or an entry without a field) a compile error, and sweepSchema.ts
 // checks that the type derived from these schemas is RunConfig itself.
-import { ACTIVATIONS, BACKENDS, LOSSES, PRESETS, SCHEDULES } from './options';
+import { ACTIVATIONS, BACKENDS, LOSSES, PRESETS, SAMPLERS, SAMPLING_BATCH_NORMS, SAMPLING_CLAMPS, SCHEDULES } from './options';
 import { DATASET_SPLITS, DEFAULT_RUN_CONFIG, IMAGE_FITS, type RunConfig } from './runConfig';
 
 const d = DEFAULT_RUN_CONFIG;
@@ -117,6 +117,46 @@ export const RUN_CONFIG_PROPERTIES = {
   backend: {
     type: 'string', enum: BACKENDS, default: d.backend,
     description: 'TensorFlow.js backend: `auto` tries tensorflow (CUDA, then CPU), then wasm, then cpu.',
+  },
+  sampler: {
+    type: 'string', enum: SAMPLERS, default: d.sampler,
+    description: '`ddpm`: ancestral sampling over all T steps (the notebook); `ddim`: Song et al., ddimSteps steps, much faster.',
+  },
+  ddimSteps: {
+    type: 'integer', minimum: 1, default: d.ddimSteps,
+    description: 'DDIM only: model evaluations, evenly spaced over T (at most T).',
+  },
+  ddimEta: {
+    type: 'number', minimum: 0, default: d.ddimEta,
+    description: 'DDIM only: noise per step, 0 deterministic, 1 as much as DDPM.',
+  },
+  samplingClamp: {
+    type: 'string', enum: SAMPLING_CLAMPS, default: d.samplingClamp,
+    description: '`x_t`: clamp the image to [-1, 1] after every step (the notebook); `x0`: clamp the predicted x_0 instead (keeps the noise level right); `none`.',
+  },
+  samplingBatchNorm: {
+    type: 'string', enum: SAMPLING_BATCH_NORMS, default: d.samplingBatchNorm,
+    description: 'BatchNorm while sampling: `train` uses the batch\'s statistics (the notebook never calls model.eval()); `eval` uses the running statistics.',
+  },
+  emaDecay: {
+    type: 'number', minimum: 0, exclusiveMaximum: 1, default: d.emaDecay,
+    description: 'Keep an exponential moving average of the weights with this decay (e.g. 0.999) and sample from it; 0 is off (the notebook).',
+  },
+  lrWarmupSteps: {
+    type: 'integer', minimum: 0, default: d.lrWarmupSteps,
+    description: 'Raise the learning rate linearly over the first N steps; 0 is off (the notebook).',
+  },
+  gradClipNorm: {
+    type: 'number', minimum: 0, default: d.gradClipNorm,
+    description: 'Scale gradients down to this global L2 norm when larger (e.g. 1); 0 is off (the notebook).',
+  },
+  evalImages: {
+    type: 'integer', minimum: 0, default: d.evalImages,
+    description: 'Held-out images scored for the held-out loss (at every sampling epoch) and bits/dim (at the end); 0 turns quality evaluation off.',
+  },
+  evalTimesteps: {
+    type: 'integer', minimum: 1, default: d.evalTimesteps,
+    description: 'Diffusion terms the bits/dim bound evaluates (a Monte-Carlo estimate over t; T-1 or more is exact).',
   },
 } as const satisfies Record<keyof RunConfig, FieldSchema>;
 

@@ -30,6 +30,16 @@ export const CONFIG_FLAGS: Record<string, { field: keyof RunConfig; kind: FlagKi
   'sample-count': { field: 'sampleCount', kind: 'int', help: 'images in the final sample grid' },
   seed: { field: 'seed', kind: 'int', help: 'random seed' },
   backend: { field: 'backend', kind: 'string', help: 'auto | tensorflow | wasm | cpu' },
+  sampler: { field: 'sampler', kind: 'string', help: 'ddpm (all T steps) | ddim (ddim-steps steps)' },
+  'ddim-steps': { field: 'ddimSteps', kind: 'int', help: 'DDIM: model evaluations over T' },
+  'ddim-eta': { field: 'ddimEta', kind: 'number', help: 'DDIM: 0 deterministic .. 1 DDPM-like noise' },
+  'sampling-clamp': { field: 'samplingClamp', kind: 'string', help: 'x_t (notebook) | x0 | none' },
+  'sampling-batch-norm': { field: 'samplingBatchNorm', kind: 'string', help: 'train (notebook: batch statistics) | eval (running statistics)' },
+  'ema-decay': { field: 'emaDecay', kind: 'number', help: 'EMA of the weights, sampled from (0 = off, e.g. 0.999)' },
+  'lr-warmup-steps': { field: 'lrWarmupSteps', kind: 'int', help: 'linear learning-rate warmup steps (0 = off)' },
+  'grad-clip-norm': { field: 'gradClipNorm', kind: 'number', help: 'clip gradients to this global norm (0 = off)' },
+  'eval-images': { field: 'evalImages', kind: 'int', help: 'held-out images for held-out loss and bits/dim (0 = off)' },
+  'eval-timesteps': { field: 'evalTimesteps', kind: 'int', help: 'diffusion terms in the bits/dim estimate' },
 };
 
 export function parseFlagValue(flag: string, kind: FlagKind, raw: string): unknown {

@@ -76,7 +76,7 @@ test('train writes a complete run directory and prints its path', async (t) => {
 
 test('Ctrl-C checkpoints and marks the run cancelled; resume finishes it exactly as an uninterrupted run', async (t) => {
   const out = tempOut(t);
-  const args = ['train', ...TINY, '--epochs', '3', '--sample-every', '0', '--seed', '3'];
+  const args = ['train', ...TINY, '--epochs', '3', '--sample-every', '0', '--seed', '3', '--ema-decay', '0.9'];
   const full = cli([...args, '--out', path.join(out, 'a')]);
   assert.equal(full.code, 0, full.stderr);
 
@@ -113,8 +113,8 @@ test('Ctrl-C checkpoints and marks the run cancelled; resume finishes it exactly
 
   // Same seed, same backend: the interrupted-and-resumed weights equal the uninterrupted ones.
   const weights = (dir: string) => {
-    const state = readJson<{ model: string }>(path.join(dir, 'checkpoint', 'state.json'));
-    return readFileSync(path.join(dir, 'checkpoint', state.model));
+    const state = readJson<{ model: string; ema: string }>(path.join(dir, 'checkpoint', 'state.json'));
+    return Buffer.concat([readFileSync(path.join(dir, 'checkpoint', state.model)), readFileSync(path.join(dir, 'checkpoint', state.ema))]);
   };
   const lossesOf = (dir: string) => readMetrics(dir).filter((m) => m.kind === 'step').map((m) => (m as { loss: number }).loss);
   assert.deepEqual(lossesOf(runDir), lossesOf(full.stdout.trim()));
@@ -215,4 +215,28 @@ test('train on a Stanford Cars folder: corrupt files skipped and recorded, the c
   const again = readMetrics(second.stdout.trim()).find((m) => m.kind === 'data') as { cache: string };
   assert.equal(again.cache, 'hit');
   assert.equal(readJson<RunConfigFile>(path.join(second.stdout.trim(), 'config.json')).environment.datasetFingerprint, environment.datasetFingerprint);
+});
+
+test('the improved options run and are recorded; quality evaluations land in metrics.jsonl', (t) => {
+  const out = tempOut(t);
+  const r = cli(['train', ...TINY, '--toy-cars-count', '64', '--held-out-count', '8', '--held-out-fraction', '0.5', '--epochs', '2',
+    '--sample-every', '1', '--ema-decay', '0.99', '--lr-warmup-steps', '3', '--grad-clip-norm', '1', '--sampler', 'ddim',
+    '--ddim-steps', '5', '--sampling-clamp', 'x0', '--sampling-batch-norm', 'eval', '--eval-images', '8', '--eval-timesteps', '4', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const runDir = r.stdout.trim();
+  const { config } = readJson<RunConfigFile>(path.join(runDir, 'config.json'));
+  assert.equal(config.sampler, 'ddim');
+  assert.equal(config.samplingClamp, 'x0');
+  assert.equal(config.emaDecay, 0.99);
+  const metrics = readMetrics(runDir);
+  const schedule = metrics.find((m) => m.kind === 'schedule') as { sqrtAlphaBarLast: number; T: number };
+  assert.equal(schedule.T, 20);
+  const evals = metrics.filter((m) => m.kind === 'eval').map((m) => `${(m as { metric: string }).metric}@${(m as { epoch: number }).epoch}`);
+  assert.deepEqual(evals, ['heldOutLoss@1', 'heldOutLoss@2', 'bitsPerDim@2', 'swd@2']);
+  const swd = metrics.find((m) => m.kind === 'eval' && (m as { metric: string }).metric === 'swd') as { images: number; floor: number[] };
+  assert.equal(swd.images, 4, 'SWD over the 4 sampled images against 4 held-out ones');
+  const sampling = metrics.find((m) => m.kind === 'timing' && m.name === 'sampling') as { steps: number };
+  assert.equal(sampling.steps, 5, 'DDIM steps');
+  const state = readJson<{ ema?: string }>(path.join(runDir, 'checkpoint', 'state.json'));
+  assert.match(state.ema ?? '', /^ema-step\d+\.safetensors$/);
 });

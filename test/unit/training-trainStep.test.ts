@@ -4,7 +4,7 @@ import { LOSSES } from '../../src/shared/options';
 import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
 import { Random } from '../../src/trainer/random';
 import { Adam } from '../../src/trainer/training/adam';
-import { trainStep } from '../../src/trainer/training/trainStep';
+import { clipByGlobalNorm, trainStep } from '../../src/trainer/training/trainStep';
 import { testOnEachBackend } from '../helpers/backends';
 
 const SHAPE: [number, number, number, number] = [2, 4, 4, 3];
@@ -51,4 +51,34 @@ testOnEachBackend('trainStep fits a fixed batch (loss falls) with every loss', (
     adam.dispose();
     model.dispose();
   }
+});
+
+testOnEachBackend('gradient clipping scales every gradient by max/(norm + 1e-6) when the global norm is larger, as torch does', () => {
+  // Global norm of [3, 4] and [12] is 13.
+  const grads = new Map<string, tf.Tensor>([['a', tf.tensor1d([3, 4])], ['b', tf.tensor1d([12])]]);
+  clipByGlobalNorm(grads, 6.5);
+  const factor = 6.5 / (13 + 1e-6);
+  const a = Array.from(grads.get('a')!.dataSync());
+  const b = Array.from(grads.get('b')!.dataSync());
+  for (const [got, want] of [[a[0]!, 3 * factor], [a[1]!, 4 * factor], [b[0]!, 12 * factor]]) assert.ok(Math.abs(got - want) < 1e-5, `${got} vs ${want}`);
+  tf.dispose([...grads.values()]);
+
+  const small = new Map<string, tf.Tensor>([['a', tf.tensor1d([0.3, 0.4])]]);
+  const before = small.get('a')!;
+  clipByGlobalNorm(small, 1);
+  assert.equal(small.get('a'), before, 'under the limit nothing changes');
+  tf.dispose([...small.values()]);
+});
+
+testOnEachBackend('trainStep with clipping leaks no tensors', () => {
+  const model = SimpleUnet.create({ channels: CHANNELS, activation: 'relu' }, 1);
+  const adam = new Adam(model.trainableVariables(), { lr: 1e-3 });
+  const { x, t, noise } = batch(1);
+  trainStep(model, adam, x, t, noise, 'l1', { huberDelta: 1, gradClipNorm: 1e-3 });
+  const after1 = tf.memory().numTensors;
+  trainStep(model, adam, x, t, noise, 'l1', { huberDelta: 1, gradClipNorm: 1e-3 });
+  assert.equal(tf.memory().numTensors, after1);
+  tf.dispose([x, t, noise]);
+  adam.dispose();
+  model.dispose();
 });

@@ -27,7 +27,8 @@ interface Slot {
 }
 
 export class Adam {
-  readonly lr: number;
+  /** Mutable so a schedule (warmup) can set it before each step. */
+  lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;

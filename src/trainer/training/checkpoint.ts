@@ -20,6 +20,8 @@ interface CheckpointState extends TrainingProgress {
   formatVersion: 1;
   model: string;
   optimizer: string;
+  /** The weight average, when the run keeps one. */
+  ema?: string;
   adamStep: number;
   savedAt: string;
 }
@@ -28,19 +30,23 @@ const STATE_FILE = 'state.json';
 const FIRST_MOMENT = '.exp_avg';
 const SECOND_MOMENT = '.exp_avg_sq';
 
-export async function saveCheckpoint(dir: string, model: SimpleUnet, optimizer: Adam, progress: TrainingProgress): Promise<void> {
+export async function saveCheckpoint(dir: string, model: SimpleUnet, optimizer: Adam, progress: TrainingProgress, ema?: SimpleUnet): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const tag = `step${String(progress.step).padStart(7, '0')}`;
   const modelFile = `model-${tag}.safetensors`;
   const optimizerFile = `optimizer-${tag}.safetensors`;
+  const emaFile = ema ? `ema-${tag}.safetensors` : undefined;
   await writeFileAtomic(path.join(dir, modelFile), encodeTorchSafetensors(model, { step: String(progress.step) }));
   await writeFileAtomic(path.join(dir, optimizerFile), encodeAdamState(optimizer.getState()));
+  if (ema && emaFile) await writeFileAtomic(path.join(dir, emaFile), encodeTorchSafetensors(ema, { step: String(progress.step), ema: 'true' }));
   const state: CheckpointState = {
-    formatVersion: 1, ...progress, model: modelFile, optimizer: optimizerFile, adamStep: optimizer.step, savedAt: new Date().toISOString(),
+    formatVersion: 1, ...progress, model: modelFile, optimizer: optimizerFile, ...(emaFile ? { ema: emaFile } : {}),
+    adamStep: optimizer.step, savedAt: new Date().toISOString(),
   };
   await writeJsonAtomic(path.join(dir, STATE_FILE), state);
+  const current = new Set([modelFile, optimizerFile, emaFile]);
   for (const name of await fs.readdir(dir)) {
-    if (name.endsWith('.safetensors') && name !== modelFile && name !== optimizerFile) await fs.rm(path.join(dir, name), { force: true });
+    if (name.endsWith('.safetensors') && !current.has(name)) await fs.rm(path.join(dir, name), { force: true });
   }
 }
 
@@ -61,8 +67,10 @@ async function readState(dir: string): Promise<CheckpointState | null> {
   for (const key of ['step', 'epoch', 'batchInEpoch', 'adamStep'] as const) {
     if (!Number.isInteger(state[key]) || state[key] < 0) throw new Error(`${file}: "${key}" must be a non-negative integer`);
   }
-  for (const key of ['model', 'optimizer'] as const) {
-    if (typeof state[key] !== 'string' || state[key].includes('/') || state[key].includes('\\')) throw new Error(`${file}: "${key}" must name a file in ${dir}`);
+  for (const key of ['model', 'optimizer', 'ema'] as const) {
+    const name = state[key];
+    if (key === 'ema' && name === undefined) continue;
+    if (typeof name !== 'string' || name.includes('/') || name.includes('\\')) throw new Error(`${file}: "${key}" must name a file in ${dir}`);
   }
   return state;
 }
@@ -75,25 +83,33 @@ async function readSafetensors(file: string): Promise<Map<string, SafeTensor>> {
   }
 }
 
-/** Restores model and optimiser; null when the run has no checkpoint yet. */
-export async function loadCheckpoint(dir: string, model: SimpleUnet, optimizer: Adam): Promise<TrainingProgress | null> {
+/**
+ * Restores model, optimiser and (when both the run and the checkpoint have one) the weight
+ * average; null when the run has no checkpoint yet. `restoredEma` says whether the average was loaded.
+ */
+export async function loadCheckpoint(
+  dir: string, model: SimpleUnet, optimizer: Adam, ema?: SimpleUnet,
+): Promise<(TrainingProgress & { restoredEma: boolean }) | null> {
   const state = await readState(dir);
   if (!state) return null;
   importModel(path.join(dir, state.model), model, await readSafetensors(path.join(dir, state.model)));
+  const restoredEma = Boolean(ema && state.ema);
+  if (ema && state.ema) importModel(path.join(dir, state.ema), ema, await readSafetensors(path.join(dir, state.ema)));
   const optimizerFile = path.join(dir, state.optimizer);
   try {
     optimizer.setState(decodeAdamState(await readSafetensors(optimizerFile), state.adamStep));
   } catch (err) {
     throw new Error(`${optimizerFile}: ${(err as Error).message}`);
   }
-  return { step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch };
+  return { step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch, restoredEma };
 }
 
-/** Only the weights, for sampling; throws when there is no checkpoint. */
+/** Only the weights to sample from (the weight average when the run kept one); throws when there is no checkpoint. */
 export async function loadCheckpointWeights(dir: string, model: SimpleUnet): Promise<TrainingProgress> {
   const state = await readState(dir);
   if (!state) throw new Error(`${dir}: no checkpoint yet (the run saves one at each sampling epoch and at the end)`);
-  importModel(path.join(dir, state.model), model, await readSafetensors(path.join(dir, state.model)));
+  const file = state.ema ?? state.model;
+  importModel(path.join(dir, file), model, await readSafetensors(path.join(dir, file)));
   return { step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch };
 }
 

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainerEvent } from '../../shared/messages';
-import type { RunConfig, RunEnvironment } from '../../shared/runConfig';
+import { resolveRunConfig, type RunConfig, type RunEnvironment } from '../../shared/runConfig';
 import { RUN_FILES, type RunState } from '../../shared/runDirectory';
 import { selectBackend } from '../backend/selectBackend';
 import { TrainingBatches, scaledImages } from '../data/batches';
@@ -12,7 +12,7 @@ import { splitHeldOut } from '../data/heldOut';
 import { describeLoad } from '../data/imageFolderDataset';
 import { forwardDiffusionStrip, qSample } from '../diffusion/forwardProcess';
 import { makeNoiseSchedule, type NoiseSchedule } from '../diffusion/schedules';
-import { ddpmSample } from '../diffusion/samplers';
+import type { EpsModel } from '../diffusion/samplers';
 import { parameterCount } from '../model/parameters';
 import { SimpleUnet } from '../model/simpleUnet';
 import { Random } from '../random';
@@ -21,7 +21,13 @@ import { RunWriter, makeRunId, readRunConfigFile } from '../run/runWriter';
 import { VERSION } from '../version';
 import { Adam } from './adam';
 import { loadCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
+import { WeightAverage } from './ema';
+import { evaluateBitsPerDim, evaluateHeldOutLoss, evaluateSlicedWasserstein } from './evaluate';
+import { sampleImages, type SampledImages } from './sampling';
 import { trainStep } from './trainStep';
+import type { ImageSet } from '../metrics/imageSet';
+import { scheduleRecord } from '../metrics/records';
+import { scheduleFacts } from '../metrics/scheduleFacts';
 
 export interface TrainOptions {
   /** Receives progress; the CLI draws it, the child process forwards it to the extension. */
@@ -51,7 +57,10 @@ export async function resumeRun(runDir: string, opts: TrainOptions = {}): Promis
   if (writer.currentStatus.state === 'done') {
     return { runId: writer.runId, runDir, state: 'done' };
   }
-  const { config, environment } = await readRunConfigFile(runDir);
+  const recorded = await readRunConfigFile(runDir);
+  // Fields added since the run was made take their defaults (which are the old behaviour).
+  const config = resolveRunConfig({ ...recorded.config }, path.join(runDir, RUN_FILES.config));
+  const { environment } = recorded;
   // <out>/runs/<id>: the cache sits beside runs/.
   return runTraining(writer, config, environment, { cacheDir: path.join(runDir, '..', '..', 'cache'), ...opts });
 }
@@ -70,12 +79,14 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
   const wallMs = () => Math.round(performance.now() - t0);
   let model: SimpleUnet | undefined;
   let optimizer: Adam | undefined;
+  let ema: WeightAverage | null = null;
   let progress: TrainingProgress = { step: 0, epoch: 0, batchInEpoch: 0 };
   let lastCheckpointStep = -1;
   const checkpoint = async () => {
     if (!model || !optimizer || progress.step === lastCheckpointStep) return;
     emit({ type: 'phase', runId, phase: 'checkpoint', detail: `step ${progress.step}` });
-    await saveCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer, progress);
+    ema?.copyRunningStatistics();
+    await saveCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer, progress, ema?.model);
     lastCheckpointStep = progress.step;
   };
   const finish = async (state: RunState, error?: RunFailure): Promise<RunOutcome> => {
@@ -85,6 +96,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     });
     model?.dispose();
     optimizer?.dispose();
+    ema?.dispose();
     emit({ type: 'run-ended', runId, runDir: writer.dir, state, ...(error ? { error: error.message } : {}) });
     return { runId, runDir: writer.dir, state, ...(error ? { error: error.message } : {}) };
   };
@@ -100,11 +112,24 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     const schedule = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);
     model = SimpleUnet.create({ channels: config.channels, activation: config.activation }, config.seed);
     optimizer = new Adam(model.trainableVariables(), { lr: config.lr });
-    const restored = previous ? await loadCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer) : null;
+    ema = config.emaDecay > 0 ? new WeightAverage(model, config.emaDecay) : null;
+    const restored = previous ? await loadCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer, ema?.model) : null;
     if (restored) {
-      progress = restored;
+      progress = { step: restored.step, epoch: restored.epoch, batchInEpoch: restored.batchInEpoch };
       lastCheckpointStep = restored.step;
+      if (!restored.restoredEma) ema?.copyAll();
     }
+    const heldOut: ImageSet = {
+      data: scaledImages(dataset, split.heldOut.subarray(0, Math.max(config.evalImages, 2 * config.sampleCount))),
+      shape: [Math.min(split.heldOut.length, Math.max(config.evalImages, 2 * config.sampleCount)), config.imgSize, config.imgSize, 3],
+    };
+    /** Samples come from the weight average when the run keeps one. */
+    const samplingModel = (): SimpleUnet => {
+      if (!ema) return model!;
+      ema.copyRunningStatistics();
+      return ema.model;
+    };
+    const epsModel = (m: SimpleUnet): EpsModel => (x, t) => m.predict(x, t, config.samplingBatchNorm);
 
     const environment: RunEnvironment = {
       backend: backend.backend,
@@ -128,6 +153,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
 
     if (!restored) {
       const { report } = dataset;
+      writer.appendMetric(scheduleRecord(scheduleFacts(schedule), wallMs()));
       writer.appendMetric({ kind: 'data', images: dataset.count, skipped: report.skipped, trainImages: split.training.length, heldOutImages: split.heldOut.length, cache: report.cache, ms: round3(report.ms), wallMs: wallMs() });
       emit({ type: 'phase', runId, phase: 'forward-strip' });
       await writeForwardStrip(writer, schedule, dataset.imgSize, scaledImages(dataset, [split.training[0]!]), config.seed);
@@ -149,6 +175,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
         const stepStart = performance.now();
         // One stream per step: a resumed run draws exactly what the uninterrupted one would.
         const rng = Random.derive(config.seed, `step/${progress.step}`);
+        optimizer.lr = config.lrWarmupSteps > 0 ? config.lr * Math.min(1, (progress.step + 1) / config.lrWarmupSteps) : config.lr;
         const t = new Int32Array(batchSize);
         for (let i = 0; i < batchSize; i++) t[i] = rng.int(config.timesteps);
         const noiseValues = rng.normals(batch.length);
@@ -156,8 +183,11 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
           const x0 = tf.tensor4d(batch, imageShape);
           const noise = tf.tensor4d(noiseValues, imageShape);
           const xNoisy = qSample(schedule, x0, t, noise);
-          return trainStep(model!, optimizer!, xNoisy, tf.tensor1d(Float32Array.from(t)), noise, config.loss, { huberDelta: config.huberDelta });
+          return trainStep(model!, optimizer!, xNoisy, tf.tensor1d(Float32Array.from(t)), noise, config.loss, {
+            huberDelta: config.huberDelta, gradClipNorm: config.gradClipNorm,
+          });
         });
+        ema?.update();
         if (!Number.isFinite(loss)) {
           throw new RunFailure(`loss became ${loss} at step ${progress.step + 1} (epoch ${epoch + 1}); try a lower learning rate`, progress.step + 1);
         }
@@ -195,8 +225,10 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
       const isLast = epoch + 1 >= config.epochs || progress.step >= totalSteps;
       if (!isLast && config.sampleEvery > 0 && (epoch + 1) % config.sampleEvery === 0) {
         emit({ type: 'phase', runId, phase: 'sampling', detail: `reverse strip after epoch ${epoch + 1}` });
-        const { snapshots } = await sampleImages(model, schedule, config, 1, Random.derive(config.seed, `reverse-strip/${epoch + 1}`));
+        const { snapshots } = await sampleImages(samplingModel(), schedule, config, 1, Random.derive(config.seed, `reverse-strip/${epoch + 1}`));
         await writeReverseStrip(writer, snapshots, config, epoch + 1, progress.step, emit, wallMs);
+        const at = { epoch: epoch + 1, step: progress.step, wallMs: wallMs() };
+        for (const r of await evaluateHeldOutLoss(epsModel(samplingModel()), schedule, config, heldOut, at)) writer.appendMetric(r);
         await checkpoint();
       }
       if (opts.signal?.aborted) {
@@ -208,14 +240,24 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
 
     await checkpoint();
     // One sampling pass gives the final grid and, from its first image, the final reverse strip.
-    emit({ type: 'phase', runId, phase: 'sampling', detail: `${config.sampleCount} images, ${config.timesteps} steps` });
+    const samplingSteps = config.sampler === 'ddim' ? config.ddimSteps : config.timesteps;
+    emit({ type: 'phase', runId, phase: 'sampling', detail: `${config.sampleCount} images, ${config.sampler.toUpperCase()} ${samplingSteps} steps` });
     const samplingStart = performance.now();
-    const final = await sampleImages(model, schedule, config, config.sampleCount, Random.derive(config.seed, `reverse-strip/${progress.epoch}`));
-    writer.appendMetric({ kind: 'timing', name: 'sampling', ms: round3(performance.now() - samplingStart), batch: config.sampleCount, steps: config.timesteps, wallMs: wallMs() });
+    const final = await sampleImages(samplingModel(), schedule, config, config.sampleCount, Random.derive(config.seed, `reverse-strip/${progress.epoch}`));
+    writer.appendMetric({ kind: 'timing', name: 'sampling', ms: round3(performance.now() - samplingStart), batch: config.sampleCount, steps: samplingSteps, wallMs: wallMs() });
     await writeReverseStrip(writer, final.snapshots, config, progress.epoch, progress.step, emit, wallMs);
     const gridFile = writer.file(`${RUN_FILES.samples}/grid-final.png`);
     await writeImageGrid(gridFile, final.images, config.sampleCount, config.imgSize);
     emit({ type: 'image', runId, kind: 'sample-grid', file: gridFile, epoch: progress.epoch });
+    emit({ type: 'phase', runId, phase: 'evaluation', detail: 'held-out loss, bits/dim, sliced Wasserstein distance' });
+    const at = { epoch: progress.epoch, step: progress.step, wallMs: wallMs() };
+    const generated: ImageSet = { data: final.images, shape: [config.sampleCount, config.imgSize, config.imgSize, 3] };
+    const evalModel = epsModel(samplingModel());
+    for (const r of [
+      ...(await evaluateHeldOutLoss(evalModel, schedule, config, heldOut, at)),
+      ...(await evaluateBitsPerDim(evalModel, schedule, config, heldOut, at)),
+      ...evaluateSlicedWasserstein(generated, heldOut, config.seed, at),
+    ]) writer.appendMetric(r);
     writer.appendMetric({ kind: 'timing', name: 'run', ms: round3(performance.now() - t0), wallMs: wallMs() });
     return await finish('done');
   } catch (err) {
@@ -248,23 +290,6 @@ async function writeForwardStrip(writer: RunWriter, schedule: NoiseSchedule, img
   const values = (await strip.data()) as Float32Array;
   strip.dispose();
   await writeImageStrip(writer.file(RUN_FILES.forwardStrip), values, strip.shape[0], imgSize);
-}
-
-interface SampledImages {
-  /** NHWC [-1, 1] values of every image. */
-  images: Float32Array;
-  /** The reverse-process strip of the first image, oldest first. */
-  snapshots: { values: Float32Array; count: number };
-}
-
-/** Samples as the notebook does: BatchNorm in train mode (batch statistics), running statistics untouched. */
-async function sampleImages(model: SimpleUnet, schedule: NoiseSchedule, config: RunConfig, count: number, rng: Random): Promise<SampledImages> {
-  const result = await ddpmSample((x, t) => model.predict(x, t, 'train'), schedule, { count, imgSize: config.imgSize, rng, clamp: 'x_t' });
-  const images = (await result.images.data()) as Float32Array;
-  const snapshots = { values: (await result.snapshots.data()) as Float32Array, count: result.snapshots.shape[0] };
-  result.images.dispose();
-  result.snapshots.dispose();
-  return { images, snapshots };
 }
 
 async function writeReverseStrip(
