@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getKernel } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend/selectBackend';
 import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasmTrainingKernels';
+import { setPatchChunkColumns } from '../../src/trainer/backend/conv2dBackpropFilter';
 import { Random } from '../../src/trainer/random';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -115,6 +116,28 @@ for (const c of CASES) {
 
     assertClose(actualFilter, expectedFilter, 'filter gradient');
     assertClose(actualInput, expectedInput, 'input gradient');
+  });
+}
+
+// The filter gradient sums its GEMM over chunks of images; tiny chunks make every case
+// above take several (including a last, shorter one) instead of one.
+for (const c of CASES.filter((c) => c.x[0] > 1)) {
+  test(`filter gradient in chunks of one image matches cpu: ${c.name}`, async () => {
+    const rng = Random.derive(31, c.name);
+    const dyShape = await onBackend('cpu', () => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
+    const x = randomValues(rng, c.x);
+    const dy = randomValues(rng, dyShape);
+    const expected = await onBackend('cpu', () => runFilterGradient(c, x, dy, dyShape));
+    await selectBackend('wasm');
+    const previous = setPatchChunkColumns(1);
+    try {
+      const dataIdsBefore = tf.backend().numDataIds();
+      const actual = runFilterGradient(c, x, dy, dyShape);
+      assert.equal(tf.backend().numDataIds(), dataIdsBefore, 'no intermediate tensors (or aliases) left behind');
+      assertClose(actual, expected, 'filter gradient');
+    } finally {
+      setPatchChunkColumns(previous);
+    }
   });
 }
 

@@ -1,11 +1,15 @@
 // Conv2DBackpropFilter for the wasm backend, which has none: without it no conv net trains.
 //
-// The filter gradient of an NHWC convolution,
-//   dW[kh, kw, ci, co] = sum over n, oy, ox of  xPadded[n, oy*sh + kh, ox*sw + kw, ci] * dy[n, oy, ox, co],
-// is itself a convolution if the roles are swapped: take the input's channels as the batch
-// ([ci, h, w, n]), the output gradient as the filter ([oy, ox, n, co]), dilated by the
-// forward stride. Its output [ci, kh, kw, co] is dW up to a transpose. That runs through
-// XNNPACK's convolution, the fastest thing the wasm backend has.
+// The filter gradient of an NHWC convolution is one matrix product,
+//   dW[(kh, kw, ci), co] = sum over m = (n, oy, ox) of  P[(kh, kw, ci), m] * dy[m, co],
+// P being the input's patches (im2col) transposed. dy is already that right-hand matrix
+// (NHWC, rows m), and the product's [kh*kw*ci, co] is dW's HWIO layout, so the only copy is
+// building P. The product runs through XNNPACK's GEMM (the wasm BatchMatMul's fast path)
+// in chunks of whole images whose P fits in cache; chunk results are summed.
+//
+// (Before: a dilated XNNPACK convolution of the input, channels as batch, with dy as the
+// filter. Its two full transposes and a GEMM with K = batch*outH*outW in one pass ran at
+// about half the forward convolution's rate; see bench/NOTES.md.)
 import {
   backend_util,
   Conv2DBackpropFilter,
@@ -16,15 +20,26 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireChannelsLast } from './convGeometry';
+import { accumulate, imagesToChannelsFirst, patchesTransposed } from './layoutLoops';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
 
 /**
- * Padding after the input, along one axis, that makes the dilated gradient-filter fit
- * exactly `filterSize` times: (filterSize - 1) + (outSize - 1) * stride + 1 = padded length.
- * Negative when the forward pass never read the input's last rows.
+ * Columns (the GEMM's reduction length) per chunk. XNNPACK's GEMM keeps an mr x K block of
+ * the patches in L1 while it sweeps dy's columns, so K near a thousand is its sweet spot;
+ * measured in bench/NOTES.md.
  */
-function trailingPadForFilterGradient(inSize: number, filterSize: number, outSize: number, stride: number, padBefore: number): number {
-  return filterSize + (outSize - 1) * stride - inSize - padBefore;
+let patchChunkColumns = 2048;
+
+/** For tests (several chunks on small inputs) and benchmarks; returns the previous value. */
+export function setPatchChunkColumns(columns: number): number {
+  const previous = patchChunkColumns;
+  patchChunkColumns = columns;
+  return previous;
+}
+
+/** Images per chunk when each image has `columnsPerImage` patch columns. */
+export function imagesPerChunk(batch: number, columnsPerImage: number, chunkColumns = patchChunkColumns): number {
+  return Math.max(1, Math.min(batch, Math.round(chunkColumns / columnsPerImage)));
 }
 
 function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
@@ -34,21 +49,52 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
   requireChannelsLast(Conv2DBackpropFilter, dataFormat);
   const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode);
   const [kh, kw, inChannels, outChannels] = filterShape;
-  const { top, left } = info.padInfo;
-  const bottom = trailingPadForFilterGradient(info.inHeight, kh, info.outHeight, info.strideHeight, top);
-  const right = trailingPadForFilterGradient(info.inWidth, kw, info.outWidth, info.strideWidth, left);
+  const { batchSize: batch, inHeight, inWidth, outHeight, outWidth } = info;
+  const rows = kh * kw * inChannels;
+  const columnsPerImage = outHeight * outWidth;
+  const perChunk = imagesPerChunk(batch, columnsPerImage);
 
   return withWasmKernelScope(backend, (k) => {
-    const channelsAsBatch = k.permute4(x, [3, 1, 2, 0]);
-    const gradientAsFilter = k.permute4(dy, [1, 2, 0, 3]);
-    // Unread trailing rows (negative pad) are simply not padded; the extra output rows
-    // they produce are cropped by the final transpose.
-    const g = k.conv2d(channelsAsBatch, gradientAsFilter, {
-      strides: 1,
-      dilations: [info.strideHeight, info.strideWidth],
-      pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
-    });
-    return k.permute4(g, [1, 2, 0, 3], [kh, kw, inChannels, outChannels]);
+    const channelsFirst = k.alloc([inChannels, perChunk, inHeight, inWidth]);
+    const patches = k.alloc([rows, perChunk * columnsPerImage]);
+    let result: TensorInfo | undefined;
+    for (let n0 = 0; n0 < batch; n0 += perChunk) {
+      const count = Math.min(perChunk, batch - n0);
+      const columns = count * columnsPerImage;
+      imagesToChannelsFirst(k.heap(x), inHeight * inWidth, inChannels, n0, count, k.heap(channelsFirst));
+      patchesTransposed(
+        k.heap(channelsFirst),
+        {
+          count,
+          channels: inChannels,
+          height: inHeight,
+          width: inWidth,
+          outHeight,
+          outWidth,
+          filterHeight: kh,
+          filterWidth: kw,
+          strideH: info.strideHeight,
+          strideW: info.strideWidth,
+          padTop: info.padInfo.top,
+          padLeft: info.padInfo.left,
+        },
+        k.heap(patches),
+      );
+      const a = k.alias(patches, 0, [1, rows, columns]);
+      const b = k.alias(dy, n0 * columnsPerImage * outChannels, [1, columns, outChannels]);
+      const partial = k.matMul(a, b);
+      // Frees the XNNPACK operator (and its packed copy of this chunk of dy) cached on b.
+      k.release(b);
+      k.release(a);
+      if (result === undefined) {
+        result = partial;
+      } else {
+        accumulate(k.heap(result), k.heap(partial));
+        k.free(partial);
+      }
+    }
+    result!.shape = [kh, kw, inChannels, outChannels];
+    return result!;
   });
 }
 

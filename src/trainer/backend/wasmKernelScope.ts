@@ -20,8 +20,15 @@ export interface ConvolutionParams {
   pad: 'valid' | ExplicitPadding;
 }
 
+/** The parts of BackendWasm's private storage that aliasing needs. */
+interface WasmStorage {
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined; delete(dataId: object): void };
+  wasm: { tfjs: { disposeData(id: number): void } };
+}
+
 export class WasmKernelScope {
   private readonly made: TensorInfo[] = [];
+  private readonly aliases: TensorInfo[] = [];
 
   constructor(readonly backend: BackendWasm) {}
 
@@ -39,6 +46,45 @@ export class WasmKernelScope {
     const out = this.backend.makeOutput(shape, 'float32');
     this.made.push(out);
     return out;
+  }
+
+  /**
+   * A tensor that shares `base`'s memory from element `offset` on (no copy): how a chunk of
+   * a matrix is handed to a wasm kernel. It must not outlive `base`; the scope unregisters
+   * it (without freeing the memory, which is base's) when the kernel ends.
+   */
+  alias(base: TensorInfo, offset: number, shape: number[]): TensorInfo {
+    const storage = this.backend as unknown as WasmStorage;
+    const data = storage.dataIdMap.get(base.dataId);
+    if (data === undefined) throw new Error('alias of a tensor that is not on the wasm heap');
+    const out = this.backend.makeOutput(shape, 'float32', data.memoryOffset + 4 * offset);
+    this.aliases.push(out);
+    return out;
+  }
+
+  /**
+   * out[rows, n] = a[rows, k] x b[k, n] through XNNPACK's fully-connected operator (the
+   * wasm BatchMatMul's fast path: batch 1, no transposes). `b` is packed once per call
+   * and the operator freed with `b`, so `b` should be a tensor (or alias) of this scope.
+   */
+  matMul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+  }
+
+  /** Frees a tensor this scope made, before the kernel ends. */
+  free(t: TensorInfo): void {
+    const i = this.made.indexOf(t);
+    if (i < 0) throw new Error('free of a tensor this scope did not make');
+    this.made.splice(i, 1);
+    this.backend.disposeData(t.dataId);
+  }
+
+  /** Unregisters an alias now (e.g. to free the XNNPACK operator cached on it). */
+  release(alias: TensorInfo): void {
+    const i = this.aliases.indexOf(alias);
+    if (i < 0) throw new Error('release of a tensor that is not an alias of this scope');
+    this.aliases.splice(i, 1);
+    dropAlias(this.backend, alias);
   }
 
   /**
@@ -73,9 +119,21 @@ export class WasmKernelScope {
       this.finish(null);
       throw new Error('a wasm kernel must return a tensor it made, not one of its inputs');
     }
+    // Aliases first: they point into tensors freed below.
+    for (const a of this.aliases) dropAlias(this.backend, a);
+    this.aliases.length = 0;
     for (const t of this.made) if (t !== result) this.backend.disposeData(t.dataId);
     this.made.length = 0;
   }
+}
+
+/** Unregisters an alias from tfjs and from the wasm side (which frees operators cached on it) without freeing memory. */
+function dropAlias(backend: BackendWasm, alias: TensorInfo): void {
+  const storage = backend as unknown as WasmStorage;
+  const data = storage.dataIdMap.get(alias.dataId);
+  if (data === undefined) return;
+  storage.wasm.tfjs.disposeData(data.id);
+  storage.dataIdMap.delete(alias.dataId);
 }
 
 /** Runs `body` with a fresh scope; on success or failure only the returned tensor lives on. */

@@ -1,0 +1,83 @@
+// Per-kernel time of one training step (tf.profile), plus the model's forward convolutions
+// alone, for finding what dominates a step. Run:
+//   node --import tsx bench/profile.ts [--preset small] [--size 16] [--batch 64] [--backend wasm]
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { PRESET_CHANNELS, type BackendRequest, type PresetName } from '../src/shared/options';
+import { selectBackend } from '../src/trainer/backend/selectBackend';
+import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
+import { qSample } from '../src/trainer/diffusion/forwardProcess';
+import { SimpleUnet } from '../src/trainer/model/simpleUnet';
+import { Adam } from '../src/trainer/training/adam';
+import { trainStep } from '../src/trainer/training/trainStep';
+import { Random } from '../src/trainer/random';
+
+const { values } = parseArgs({
+  options: { preset: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' }, steps: { type: 'string' } },
+});
+const preset = (values.preset ?? 'small') as PresetName;
+const size = Number(values.size ?? 16);
+const batch = Number(values.batch ?? 64);
+
+async function main(): Promise<void> {
+  const selected = await selectBackend((values.backend ?? 'wasm') as BackendRequest);
+  const model = SimpleUnet.create({ channels: [...PRESET_CHANNELS[preset]], activation: 'relu' }, 0);
+  const optimizer = new Adam(model.trainableVariables());
+  const schedule = makeNoiseSchedule('linear', 300, 1e-4, 0.02);
+  const rng = new Random(1);
+  const shape: [number, number, number, number] = [batch, size, size, 3];
+  const n = batch * size * size * 3;
+  const x0 = rng.uniforms(n, -1, 1);
+  const step = () => {
+    const t = Int32Array.from({ length: batch }, () => rng.int(300));
+    const noiseValues = rng.normals(n);
+    return tf.tidy(() => {
+      const noise = tf.tensor4d(noiseValues, shape);
+      const xt = qSample(schedule, tf.tensor4d(x0, shape), t, noise);
+      return trainStep(model, optimizer, xt, tf.tensor1d(Float32Array.from(t)), noise, 'l1', { huberDelta: 1 });
+    });
+  };
+  step();
+  // CPU time (this process, one thread) per kernel: on a shared machine wall time mostly
+  // measures the other processes. Kernels called from inside kernels count to the outer one.
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let depth = 0;
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  for (const config of tf.getKernelsForBackend(tf.getBackend())) {
+    const inner = config.kernelFunc;
+    (config as { kernelFunc: tf.KernelFunc }).kernelFunc = (args) => {
+      if (depth > 0) return inner(args);
+      depth++;
+      const t0 = cpuMs();
+      try {
+        return inner(args);
+      } finally {
+        depth--;
+        const e = byKernel.get(config.kernelName) ?? { ms: 0, calls: 0 };
+        e.ms += cpuMs() - t0;
+        e.calls++;
+        byKernel.set(config.kernelName, e);
+      }
+    };
+  }
+  const steps = Number(values.steps ?? 2);
+  const wall0 = performance.now();
+  const cpu0 = cpuMs();
+  for (let i = 0; i < steps; i++) step();
+  const cpuTotal = (cpuMs() - cpu0) / steps;
+  const wall = (performance.now() - wall0) / steps;
+  const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms);
+  const kernelSum = rows.reduce((s, [, e]) => s + e.ms, 0) / steps;
+  console.log(`${selected.detail}; ${preset} ${size}px batch ${batch}; load ${loadavg()[0]!.toFixed(1)}; per step, mean of ${steps}`);
+  console.log(`step: cpu ${cpuTotal.toFixed(0)} ms (wall ${wall.toFixed(0)}); in kernels ${kernelSum.toFixed(0)} ms; outside ${(cpuTotal - kernelSum).toFixed(0)} ms`);
+  for (const [name, e] of rows.slice(0, 25)) {
+    console.log(`${name.padEnd(24)} ${(e.ms / steps).toFixed(0).padStart(7)} ms ${(100 * e.ms / steps / cpuTotal).toFixed(1).padStart(5)}% ${String(e.calls / steps).padStart(5)}x`);
+  }
+  model.dispose();
+  optimizer.dispose();
+}
+void main();
