@@ -170,6 +170,7 @@ async function runInChildren(
       const run = runs[i]!;
       const tag = `[${i + 1}/${runs.length}] ${run.runId}`;
       const action = await planRunAction(runDirOf(opts.outDir, run), run.config).catch((err: Error): RunAction => ({ kind: 'conflict', reason: err.message }));
+      if (opts.signal?.aborted) break;
       log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
       if (action.kind !== 'new' && action.kind !== 'restart' && action.kind !== 'resume') {
         notes[i] = { note: noteFor(action) };
@@ -191,7 +192,8 @@ async function runInChildren(
       const state = (await summarizeRun(run, runDirOf(opts.outDir, run))).state;
       notes[i] = {
         note: noteFor(action) + (state === 'done' ? '' : ` -> ${state}`),
-        ...(state === 'running' || state === 'queued' ? { error: `the child process exited with ${code ?? 'a signal'} before the run ended` } : {}),
+        // The trainer records done, failed and cancelled itself; anything else means the child died first.
+        ...(state === 'done' || state === 'failed' || state === 'cancelled' ? {} : { error: `the child process exited with ${code ?? 'a signal'} while the run was ${state}` }),
       };
       log(`${tag}: ${await describeEnd(run, opts.outDir, performance.now() - start)}`);
     }
