@@ -34,6 +34,8 @@ const builds = [
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
   },
+  // The results panel's webview: a browser bundle (Lit, uPlot, the webview toolkit), its CSS beside it.
+  { entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'info', tsconfig: 'webview/tsconfig.json' },
 ];
 
 function copyWasmBinaries() {
