@@ -1,4 +1,4 @@
-// Runs every test file under test/ (except test/vscode, which needs a VS Code) with node's
+// Runs every test file under test/ (test/vscode too: those start code-server, see test/vscode/codeServer.ts) with node's
 // test runner, TypeScript loaded through tsx. Pass paths or name fragments to run fewer.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -111,7 +111,7 @@ export class TrainingSessions implements vscode.Disposable {
           void vscode.window.showInformationMessage(`${what} stopped.`);
           return;
         }
-        void this.showError(`${what}: ${outcome.message.split('\n')[0]}` +
+        void this.showError(`${what}: ${outcome.message.split('\n')[0]!.replace(/;.*$/, '')}.` +
           (outcome.marked.length > 0 ? ` Marked ${outcome.marked.join(', ')} ${outcome.stopRequested ? 'cancelled' : 'failed'}.` : ''));
         return;
     }
