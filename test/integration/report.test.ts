@@ -290,7 +290,7 @@ test('without fonts, charts carry no text and their captions give axes and colou
   const sweepDir = await makeSweep(outDir);
   const { file } = await writeReport(sweepDir, { format: 'md', chartText: false });
   const md = readFileSync(file, 'utf8');
-  assert.match(md, /Axes: epoch across, training loss up\. Colours: blue: base; orange: T=250; red: T=350\./);
+  assert.match(md, /Axes: epoch across, training loss up\. Colours: blue: size=32, T=300 \(base\); orange: T=250; red: T=350\./);
 });
 
 test('CLI: a real tiny sweep, then report --sweep, then bad input', { timeout: 300_000 }, async (t) => {

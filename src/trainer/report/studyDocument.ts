@@ -176,10 +176,12 @@ function addComparison(doc: DocumentBuilder, study: Study): void {
   doc.markdown('comparison', lines.join('\n'));
 }
 
-/** The run's legend label: the fields where it differs from the base, or "base". */
+/** The run's legend label: the fields where it differs from the base; the base run by its values of (up to two) varied fields. */
 export function runLabel(study: Study, run: StudyRun): string {
   const off = fieldsOffBase(study, run);
-  return off.length === 0 ? 'base' : off.map((f) => fieldEquals(f, run.config[f])).join(', ');
+  if (off.length > 0) return off.map((f) => fieldEquals(f, run.config[f])).join(', ');
+  const shown = study.variedFields.length <= 2 ? study.variedFields : [];
+  return shown.length === 0 ? 'base' : `${shown.map((f) => fieldEquals(f, run.config[f])).join(', ')} (base)`;
 }
 
 /** Loss points of a run against epochs when every plotted run knows its steps per epoch, else against steps. */
