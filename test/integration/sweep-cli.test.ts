@@ -12,7 +12,7 @@ import type { ResolvedSweepFile } from '../../src/shared/sweepSpec';
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const TINY = {
   channels: [4, 8], imgSize: 16, batchSize: 8, toyCarsCount: 64, timesteps: 50, epochs: 4, maxSteps: 24,
-  sampleEvery: 0, sampleCount: 1, lr: 1e-3, backend: 'wasm',
+  sampleEvery: 0, sampleCount: 1, lr: 1e-3, backend: 'wasm', evalImages: 0,
 };
 
 function setUp(t: { after: (fn: () => void) => void }, spec: object): { dir: string; file: string; out: string } {
