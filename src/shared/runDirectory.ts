@@ -7,6 +7,9 @@ export const RUN_FILES = {
   status: 'status.json',
   metrics: 'metrics.jsonl',
   forwardStrip: 'forward.png',
+  /** x_t of the forward strip's image at many t with one noise draw (the panel's t slider); see ForwardStepsIndex. */
+  forwardSteps: 'forward-steps.png',
+  forwardStepsIndex: 'forward-steps.json',
   samples: 'samples',
   checkpoint: 'checkpoint',
   notes: 'notes.md',
@@ -28,6 +31,18 @@ export interface RunStatus {
   pid?: number;
   /** Set when state is failed: what went wrong, and at which step. */
   error?: { message: string; step?: number };
+}
+
+/** forward-steps.json: where each t of forward-steps.png is. Tiles run left to right, then down. */
+export interface ForwardStepsIndex {
+  formatVersion: 1;
+  /** The t of each tile, in tile order. */
+  t: number[];
+  /** Tile width and height in pixels (the image size: tiles are not upscaled). */
+  tile: number;
+  columns: number;
+  /** Pixels between tiles and around the edge. */
+  gap: number;
 }
 
 /** One line of metrics.jsonl. */

@@ -1,0 +1,255 @@
+// Messages between the extension host and the results panel's webview, and the checks
+// both sides run on what they receive: a webview is a page (anything may post to it) and
+// the host must not trust what a page says either. No DOM, vscode or tfjs import.
+
+export const PANEL_TABS = ['loss', 'noise', 'samples', 'compare', 'notes'] as const;
+export type PanelTab = (typeof PANEL_TABS)[number];
+
+/** What one panel shows: a single run, or a sweep with all its runs. Paths are absolute. */
+export type PanelTarget = { kind: 'run'; runDir: string } | { kind: 'sweep'; sweepDir: string };
+
+/** A value of a run-config field as the panel shows it. */
+export type FieldValue = string | number | boolean;
+
+/** Numbers the Compare table shows; absent when the run has not (yet) written them. */
+export interface RunMeasureSummary {
+  /** Median epoch duration. */
+  msPerEpoch?: number;
+  /** q(x_t | x_0) for one batch of `forwardBatch` images. */
+  forwardMs?: number;
+  forwardBatch?: number;
+  /** Reverse sampling: `samplingSteps` steps for `samplingBatch` images. */
+  samplingMs?: number;
+  samplingBatch?: number;
+  samplingSteps?: number;
+  /** Mean training loss over the last epoch reached. */
+  finalLoss?: number;
+  /** Lowest per-epoch mean loss. */
+  bestLoss?: number;
+  heldOutMse?: number;
+  bitsPerDim?: number;
+  swd?: number;
+  swdFloor?: number;
+  /** Wall time over every session of the run. */
+  totalMs?: number;
+}
+
+/** Noise-schedule curves at up to a few hundred t, for the schedule plot. */
+export interface ScheduleCurves {
+  name: string;
+  T: number;
+  t: number[];
+  /** sqrt(alphaBar_t): the share of x_0 left in x_t. */
+  sqrtAlphaBar: number[];
+  /** alphaBar_t / (1 - alphaBar_t). */
+  snr: number[];
+}
+
+/** x_t of one image at many t, tiled in one PNG (rows of `columns` tiles, `gap` px apart, `gap` px border). */
+export interface ForwardStepsImage {
+  uri: string;
+  t: number[];
+  /** Tile width and height in image pixels. */
+  tile: number;
+  columns: number;
+  gap: number;
+}
+
+export interface SampleImages {
+  epoch: number;
+  /** Reverse-process strip of one image, noise first. */
+  strip?: string;
+  /** Grid of generated images. */
+  grid?: string;
+}
+
+/** Everything the panel shows about one run, except its loss points (sent as `points`). */
+export interface RunSummary {
+  runId: string;
+  /** Short name: the varied values, or the run id. */
+  label: string;
+  /** Position in its sweep (or 0): gives the run its colour, stable while runs are added. */
+  colorIndex: number;
+  state: string;
+  varied: Record<string, FieldValue>;
+  /** The hyperparameters that matter for comparing (T, size, batch, activation, loss, schedule, ...). */
+  config: Record<string, FieldValue>;
+  /** Optimiser steps per epoch, when known: for the epoch x axis. */
+  stepsPerEpoch?: number;
+  step?: number;
+  totalSteps?: number;
+  measures: RunMeasureSummary;
+  schedule?: ScheduleCurves;
+  /** The forward strip (forward.png): one image at the listed t. */
+  forwardStrip?: { uri: string; t: number[]; tile: number; gap: number };
+  forwardSteps?: ForwardStepsImage;
+  samples: SampleImages[];
+  error?: string;
+}
+
+/** A notes.md as the panel edits it; `version` names the content (a hash) to detect changes on disk. */
+export interface NotesDocument {
+  /** Path shown to the person. */
+  file: string;
+  text: string;
+  version: string;
+  /** Webview URI of the folder holding the notes, so relative image links in the preview resolve. */
+  baseUri?: string;
+}
+
+/** New loss points of one run since the last message (or all of them when `reset`). */
+export interface LossPoints {
+  runId: string;
+  reset: boolean;
+  step: number[];
+  /** Seconds of training wall time (sessions of a resumed run added up). */
+  wallSec: number[];
+  loss: number[];
+}
+
+export type HostToPanelMessage =
+  | {
+    type: 'init';
+    target: PanelTarget;
+    title: string;
+    /** Sweep fields whose value differs between runs: the Compare table's parameter columns. */
+    variedFields: string[];
+    runs: RunSummary[];
+    notes: NotesDocument | null;
+    /** The tab to show first, when the command asked for one (Open Notes). */
+    tab?: PanelTab;
+    /** How the person left this run's or sweep's panel last time, to restore on reopening. */
+    viewState?: PanelViewState;
+  }
+  /** Runs that are new or changed; others stay as they are. */
+  | { type: 'runs'; runs: RunSummary[]; variedFields?: string[] }
+  | { type: 'points'; series: LossPoints[] }
+  /** The notes changed on disk (or were first created). */
+  | { type: 'notes'; doc: NotesDocument }
+  | { type: 'notes-saved'; version: string }
+  /** A save was refused: the file changed on disk since `baseVersion`. */
+  | { type: 'notes-conflict'; disk: NotesDocument }
+  | { type: 'notes-error'; message: string }
+  | { type: 'show-tab'; tab: PanelTab };
+
+export type PanelToHostMessage =
+  | { type: 'ready' }
+  /** Save notes.md, unless it changed on disk since `baseVersion` (then the host answers notes-conflict). */
+  | { type: 'save-notes'; text: string; baseVersion: string; force?: boolean }
+  /** Open a run's file or folder in the editor. */
+  | { type: 'open'; runId: string; what: 'notes' | 'folder' | 'metrics' }
+  /** The view changed (tab, selection, chart options): kept so that reopening the panel restores it. */
+  | { type: 'view-state'; state: PanelViewState };
+
+/** What the webview keeps with getState/setState; VS Code also hands it to the serializer after a reload. */
+export interface PanelViewState {
+  target: PanelTarget;
+  tab: PanelTab;
+  selectedRuns: string[];
+  smoothing: number;
+  xAxis: 'step' | 'epoch' | 'wall';
+  logY: boolean;
+}
+
+// ---- checks ------------------------------------------------------------------------------
+
+type Check<T> = (v: unknown) => v is T;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString: Check<string> = (v): v is string => typeof v === 'string';
+const isFiniteNumber: Check<number> = (v): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBoolean: Check<boolean> = (v): v is boolean => typeof v === 'boolean';
+const isFieldValue: Check<FieldValue> = (v): v is FieldValue => isString(v) || isFiniteNumber(v) || isBoolean(v);
+const arrayOf = <T>(item: Check<T>): Check<T[]> => (v): v is T[] => Array.isArray(v) && v.every((x) => item(x));
+const recordOf = <T>(item: Check<T>): Check<Record<string, T>> => (v): v is Record<string, T> => isObject(v) && Object.values(v).every((x) => item(x));
+const optional = <T>(item: Check<T>): Check<T | undefined> => (v): v is T | undefined => v === undefined || item(v);
+const oneOf = <T extends string>(values: readonly T[]): Check<T> => (v): v is T => typeof v === 'string' && (values as readonly string[]).includes(v);
+
+/** An object whose listed fields pass their checks (other fields are allowed and ignored). */
+function shape<T>(fields: { [K in keyof T]-?: Check<T[K]> }): Check<T> {
+  return (v): v is T => isObject(v) && Object.entries(fields).every(([k, check]) => (check as Check<unknown>)(v[k]));
+}
+
+const isNumbers = arrayOf(isFiniteNumber);
+const isTab = oneOf(PANEL_TABS);
+
+export const isPanelTarget: Check<PanelTarget> = (v): v is PanelTarget =>
+  isObject(v) && ((v.kind === 'run' && isString(v.runDir) && v.runDir.length > 0) || (v.kind === 'sweep' && isString(v.sweepDir) && v.sweepDir.length > 0));
+
+const isMeasures = shape<RunMeasureSummary>({
+  msPerEpoch: optional(isFiniteNumber), forwardMs: optional(isFiniteNumber), forwardBatch: optional(isFiniteNumber),
+  samplingMs: optional(isFiniteNumber), samplingBatch: optional(isFiniteNumber), samplingSteps: optional(isFiniteNumber),
+  finalLoss: optional(isFiniteNumber), bestLoss: optional(isFiniteNumber), heldOutMse: optional(isFiniteNumber),
+  bitsPerDim: optional(isFiniteNumber), swd: optional(isFiniteNumber), swdFloor: optional(isFiniteNumber), totalMs: optional(isFiniteNumber),
+});
+
+const isSchedule: Check<ScheduleCurves> = (v): v is ScheduleCurves =>
+  shape<ScheduleCurves>({ name: isString, T: isFiniteNumber, t: isNumbers, sqrtAlphaBar: isNumbers, snr: isNumbers })(v) &&
+  v.sqrtAlphaBar.length === v.t.length && v.snr.length === v.t.length;
+
+const isForwardSteps = shape<ForwardStepsImage>({ uri: isString, t: isNumbers, tile: isFiniteNumber, columns: isFiniteNumber, gap: isFiniteNumber });
+const isForwardStrip = shape<NonNullable<RunSummary['forwardStrip']>>({ uri: isString, t: isNumbers, tile: isFiniteNumber, gap: isFiniteNumber });
+const isSample = shape<SampleImages>({ epoch: isFiniteNumber, strip: optional(isString), grid: optional(isString) });
+
+export const isRunSummary = shape<RunSummary>({
+  runId: isString, label: isString, colorIndex: isFiniteNumber, state: isString,
+  varied: recordOf(isFieldValue), config: recordOf(isFieldValue),
+  stepsPerEpoch: optional(isFiniteNumber), step: optional(isFiniteNumber), totalSteps: optional(isFiniteNumber),
+  measures: isMeasures, schedule: optional(isSchedule),
+  forwardStrip: optional(isForwardStrip), forwardSteps: optional(isForwardSteps),
+  samples: arrayOf(isSample), error: optional(isString),
+});
+
+const isNotesDocument = shape<NotesDocument>({ file: isString, text: isString, version: isString, baseUri: optional(isString) });
+
+const isLossPoints: Check<LossPoints> = (v): v is LossPoints =>
+  shape<LossPoints>({ runId: isString, reset: isBoolean, step: isNumbers, wallSec: isNumbers, loss: isNumbers })(v) &&
+  v.wallSec.length === v.step.length && v.loss.length === v.step.length;
+
+const hostMessageChecks: { [K in HostToPanelMessage['type']]: Check<Extract<HostToPanelMessage, { type: K }>> } = {
+  'init': shape({
+    type: oneOf(['init'] as const), target: isPanelTarget, title: isString, variedFields: arrayOf(isString),
+    runs: arrayOf(isRunSummary), notes: (v): v is NotesDocument | null => v === null || isNotesDocument(v), tab: optional(isTab),
+    viewState: optional((v): v is PanelViewState => isPanelViewState(v)),
+  }),
+  'runs': shape({ type: oneOf(['runs'] as const), runs: arrayOf(isRunSummary), variedFields: optional(arrayOf(isString)) }),
+  'points': shape({ type: oneOf(['points'] as const), series: arrayOf(isLossPoints) }),
+  'notes': shape({ type: oneOf(['notes'] as const), doc: isNotesDocument }),
+  'notes-saved': shape({ type: oneOf(['notes-saved'] as const), version: isString }),
+  'notes-conflict': shape({ type: oneOf(['notes-conflict'] as const), disk: isNotesDocument }),
+  'notes-error': shape({ type: oneOf(['notes-error'] as const), message: isString }),
+  'show-tab': shape({ type: oneOf(['show-tab'] as const), tab: isTab }),
+};
+
+const panelMessageChecks: { [K in PanelToHostMessage['type']]: Check<Extract<PanelToHostMessage, { type: K }>> } = {
+  'ready': shape({ type: oneOf(['ready'] as const) }),
+  'save-notes': shape({ type: oneOf(['save-notes'] as const), text: isString, baseVersion: isString, force: optional(isBoolean) }),
+  'open': shape({ type: oneOf(['open'] as const), runId: isString, what: oneOf(['notes', 'folder', 'metrics'] as const) }),
+  'view-state': shape({ type: oneOf(['view-state'] as const), state: (v): v is PanelViewState => isPanelViewState(v) }),
+};
+
+function checkByType<M extends { type: string }>(checks: Record<string, Check<unknown>>, v: unknown): v is M {
+  if (!isObject(v) || !isString(v.type) || !Object.hasOwn(checks, v.type)) return false;
+  return checks[v.type]!(v);
+}
+
+/** The webview's check on everything it receives. */
+export function isHostToPanelMessage(v: unknown): v is HostToPanelMessage {
+  return checkByType<HostToPanelMessage>(hostMessageChecks, v);
+}
+
+/** The host's check on everything the webview posts. */
+export function isPanelToHostMessage(v: unknown): v is PanelToHostMessage {
+  return checkByType<PanelToHostMessage>(panelMessageChecks, v);
+}
+
+const isViewState = shape<PanelViewState>({
+  target: isPanelTarget, tab: isTab, selectedRuns: arrayOf(isString),
+  smoothing: (v): v is number => isFiniteNumber(v) && v >= 0 && v < 1,
+  xAxis: oneOf(['step', 'epoch', 'wall'] as const), logY: isBoolean,
+});
+
+/** The host's check on the state VS Code hands back after a reload (it was written by the webview). */
+export function isPanelViewState(v: unknown): v is PanelViewState {
+  return isViewState(v);
+}
