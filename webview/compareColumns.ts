@@ -1,0 +1,83 @@
+// The Compare table's columns, shared by the table, the metric-vs-parameter plot and the
+// markdown table the Notes tab inserts, so all three say the same thing.
+import type { RunMeasureSummary, RunSummary } from '../src/shared/panelMessages';
+import { formatMs, formatNumber, formatValue } from './format';
+
+export interface Column {
+  id: string;
+  title: string;
+  /** What the header's tooltip says. */
+  help?: string;
+  value: (run: RunSummary) => string | number | undefined;
+  format: (run: RunSummary) => string;
+  numeric: boolean;
+}
+
+/** Run-config fields shown when a panel has no sweep (nothing is "varied"). */
+const DEFAULT_FIELDS = ['timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
+
+export const FIELD_TITLES: Record<string, string> = {
+  timesteps: 'T', imgSize: 'size', batchSize: 'batch', activation: 'activation', loss: 'loss', schedule: 'schedule',
+  betaStart: 'β start', betaEnd: 'β end', lr: 'lr', epochs: 'epochs', preset: 'model', seed: 'seed',
+};
+
+export function parameterColumns(variedFields: readonly string[]): Column[] {
+  const fields = variedFields.length > 0 ? variedFields : DEFAULT_FIELDS;
+  return fields.map((f) => {
+    const value = (r: RunSummary) => r.varied[f] ?? r.config[f];
+    return {
+      id: `param:${f}`, title: FIELD_TITLES[f] ?? f, help: f, numeric: false,
+      value: (r) => {
+        const v = value(r);
+        return typeof v === 'boolean' ? String(v) : v;
+      },
+      format: (r) => formatValue(value(r)),
+    };
+  });
+}
+
+function measure(id: keyof RunMeasureSummary, title: string, help: string, kind: 'ms' | 'number'): Column {
+  return {
+    id, title, help, numeric: true,
+    value: (r) => r.measures[id],
+    format: (r) => (kind === 'ms' ? formatMs(r.measures[id]) : formatNumber(r.measures[id])),
+  };
+}
+
+export const MEASURE_COLUMNS: Column[] = [
+  measure('msPerEpoch', 'time / epoch', 'median time of one training epoch', 'ms'),
+  {
+    ...measure('forwardMs', 'forward diffusion', 'q(x_t | x_0) for one batch', 'ms'),
+    format: (r) => (r.measures.forwardMs === undefined ? '–' : `${formatMs(r.measures.forwardMs)}${r.measures.forwardBatch ? ` (${r.measures.forwardBatch} img)` : ''}`),
+  },
+  {
+    ...measure('samplingMs', 'sampling', 'reverse process: T steps for the sample grid', 'ms'),
+    format: (r) => (r.measures.samplingMs === undefined ? '–' : `${formatMs(r.measures.samplingMs)}${r.measures.samplingBatch ? ` (${r.measures.samplingBatch} img)` : ''}`),
+  },
+  measure('finalLoss', 'final loss', 'mean training loss over the last epoch', 'number'),
+  measure('bestLoss', 'best loss', 'lowest per-epoch mean training loss', 'number'),
+  measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better)', 'number'),
+  measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better)', 'number'),
+  measure('swdFloor', 'SWD floor', 'the same between two real held-out sets: what "as good as real" scores', 'number'),
+  measure('totalMs', 'total time', 'wall time of the whole run', 'ms'),
+];
+
+export const STATE_COLUMN: Column = {
+  id: 'state', title: 'state', numeric: false,
+  value: (r) => r.state,
+  format: (r) => (r.state === 'running' && r.totalSteps ? `running ${Math.round(((r.step ?? 0) / r.totalSteps) * 100)}%` : r.state),
+};
+
+export function compareColumns(variedFields: readonly string[]): Column[] {
+  return [...parameterColumns(variedFields), STATE_COLUMN, ...MEASURE_COLUMNS];
+}
+
+/** The comparison as a markdown table, for the notes. */
+export function comparisonMarkdown(runs: readonly RunSummary[], variedFields: readonly string[]): string {
+  const columns = compareColumns(variedFields).filter((c) => c.id === 'state' || !c.numeric || runs.some((r) => c.value(r) !== undefined));
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const header = `| run | ${columns.map((c) => cell(c.title)).join(' | ')} |`;
+  const rule = `|---|${columns.map((c) => (c.numeric ? '---:|' : '---|')).join('')}`;
+  const rows = runs.map((r) => `| ${cell(r.label)} | ${columns.map((c) => cell(c.format(r))).join(' | ')} |`);
+  return [header, rule, ...rows].join('\n');
+}

@@ -1,0 +1,204 @@
+// <dl-app>: the panel. Holds what the host sent (runs, loss points, notes) and the view
+// (tab, selected runs, chart options), keeps the view in getState/setState and tells the
+// host so that reopening the panel restores it. Each tab is its own component.
+import { html, nothing } from 'lit';
+import {
+  PANEL_TABS, type HostToPanelMessage, type NotesDocument, type PanelTab, type PanelTarget, type PanelViewState, type RunSummary,
+} from '../../src/shared/panelMessages';
+import { isPanelViewState } from '../../src/shared/panelMessages';
+import type { XAxis } from '../chartData';
+import { loadViewState, onHostMessage, postToHost, saveViewState } from '../host';
+import { LossStore } from '../lossStore';
+import { LightElement } from './lightElement';
+import './compareView';
+import './lossView';
+import './noiseView';
+import './notesView';
+import './samplesView';
+
+const TAB_TITLES: Record<PanelTab, string> = { loss: 'Loss', noise: 'Noise steps', samples: 'Samples', compare: 'Compare', notes: 'Notes' };
+
+export class DiffusionApp extends LightElement {
+  static override properties = {
+    target: { state: true },
+    heading: { state: true },
+    variedFields: { state: true },
+    runs: { state: true },
+    notes: { state: true },
+    tab: { state: true },
+    selected: { state: true },
+    smoothing: { state: true },
+    xAxis: { state: true },
+    logY: { state: true },
+    lossVersion: { state: true },
+  };
+
+  declare target: PanelTarget | undefined;
+  declare heading: string;
+  declare variedFields: string[];
+  declare runs: RunSummary[];
+  declare notes: NotesDocument | null;
+  declare tab: PanelTab;
+  declare selected: string[];
+  declare smoothing: number;
+  declare xAxis: XAxis;
+  declare logY: boolean;
+  declare lossVersion: number;
+
+  readonly store = new LossStore();
+  /** The latest notes event from the host that the notes view has not handled yet. */
+  notesEvent: HostToPanelMessage | undefined;
+
+  constructor() {
+    super();
+    this.target = undefined;
+    this.heading = '';
+    this.variedFields = [];
+    this.runs = [];
+    this.notes = null;
+    this.tab = 'loss';
+    this.selected = [];
+    this.smoothing = 0.6;
+    this.xAxis = 'step';
+    this.logY = false;
+    this.lossVersion = 0;
+    const saved = loadViewState();
+    if (isPanelViewState(saved)) this.applyViewState(saved);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    onHostMessage((m) => this.receive(m));
+    postToHost({ type: 'ready' });
+  }
+
+  private applyViewState(s: PanelViewState): void {
+    this.target = s.target;
+    this.tab = s.tab;
+    this.selected = s.selectedRuns;
+    this.smoothing = s.smoothing;
+    this.xAxis = s.xAxis;
+    this.logY = s.logY;
+  }
+
+  private receive(m: HostToPanelMessage): void {
+    switch (m.type) {
+      case 'init': {
+        const restored = isPanelViewState(loadViewState());
+        this.target = m.target;
+        this.heading = m.title;
+        this.variedFields = m.variedFields;
+        this.runs = sortRuns(m.runs);
+        this.notes = m.notes;
+        // This page's own state (hidden and shown again) wins over what the host kept.
+        if (!restored && m.viewState) this.applyViewState(m.viewState);
+        const known = new Set(this.runs.map((r) => r.runId));
+        this.selected = this.selected.filter((id) => known.has(id));
+        if (this.selected.length === 0) this.selected = this.runs.map((r) => r.runId);
+        if (m.tab) this.tab = m.tab;
+        this.store.clear();
+        this.saveView();
+        return;
+      }
+      case 'runs': {
+        const byId = new Map(this.runs.map((r) => [r.runId, r]));
+        const added = m.runs.filter((r) => !byId.has(r.runId)).map((r) => r.runId);
+        for (const r of m.runs) byId.set(r.runId, r);
+        this.runs = sortRuns([...byId.values()]);
+        if (m.variedFields) this.variedFields = m.variedFields;
+        // New runs of a sweep join the charts as they appear.
+        if (added.length > 0) {
+          this.selected = [...this.selected, ...added];
+          this.saveView();
+        }
+        return;
+      }
+      case 'points':
+        this.store.append(m.series);
+        this.lossVersion = this.store.version;
+        return;
+      case 'show-tab':
+        this.setTab(m.tab);
+        return;
+      case 'notes':
+      case 'notes-saved':
+      case 'notes-conflict':
+      case 'notes-error':
+        this.notesEvent = m;
+        this.querySelector('dl-notes-view')?.dispatchEvent(new CustomEvent('host-notes', { detail: m }));
+        if (m.type === 'notes' && !this.querySelector('dl-notes-view')) this.notes = m.doc;
+        return;
+    }
+  }
+
+  private setTab(tab: PanelTab): void {
+    if (tab === this.tab) return;
+    this.tab = tab;
+    this.saveView();
+  }
+
+  private saveView(): void {
+    if (!this.target) return;
+    const state: PanelViewState = {
+      target: this.target, tab: this.tab, selectedRuns: this.selected, smoothing: this.smoothing, xAxis: this.xAxis, logY: this.logY,
+    };
+    saveViewState(state);
+    postToHost({ type: 'view-state', state });
+  }
+
+  private get selectedRuns(): RunSummary[] {
+    const chosen = new Set(this.selected);
+    return this.runs.filter((r) => chosen.has(r.runId));
+  }
+
+  protected override render() {
+    if (!this.target) return html`<div class="loading"><vscode-progress-ring></vscode-progress-ring> Reading the run directory…</div>`;
+    const shown = this.selectedRuns;
+    const running = this.runs.filter((r) => r.state === 'running').length;
+    return html`
+      <header class="app-header">
+        <h1>${this.heading}</h1>
+        <span class="summary">${this.target.kind === 'sweep' ? `${this.runs.length} runs` : 'single run'}${running ? html` · <span class="live">${running} training</span>` : nothing}${this.target.kind === 'sweep' && shown.length !== this.runs.length ? ` · ${shown.length} shown` : ''}</span>
+      </header>
+      <vscode-panels activeid="tab-${this.tab}" aria-label="Results views" @change=${(e: Event) => {
+        const id = (e.target as HTMLElement & { activeid?: string }).activeid ?? '';
+        const tab = id.replace(/^tab-/, '') as PanelTab;
+        if ((PANEL_TABS as readonly string[]).includes(tab)) this.setTab(tab);
+      }}>
+        ${PANEL_TABS.map((t) => html`<vscode-panel-tab id="tab-${t}">${TAB_TITLES[t]}</vscode-panel-tab>`)}
+        ${PANEL_TABS.map((t) => html`<vscode-panel-view id="view-${t}">${t === this.tab ? this.renderTab(t, shown) : nothing}</vscode-panel-view>`)}
+      </vscode-panels>`;
+  }
+
+  private renderTab(tab: PanelTab, shown: RunSummary[]) {
+    switch (tab) {
+      case 'loss':
+        return html`<dl-loss-view .runs=${shown} .store=${this.store} .version=${this.lossVersion} .smoothing=${this.smoothing} .xAxis=${this.xAxis} .logY=${this.logY}
+          @options=${(e: CustomEvent<{ smoothing?: number; xAxis?: XAxis; logY?: boolean }>) => {
+            Object.assign(this, e.detail);
+            this.saveView();
+          }}></dl-loss-view>`;
+      case 'noise':
+        return html`<dl-noise-view .runs=${shown}></dl-noise-view>`;
+      case 'samples':
+        return html`<dl-samples-view .runs=${shown}></dl-samples-view>`;
+      case 'compare':
+        return html`<dl-compare-view .runs=${this.runs} .variedFields=${this.variedFields} .selected=${this.selected}
+          @select=${(e: CustomEvent<string[]>) => {
+            this.selected = e.detail;
+            this.saveView();
+          }}></dl-compare-view>`;
+      case 'notes':
+        return html`<dl-notes-view .doc=${this.notes} .runs=${shown} .allRuns=${this.runs} .variedFields=${this.variedFields} .target=${this.target}
+          @notes-doc=${(e: CustomEvent<NotesDocument>) => {
+            this.notes = e.detail;
+          }}></dl-notes-view>`;
+    }
+  }
+}
+
+function sortRuns(runs: RunSummary[]): RunSummary[] {
+  return [...runs].sort((a, b) => a.colorIndex - b.colorIndex || a.runId.localeCompare(b.runId));
+}
+
+customElements.define('dl-app', DiffusionApp);

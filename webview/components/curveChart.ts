@@ -1,0 +1,135 @@
+// A small uPlot line chart of a few curves with their own x values (the schedule curves of
+// runs with different T), a legend, and an optional vertical marker (the chosen t).
+import { html, type PropertyValues } from 'lit';
+import uPlot from 'uplot';
+import { formatNumber } from '../format';
+import { chartTheme, onThemeChange } from '../theme';
+import { cssProperty } from '../cssProperty';
+import { LightElement } from './lightElement';
+
+export interface Curve {
+  label: string;
+  color: string;
+  x: number[];
+  y: number[];
+}
+
+export class CurveChart extends LightElement {
+  static override properties = {
+    curves: { attribute: false }, xLabel: { type: String }, yLabel: { type: String },
+    logY: { type: Boolean }, marker: { type: Number }, legend: { type: Boolean },
+  };
+
+  declare curves: Curve[];
+  declare xLabel: string;
+  declare yLabel: string;
+  declare logY: boolean;
+  declare marker: number | undefined;
+  declare legend: boolean;
+
+  private plot: uPlot | undefined;
+  private resize: ResizeObserver | undefined;
+  private stopThemeWatch: (() => void) | undefined;
+
+  constructor() {
+    super();
+    this.curves = [];
+    this.xLabel = '';
+    this.yLabel = '';
+    this.logY = false;
+    this.marker = undefined;
+    this.legend = true;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopThemeWatch = onThemeChange(() => this.draw());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopThemeWatch?.();
+    this.resize?.disconnect();
+    this.plot?.destroy();
+    this.plot = undefined;
+  }
+
+  protected override render() {
+    return html`<div class="chart-area small" role="img" aria-label="${this.yLabel} by ${this.xLabel}"></div>
+      ${!this.legend ? '' : html`<ul class="legend compact">${this.curves.map((c) => html`<li><span class="swatch" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>`}`;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.size === 1 && changed.has('marker') && this.plot) {
+      this.plot.redraw(false, false);
+      return;
+    }
+    this.draw();
+  }
+
+  private draw(): void {
+    const area = this.querySelector<HTMLElement>('.chart-area');
+    if (!area) return;
+    this.plot?.destroy();
+    const xs = [...new Set(this.curves.flatMap((c) => c.x))].sort((a, b) => a - b);
+    const index = new Map(xs.map((v, i) => [v, i]));
+    const data: uPlot.AlignedData = [xs, ...this.curves.map((c) => {
+      const col: Array<number | null> = new Array(xs.length).fill(null);
+      c.x.forEach((x, i) => {
+        col[index.get(x)!] = this.logY && !(c.y[i]! > 0) ? null : c.y[i]!;
+      });
+      return col;
+    })];
+    const theme = chartTheme();
+    const axis = (label: string): uPlot.Axis => ({
+      label, stroke: theme.foreground, font: theme.font, labelFont: theme.font,
+      grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 },
+    });
+    const width = Math.max(180, area.clientWidth);
+    this.plot = new uPlot({
+      width, height: Math.max(140, Math.min(260, Math.round(width * 0.55))),
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { show: false } },
+      scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
+      axes: [axis(this.xLabel), {
+        ...axis(this.yLabel), size: 56,
+        // Log axes: ticks, grid and labels at powers of ten only (uPlot adds 2..9 in between).
+        ...(this.logY ? { filter: (_u: uPlot, splits: number[]) => splits.map((v) => (isPowerOfTen(v) ? v : null)) } : {}),
+        values: (_u, ticks) => ticks.map((t) => (t == null ? '' : this.logY ? powerLabel(t) : formatNumber(t, 3))),
+      }],
+      series: [{}, ...this.curves.map((c): uPlot.Series => ({ label: c.label, stroke: c.color, width: 2, spanGaps: true, points: { show: false } }))],
+      hooks: {
+        draw: [(u) => {
+          if (this.marker === undefined) return;
+          const x = Math.round(u.valToPos(this.marker, 'x', true));
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = theme.foreground;
+          ctx.setLineDash([4, 4]);
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.restore();
+        }],
+      },
+    }, data, area);
+    this.resize ??= new ResizeObserver(() => {
+      const w = Math.max(180, area.clientWidth);
+      this.plot?.setSize({ width: w, height: Math.max(140, Math.min(260, Math.round(w * 0.55))) });
+    });
+    this.resize.observe(area);
+  }
+}
+
+function isPowerOfTen(v: number): boolean {
+  const e = Math.log10(v);
+  return Math.abs(e - Math.round(e)) < 1e-9;
+}
+
+function powerLabel(v: number): string {
+  const e = Math.round(Math.log10(v));
+  return e >= -2 && e <= 3 ? String(10 ** e) : `1e${e}`;
+}
+
+customElements.define('dl-curve-chart', CurveChart);

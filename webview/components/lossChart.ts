@@ -1,0 +1,184 @@
+// The loss chart: uPlot, one faint raw line and one smoothed line per run, live. New points
+// arrive through the store; the chart redraws once per animation frame at most and keeps
+// the person's zoom (drag to zoom, double-click to reset). Legend with values under the cursor.
+import { html, nothing, type PropertyValues } from 'lit';
+import uPlot from 'uplot';
+import type { RunSummary } from '../../src/shared/panelMessages';
+import { buildPlotTable, type ChartRun, type PlotTable, type XAxis } from '../chartData';
+import { fadedColor, runColor } from '../colors';
+import { formatNumber } from '../format';
+import { RunLoss, type LossStore } from '../lossStore';
+import { chartTheme, onThemeChange } from '../theme';
+import { cssProperty } from '../cssProperty';
+import { LightElement } from './lightElement';
+
+const AXIS_LABELS: Record<XAxis, string> = { step: 'step', epoch: 'epoch', wall: 'training time (s)' };
+
+export class LossChart extends LightElement {
+  static override properties = {
+    runs: { attribute: false },
+    store: { attribute: false },
+    version: { type: Number },
+    smoothing: { type: Number },
+    xAxis: { type: String },
+    logY: { type: Boolean },
+    hoverIndex: { state: true },
+  };
+
+  declare runs: RunSummary[];
+  declare store: LossStore;
+  declare version: number;
+  declare smoothing: number;
+  declare xAxis: XAxis;
+  declare logY: boolean;
+  declare hoverIndex: number | null;
+
+  private plot: uPlot | undefined;
+  private plotKey = '';
+  private table: PlotTable = [[]];
+  private zoomed = false;
+  private applyingData = false;
+  private frame = 0;
+  private resize: ResizeObserver | undefined;
+  private stopThemeWatch: (() => void) | undefined;
+
+  constructor() {
+    super();
+    this.runs = [];
+    this.version = 0;
+    this.smoothing = 0.6;
+    this.xAxis = 'step';
+    this.logY = false;
+    this.hoverIndex = null;
+  }
+
+  /** What the chart currently draws: x, then raw and smoothed loss per run (for tests and the bench). */
+  get plotted(): PlotTable {
+    return this.table;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopThemeWatch = onThemeChange(() => this.rebuild());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopThemeWatch?.();
+    this.resize?.disconnect();
+    cancelAnimationFrame(this.frame);
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.plotKey = '';
+  }
+
+  protected override render() {
+    const idx = this.hoverIndex;
+    const x = idx === null ? undefined : this.table[0][idx];
+    return html`
+      <div class="chart-area" role="img" aria-label="Training loss of ${this.runs.length} run${this.runs.length === 1 ? '' : 's'} by ${AXIS_LABELS[this.xAxis]}"></div>
+      <ul class="legend" aria-label="Runs on the chart">
+        ${x === undefined ? nothing : html`<li class="legend-x">${AXIS_LABELS[this.xAxis]} ${formatNumber(x, 6)}</li>`}
+        ${this.runs.map((run, i) => {
+          const [raw, smooth] = this.valuesOf(i, idx);
+          return html`<li>
+            <span class="swatch" ${cssProperty('--swatch', runColor(run.colorIndex))}></span>
+            <span class="legend-label" title=${run.runId}>${run.label}</span>
+            <span class="legend-value" title="smoothed (raw)">${formatNumber(smooth)}${raw === undefined ? '' : html` <span class="raw">(${formatNumber(raw)})</span>`}</span>
+          </li>`;
+        })}
+      </ul>`;
+  }
+
+  /** Raw and smoothed values of run i at the cursor, or its latest ones. */
+  private valuesOf(i: number, idx: number | null): [number | undefined, number | undefined] {
+    const raw = this.table[1 + 2 * i];
+    const smooth = this.table[2 + 2 * i];
+    if (!raw || !smooth) return [undefined, undefined];
+    if (idx !== null) return [raw[idx] ?? undefined, smooth[idx] ?? undefined];
+    for (let k = smooth.length - 1; k >= 0; k--) if (smooth[k] != null) return [raw[k] ?? undefined, smooth[k]!];
+    return [undefined, undefined];
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('hoverIndex') && changed.size === 1) return;
+    if (!this.frame) this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.plotKey = '';
+    this.draw();
+  }
+
+  private draw(): void {
+    const area = this.querySelector<HTMLElement>('.chart-area');
+    if (!area || !this.store) return;
+    const chartRuns: ChartRun[] = this.runs.map((r) => ({
+      runId: r.runId, loss: this.store.get(r.runId) ?? EMPTY_LOSS(),
+      ...(r.stepsPerEpoch ? { stepsPerEpoch: r.stepsPerEpoch } : {}),
+    }));
+    this.table = buildPlotTable(chartRuns, this.xAxis, this.smoothing);
+    const key = `${this.runs.map((r) => `${r.runId}:${r.colorIndex}`).join('|')}/${this.xAxis}/${this.logY}`;
+    if (!this.plot || key !== this.plotKey) {
+      this.plot?.destroy();
+      this.plotKey = key;
+      this.zoomed = false;
+      this.plot = new uPlot(this.options(area), this.table as uPlot.AlignedData, area);
+      this.resize ??= new ResizeObserver(() => this.plot?.setSize(sizeOf(area)));
+      this.resize.observe(area);
+    } else {
+      this.applyingData = true;
+      this.plot.setData(this.table as uPlot.AlignedData, !this.zoomed);
+      this.applyingData = false;
+    }
+    this.requestUpdate(); // the legend's latest values
+  }
+
+  private options(area: HTMLElement): uPlot.Options {
+    const theme = chartTheme();
+    const axis = (label: string): uPlot.Axis => ({
+      label, stroke: theme.foreground, font: theme.font, labelFont: theme.font,
+      grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 },
+    });
+    return {
+      ...sizeOf(area),
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
+      scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
+      axes: [axis(AXIS_LABELS[this.xAxis]), { ...axis('loss'), size: 56 }],
+      series: [
+        {},
+        ...this.runs.flatMap((r): uPlot.Series[] => [
+          { label: `${r.label} (raw)`, stroke: fadedColor(runColor(r.colorIndex)), width: 1, spanGaps: true, points: { show: false } },
+          { label: r.label, stroke: runColor(r.colorIndex), width: 2, spanGaps: true, points: { show: false } },
+        ]),
+      ],
+      hooks: {
+        setCursor: [(u) => {
+          this.hoverIndex = u.cursor.idx ?? null;
+        }],
+        setScale: [(u, key) => {
+          if (key !== 'x' || this.applyingData) return;
+          const xs = this.table[0];
+          const { min, max } = u.scales.x;
+          this.zoomed = xs.length > 1 && min !== undefined && max !== undefined && (min > xs[0]! || max < xs[xs.length - 1]!);
+        }],
+      },
+    };
+  }
+}
+
+function sizeOf(area: HTMLElement): { width: number; height: number } {
+  const width = Math.max(200, Math.floor(area.clientWidth));
+  return { width, height: Math.max(180, Math.min(420, Math.round(width * 0.5))) };
+}
+
+/** A run listed before any point of it arrived: an empty series keeps its colour and legend row. */
+const EMPTY_LOSS = () => new RunLoss();
+
+customElements.define('dl-loss-chart', LossChart);

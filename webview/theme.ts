@@ -1,0 +1,28 @@
+// Chart colours from VS Code's theme variables (canvas cannot use CSS variables directly),
+// and a notice when the person switches theme (VS Code changes the body's class).
+
+export interface ChartTheme {
+  foreground: string;
+  grid: string;
+  font: string;
+}
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+export function chartTheme(): ChartTheme {
+  const family = cssVar('--vscode-font-family', 'sans-serif');
+  const size = cssVar('--vscode-font-size', '13px');
+  return {
+    foreground: cssVar('--vscode-descriptionForeground', cssVar('--vscode-foreground', '#888')),
+    grid: cssVar('--vscode-editorWidget-border', cssVar('--vscode-widget-border', 'rgba(128,128,128,0.25)')),
+    font: `${parseFloat(size) - 1 || 12}px ${family}`,
+  };
+}
+
+export function onThemeChange(callback: () => void): () => void {
+  const observer = new MutationObserver(() => callback());
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+  return () => observer.disconnect();
+}
