@@ -11,6 +11,7 @@ import { describeVaried, formatDuration, type RunEntry, type SweepEntry } from '
 import type { ExperimentNode, ExperimentsTree } from './experimentsTree';
 import type { TrainingSessions } from './sessions';
 import { readSettings, type DiffusionSettings } from './settings';
+import { runTrainerCli, type TrainerCliOptions } from './trainerCli';
 import type { TrainerLaunch } from './trainerProcess';
 
 export const COMMAND_IDS = {
@@ -249,15 +250,24 @@ export class Commands {
     await vscode.window.showTextDocument(doc, { preview: false });
   }
 
-  async exportReport(node?: ExperimentNode): Promise<void> {
+  /** `diffusion-lab report --sweep DIR` in the trainer's Node: writes <sweep dir>/report.ipynb, then opens it. */
+  async exportReport(node?: ExperimentNode): Promise<vscode.Uri | undefined> {
+    const folder = requireFolder();
+    if (!folder || !(await requireTrust())) return undefined;
     const sweep = sweepOf(node, this.tree) ?? await this.pickSweep('Export which sweep?');
-    if (!sweep) return;
-    const notebook = path.join(sweep.dir, 'report.ipynb');
-    if (existsSync(notebook)) {
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(notebook));
-      return;
+    if (!sweep) return undefined;
+    const settings = readSettings(folder);
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Diffusion: exporting ${sweep.name} as a notebook` },
+      () => runTrainerCli(['report', '--sweep', sweep.dir], this.cliOptions(folder, settings), 600_000));
+    const written = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.error || !written || !existsSync(written)) {
+      const detail = r.stderr.trim().split('\n').slice(-3).join(' ') || r.error || 'it wrote nothing';
+      void vscode.window.showErrorMessage(`Export Report for ${sweep.name} failed: ${detail}`);
+      return undefined;
     }
-    void vscode.window.showWarningMessage(`The notebook export is not part of the trainer yet; ${sweep.name} has no report.ipynb to open. Compare Runs shows its table meanwhile.`);
+    const uri = vscode.Uri.file(written);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    return uri;
   }
 
   async deleteRun(node?: ExperimentNode): Promise<void> {
@@ -353,6 +363,15 @@ export class Commands {
 
   private trainerEnv(): Record<string, string> {
     return existsSync(this.backendDir()) ? { DIFFUSION_LAB_BACKEND_DIR: this.backendDir() } : {};
+  }
+
+  private cliOptions(folder: vscode.WorkspaceFolder, settings: DiffusionSettings): TrainerCliOptions {
+    return {
+      cli: this.context.asAbsolutePath(path.join('dist', 'cli.js')),
+      ...(settings.nodePath ? { nodePath: settings.nodePath } : {}),
+      cwd: folder.uri.fsPath,
+      env: this.trainerEnv(),
+    };
   }
 
   launch(folder: vscode.WorkspaceFolder, settings: DiffusionSettings): TrainerLaunch {

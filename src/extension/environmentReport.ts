@@ -1,13 +1,8 @@
 // Check Environment: asks the trainer's own Node (the one sweeps would run in) which tfjs
 // backends load and why the others do not, and writes it up as a markdown document.
-import { execFile } from 'node:child_process';
+import { runNode, runTrainerCli, type TrainerCliOptions } from './trainerCli';
 
-export interface EnvironmentQuery {
-  /** dist/cli.js */
-  cli: string;
-  nodePath?: string;
-  cwd: string;
-  env?: Record<string, string>;
+export interface EnvironmentQuery extends TrainerCliOptions {
   /** Where the extension would install a GPU backend (DIFFUSION_LAB_BACKEND_DIR). */
   backendDir: string;
 }
@@ -21,19 +16,12 @@ interface Probe {
   gpu?: string;
 }
 
-function run(file: string, args: string[], q: EnvironmentQuery): Promise<{ stdout: string; stderr: string; error?: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd: q.cwd, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...q.env }, timeout: 120_000, maxBuffer: 4 << 20 },
-      (err, stdout, stderr) => resolve({ stdout, stderr, ...(err ? { error: err.message } : {}) }));
-  });
-}
-
 export async function environmentReport(q: EnvironmentQuery): Promise<string> {
   const node = q.nodePath || process.execPath;
-  const version = await run(node, ['-p', 'process.version + " (" + process.platform + " " + process.arch + ")"'], q);
+  const version = await runNode(['-p', 'process.version + " (" + process.platform + " " + process.arch + ")"'], q);
   const lines = ['# Diffusion Lab: environment', '', `Trainer Node: \`${node}\` ${version.stdout.trim() || `(does not run: ${version.error ?? version.stderr})`}`, ''];
   if (version.error) return lines.join('\n');
-  const [json, text] = await Promise.all([run(node, [q.cli, 'env', '--json'], q), run(node, [q.cli, 'env'], q)]);
+  const [json, text] = await Promise.all([runTrainerCli(['env', '--json'], q), runTrainerCli(['env'], q)]);
   let probes: Probe[] = [];
   try {
     probes = JSON.parse(json.stdout) as Probe[];

@@ -129,6 +129,15 @@ describe('Diffusion Lab in the extension host', () => {
     assert.ok(items.every((i) => /^loss \d\.\d{4} · \d+s$/.test(String(i.description))), items.map((i) => i.description).join(', '));
   });
 
+  it('Export Report writes the tiny sweep\'s notebook through the trainer\'s CLI and opens it', async () => {
+    const a = await api();
+    const uri = await a.commands.exportReport(await sweepNode(a, 'tiny'));
+    assert.ok(uri, 'a report was written');
+    assert.equal(uri.fsPath, path.join(outDir(), 'sweeps', 'tiny', 'report.ipynb'));
+    const notebook = JSON.parse(readFileSync(uri.fsPath, 'utf8')) as { cells: unknown[] };
+    assert.ok(notebook.cells.length > 0);
+  });
+
   it('Stop Run cancels one run, the sweep goes on; Stop Sweep cancels the rest', async () => {
     const a = await api();
     const session = await vscode.commands.executeCommand<TrainingSession>('diffusion.runSweep', vscode.Uri.file(path.join(folder(), 'slow.sweep.json')));
