@@ -12,6 +12,7 @@ import type { ExperimentNode, ExperimentsTree } from './experimentsTree';
 import type { TrainingSessions } from './sessions';
 import { readSettings, type DiffusionSettings } from './settings';
 import { runTrainerCli, type TrainerCliOptions } from './trainerCli';
+import { openResultsPanel } from './panel/registerResultsPanel';
 import type { TrainerLaunch } from './trainerProcess';
 
 export const COMMAND_IDS = {
@@ -200,21 +201,17 @@ export class Commands {
 
   // ---- browsing -------------------------------------------------------------------------
 
-  /** Until the results panel (issue 6) exists: the run's figures and metrics, opened as files. */
+  /** The results panel (issue 6) of the run, or of the whole sweep when invoked on one. */
   async openResults(node?: ExperimentNode): Promise<void> {
-    const run = runOf(node) ?? await this.pickRun('Results of which run?', (r) => r.state !== 'not started');
-    if (!run) return;
-    const files = [path.join(run.dir, RUN_FILES.forwardStrip), ...run.samples.filter((s) => s.startsWith('grid')).slice(-1).map((s) => path.join(run.dir, RUN_FILES.samples, s)), path.join(run.dir, RUN_FILES.metrics)]
-      .filter((f) => existsSync(f));
-    if (files.length === 0) {
-      void vscode.window.showInformationMessage(`${run.runId} has no results yet.`);
+    if (node?.kind === 'sweep') {
+      openResultsPanel({ kind: 'sweep', sweepDir: node.sweep.dir });
       return;
     }
-    for (const [i, f] of files.entries()) {
-      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(f), { preview: false, viewColumn: i === 0 ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside });
-    }
+    const run = runOf(node) ?? await this.pickRun('Results of which run?', (r) => r.state !== 'not started');
+    if (run) openResultsPanel({ kind: 'run', runDir: run.dir });
   }
 
+  /** Opens notes.md in a text editor; the results panel opens beside it (panel/registerResultsPanel.ts). */
   async openNotes(node?: ExperimentNode): Promise<void> {
     let dir: string | undefined;
     let title: string | undefined;

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { Commands } from './commands';
 import { ExperimentsTree } from './experimentsTree';
+import { registerResultsPanel } from './panel/registerResultsPanel';
 import { TrainingSessions } from './sessions';
 import { readSettings } from './settings';
 
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionLabApi {
   const commands = new Commands(context, sessions, tree);
   context.subscriptions.push(
     output, sessions, tree, view, ...commands.register(),
+    registerResultsPanel(context, (listener) => sessions!.onDidChange(listener)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('diffusion.outputDirectory')) tree.setOutputDirectory(outDir());
     }),
