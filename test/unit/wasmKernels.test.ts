@@ -255,3 +255,88 @@ test('a training step on wasm uses only kernels wasm has, and matches cpu', asyn
     assertClose(actual.updated[k]!, expected.updated[k]!, `Adam-updated ${k}`);
   }
 });
+
+// Adam runs as one heap pass per parameter on wasm (backend/heapAdam.ts) and as tensor ops
+// elsewhere: the two must agree, and neither may leave tensors behind.
+test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps', async () => {
+  const { Adam } = await import('../../src/trainer/training/adam');
+  const rng = Random.derive(5, 'adam');
+  const shapes: number[][] = [[3, 3, 4, 5], [5], [7, 2]];
+  const start = shapes.map((s) => randomValues(rng, s));
+  const grads = [0, 1, 2].map(() => shapes.map((s) => randomValues(rng, s)));
+  const run = () => {
+    const params = new Map(shapes.map((s, i) => [`p${i}`, tf.variable(tf.tensor(start[i]!, s))] as const));
+    const adam = new Adam(params, { lr: 1e-2 });
+    const tensorsBefore = tf.memory().numTensors;
+    for (const step of grads) {
+      const g = new Map(shapes.map((s, i) => [`p${i}`, tf.tensor(step[i]!, s)] as const));
+      adam.applyGradients(g);
+      tf.dispose([...g.values()]);
+    }
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'Adam leaves no tensors behind');
+    const out = [...params.values()].map((p) => p.dataSync() as Float32Array);
+    const state = adam.getState();
+    adam.dispose();
+    tf.dispose([...params.values()]);
+    return { out, state };
+  };
+  const expected = await onBackend('cpu', run);
+  const actual = await onBackend('wasm', run);
+  shapes.forEach((_, i) => {
+    assertClose(actual.out[i]!, expected.out[i]!, `parameter ${i}`, 1e-6);
+    assertClose(actual.state.moments[`p${i}`]!.secondMoment, expected.state.moments[`p${i}`]!.secondMoment, `second moment ${i}`, 1e-6);
+  });
+});
+
+test('Mean and Sum gradients (broadcast, no ones tensor) are dy spread over the reduced axes', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await selectBackend(backend);
+    const rng = Random.derive(8, 'reductions');
+    const xv = randomValues(rng, [2, 3, 4, 5]);
+    const wv = randomValues(rng, [5]);
+    const x = tf.tensor(xv, [2, 3, 4, 5]);
+    const w = tf.tensor1d(wv);
+    const f = (t: tf.Tensor) => tf.add(tf.sum(tf.mul(tf.mean(t, [0, 1, 2]), w)), tf.mul(tf.sum(tf.mul(tf.sum(t, [0, 2]), 2)), 1));
+    const g = tf.grad(f)(x);
+    const got = g.dataSync() as Float32Array;
+    const want = new Float32Array(got.length);
+    for (let i = 0; i < want.length; i++) want[i] = wv[i % 5]! / 24 + 2;
+    assertClose(got, want, `gradient on ${backend}`, 1e-6);
+    tf.dispose([x, w, g]);
+  }
+});
+
+test('wasm Identity and same-dtype Cast share data instead of copying, and free it once', async () => {
+  await selectBackend('wasm');
+  const before = tf.memory().numBytes;
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.engine().runKernel('Identity', { x }) as tf.Tensor;
+  const z = tf.cast(x, 'float32');
+  const i = tf.cast(x, 'int32');
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  assert.deepEqual(Array.from(z.dataSync()), [1, 2, 3]);
+  assert.equal(i.dtype, 'int32');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3], 'data outlives the first owner');
+  tf.dispose([y, z, i]);
+  assert.equal(tf.memory().numBytes, before);
+});
+
+test('Tile matches cpu, for whole-input repeats (block copies) and other tilings (wasm own)', async () => {
+  const cases: Array<[number[], number[]]> = [
+    [[1, 1, 1, 5], [2, 3, 4, 1]],
+    [[1, 3], [7, 1]],
+    [[1, 1, 2], [3, 2, 1]],
+    [[2, 3], [1, 1]],
+    [[2, 3], [2, 1]],
+    [[2, 1, 3], [1, 4, 2]],
+    [[1, 2, 1, 3], [3, 1, 2, 1]],
+  ];
+  for (const [shape, reps] of cases) {
+    const values = randomValues(Random.derive(3, shape.join()), shape);
+    const run = () => tf.tidy(() => tf.tile(tf.tensor(values, shape), reps).dataSync() as Float32Array);
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    assert.deepEqual(Array.from(actual), Array.from(expected), `tile [${shape}] by [${reps}]`);
+  }
+});

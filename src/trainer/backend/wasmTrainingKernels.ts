@@ -6,9 +6,10 @@
 // register: only Conv2DBackpropFilter is missing. Conv2DBackpropInput exists but is slow.
 // test/unit/wasmKernels.test.ts repeats that check, so a new op that needs a kernel wasm
 // lacks fails there rather than in the middle of a run.
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { engine, getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig } from '@tensorflow/tfjs-core';
 import { wasmConv2DBackpropFilterConfig } from './conv2dBackpropFilter';
 import { wasmConv2DBackpropInputConfig } from './conv2dBackpropInput';
+import { repeatingTileConfig, sharingCastConfig, sharingIdentityConfig } from './sharingKernels';
 
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig, wasmConv2DBackpropInputConfig];
 
@@ -30,4 +31,25 @@ export function registerWasmTrainingKernels(): void {
     }
     registerKernel(config);
   }
+  // Kernels that wrap the wasm backend's own (which they fall back to for other cases).
+  for (const [name, wrap] of WRAPPED) {
+    const current = getKernel(name, 'wasm');
+    if (current === undefined || wrappers.has(current.kernelFunc)) continue;
+    const config = wrap(current);
+    wrappers.add(config.kernelFunc);
+    unregisterKernel(name, 'wasm');
+    registerKernel(config);
+    // Registered after the backend started: tfjs runs setup functions only at start-up.
+    // (engine().registry holds started backends only; findBackend would start one.)
+    const started = (engine() as unknown as { registry: Record<string, KernelBackend | undefined> }).registry.wasm;
+    if (started && config.setupFunc) config.setupFunc(started);
+  }
 }
+
+/** Zero-copy Identity (the engine clones every tensor a gradient saves) and same-dtype Cast; Tile that repeats by block copies. */
+const WRAPPED: ReadonlyArray<[string, (builtin: KernelConfig) => KernelConfig]> = [
+  ['Identity', sharingIdentityConfig],
+  ['Cast', sharingCastConfig],
+  ['Tile', repeatingTileConfig],
+];
+const wrappers = new Set<unknown>();

@@ -4,6 +4,7 @@
 // Note eps is added after the bias correction of v, as torch does (not as the paper).
 
 import * as tf from '@tensorflow/tfjs-core';
+import { heapAdamBackend, heapAdamStep } from '../backend/heapAdam';
 
 export interface AdamOptions {
   /** Learning rate; 1e-4 in the reference notebook. */
@@ -46,11 +47,10 @@ export class Adam {
       if (!(b >= 0 && b < 1)) throw new Error(`Adam: ${name} must be in [0, 1), got ${b}`);
     }
     for (const [name, param] of params) {
-      this.slots.set(name, {
-        param,
-        m: tf.variable(tf.zerosLike(param), false),
-        v: tf.variable(tf.zerosLike(param), false),
-      });
+      // tf.variable shares its initial tensor's data; dispose the initial tensor so that
+      // nothing but the variable holds it (a sweep makes many optimisers in one process).
+      const zeros = () => tf.tidy(() => tf.variable(tf.zerosLike(param), false));
+      this.slots.set(name, { param, m: zeros(), v: zeros() });
     }
   }
 
@@ -70,6 +70,19 @@ export class Adam {
     const k = this.stepCount;
     const stepSize = this.lr / (1 - this.beta1 ** k);
     const bias2Sqrt = Math.sqrt(1 - this.beta2 ** k);
+    const heap = heapAdamBackend();
+    if (heap !== undefined) {
+      // wasm: one pass per parameter instead of ~9 kernel calls (backend/heapAdam.ts).
+      const coefficients = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize, bias2Sqrt };
+      for (const [name, { param, m, v }] of this.slots) {
+        const next = heapAdamStep(heap, param, m, v, grads.get(name)!, coefficients);
+        param.assign(next[0]);
+        m.assign(next[1]);
+        v.assign(next[2]);
+        tf.dispose(next);
+      }
+      return;
+    }
     tf.tidy(() => {
       for (const [name, { param, m, v }] of this.slots) {
         const g = grads.get(name)!;
