@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// --outdir=DIR: where the bundles go (scripts/package.mjs builds the VSIX's into its staging folder).
+const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
 const packageVersion = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 /** @type {esbuild.BuildOptions} */
@@ -24,25 +26,25 @@ const nodeBundle = {
 };
 
 const builds = [
-  { ...nodeBundle, entryPoints: { trainer: 'src/trainer/main.ts' }, outdir: 'dist' },
+  { ...nodeBundle, entryPoints: { trainer: 'src/trainer/main.ts' }, outdir },
   // The extension host side: never imports tfjs (DESIGN.md), so only `vscode` stays external.
   // mainFields: jsonc-parser's UMD build requires its parts at run time; its ESM build bundles.
-  { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'], mainFields: ['module', 'main'] },
+  { ...nodeBundle, entryPoints: { extension: 'src/extension/extension.ts' }, outdir, external: ['vscode'], mainFields: ['module', 'main'] },
   {
     ...nodeBundle,
     entryPoints: { cli: 'src/trainer/cli.ts' },
-    outdir: 'dist',
+    outdir,
     banner: { js: '#!/usr/bin/env node' },
   },
   // The results panel's webview: a browser bundle (Lit, uPlot, the webview toolkit), its CSS beside it.
-  { entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'info', tsconfig: 'webview/tsconfig.json' },
+  { entryPoints: { webview: 'webview/main.ts' }, outdir, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'info', tsconfig: 'webview/tsconfig.json' },
 ];
 
 function copyWasmBinaries() {
   const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-  mkdirSync('dist', { recursive: true });
+  mkdirSync(outdir, { recursive: true });
   for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-    copyFileSync(join(wasmDist, name), join('dist', name));
+    copyFileSync(join(wasmDist, name), join(outdir, name));
   }
 }
 copyWasmBinaries();
