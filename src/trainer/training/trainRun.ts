@@ -286,7 +286,7 @@ function timeForwardDiffusion(schedule: NoiseSchedule, batches: TrainingBatches,
 }
 
 async function writeForwardStrip(writer: RunWriter, schedule: NoiseSchedule, imgSize: number, image: Float32Array, seed: number): Promise<void> {
-  const strip = tf.tidy(() => forwardDiffusionStrip(schedule, tf.tensor3d(image, [imgSize, imgSize, 3]), Random.derive(seed, 'forward-strip')));
+  const strip = tf.tidy(() => forwardDiffusionStrip(schedule, tf.tensor3d(image, [imgSize, imgSize, 3]), Random.derive(seed, 'forward-strip'), Math.min(10, schedule.T)));
   const values = (await strip.data()) as Float32Array;
   strip.dispose();
   await writeImageStrip(writer.file(RUN_FILES.forwardStrip), values, strip.shape[0], imgSize);
