@@ -22,6 +22,7 @@ import { VERSION } from '../version';
 import { Adam } from './adam';
 import { loadCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
 import { WeightAverage } from './ema';
+import { writeForwardSteps } from './forwardSteps';
 import { evaluateBitsPerDim, evaluateHeldOutLoss, evaluateSlicedWasserstein } from './evaluate';
 import { sampleImages, type SampledImages } from './sampling';
 import { trainStep } from './trainStep';
@@ -157,6 +158,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
       writer.appendMetric({ kind: 'data', images: dataset.count, skipped: report.skipped, trainImages: split.training.length, heldOutImages: split.heldOut.length, cache: report.cache, ms: round3(report.ms), wallMs: wallMs() });
       emit({ type: 'phase', runId, phase: 'forward-strip' });
       await writeForwardStrip(writer, schedule, dataset.imgSize, scaledImages(dataset, [split.training[0]!]), config.seed);
+      await writeForwardSteps(writer, schedule, dataset.imgSize, scaledImages(dataset, [split.training[0]!]), config.seed);
       emit({ type: 'image', runId, kind: 'forward-strip', file: writer.file(RUN_FILES.forwardStrip), epoch: 0 });
       writer.appendMetric({ kind: 'timing', name: 'forwardDiffusion', ms: timeForwardDiffusion(schedule, batches, config), batch: config.batchSize, wallMs: wallMs() });
     }
