@@ -52,12 +52,20 @@ const THEMES: Record<Theme, string> = {
     --vscode-input-background:#313131;--vscode-input-foreground:#cccccc;--vscode-input-border:#3c3c3c;--vscode-focusBorder:#0078d4;
     --vscode-button-background:#0078d4;--vscode-button-foreground:#ffffff;--vscode-list-hoverBackground:#2a2d2e;--vscode-textLink-foreground:#4daafc;
     --vscode-editorWidget-background:#202020;--vscode-textCodeBlock-background:#2b2b2b;--vscode-font-family:system-ui,sans-serif;--vscode-font-size:13px;
-    --vscode-editor-font-family:monospace;--vscode-charts-green:#89d185;--vscode-errorForeground:#f85149;`,
+    --vscode-editor-font-family:monospace;--vscode-charts-green:#89d185;--vscode-errorForeground:#f85149;
+    --vscode-dropdown-background:#313131;--vscode-dropdown-foreground:#cccccc;--vscode-dropdown-border:#3c3c3c;
+    --vscode-checkbox-background:#313131;--vscode-checkbox-border:#3c3c3c;--vscode-checkbox-foreground:#cccccc;
+    --vscode-panelTitle-activeForeground:#e7e7e7;--vscode-panelTitle-activeBorder:#0078d4;--vscode-panelTitle-inactiveForeground:#9d9d9d;
+    --vscode-button-secondaryBackground:#313131;--vscode-button-secondaryForeground:#cccccc;--vscode-button-secondaryHoverBackground:#3c3c3c;`,
   light: `--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-descriptionForeground:#717171;--vscode-panel-border:#e5e5e5;
     --vscode-input-background:#ffffff;--vscode-input-foreground:#3b3b3b;--vscode-input-border:#cecece;--vscode-focusBorder:#005fb8;
     --vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-list-hoverBackground:#f2f2f2;--vscode-textLink-foreground:#005fb8;
     --vscode-editorWidget-background:#f8f8f8;--vscode-textCodeBlock-background:#f0f0f0;--vscode-font-family:system-ui,sans-serif;--vscode-font-size:13px;
-    --vscode-editor-font-family:monospace;--vscode-charts-green:#388a34;--vscode-errorForeground:#e51400;`,
+    --vscode-editor-font-family:monospace;--vscode-charts-green:#388a34;--vscode-errorForeground:#e51400;
+    --vscode-dropdown-background:#ffffff;--vscode-dropdown-foreground:#3b3b3b;--vscode-dropdown-border:#cecece;
+    --vscode-checkbox-background:#f8f8f8;--vscode-checkbox-border:#cecece;--vscode-checkbox-foreground:#3b3b3b;
+    --vscode-panelTitle-activeForeground:#3b3b3b;--vscode-panelTitle-activeBorder:#005fb8;--vscode-panelTitle-inactiveForeground:#717171;
+    --vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-button-secondaryHoverBackground:#cccccc;`,
 };
 
 /** Opens the webview bundle in Chromium behind a fake host; `width` in CSS pixels. */
