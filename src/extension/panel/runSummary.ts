@@ -72,12 +72,13 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
 
   const forward = await stamp(path.join(dir, RUN_FILES.forwardStrip));
   if (forward !== undefined && config) {
-    // forward.png as the trainer lays it out (report/images.ts): 10 tiles at t = i * floor(T / 10),
-    // each upscaled to at least 64 px, 2 px apart.
-    const stride = Math.floor(config.timesteps / 10);
+    // forward.png as the trainer lays it out (trainRun.ts, report/images.ts): min(10, T) tiles at
+    // t = i * floor(T / count), each upscaled to at least 64 px, 2 px apart.
+    const count = Math.min(10, config.timesteps);
+    const stride = Math.floor(config.timesteps / count);
     summary.forwardStrip = {
       uri: toUri(path.join(dir, RUN_FILES.forwardStrip), forward),
-      t: Array.from({ length: 10 }, (_, i) => i * stride),
+      t: Array.from({ length: count }, (_, i) => i * stride),
       tile: config.imgSize * Math.max(1, Math.ceil(64 / config.imgSize)),
       gap: 2,
     };
