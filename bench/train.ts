@@ -1,13 +1,29 @@
 // Training throughput per backend, model, image size and batch: a full step (forward,
-// both gradients, Adam, BatchNorm running statistics) on random data, as the trainer runs it.
-// Run: npm run bench [-- --quick] [-- --backends wasm,cpu] [-- --steps N]
+// both gradients, Adam, BatchNorm running statistics) on random data, as the trainer runs
+// it; beside it, in the same command, the model's forward convolutions alone on the same
+// shapes and the PyTorch reference (../shared/bench/reference_torch.py) when python3-torch is
+// installed. Also sampling (DDPM T=300, DDIM 50 steps) and memory (peak RSS; growth over a
+// long run).
+//
+//   npm run bench [-- --quick] [-- --backends wasm,cpu] [-- --steps N] [-- --no-torch]
+//                 [-- --sample] [-- --memory-steps 1000] [-- --only train|sample|memory]
+//
+// The machine may be shared: every figure is printed with the load average, and times are
+// given both as wall clock and as this process's CPU time (one thread: CPU time is the wall
+// time it would take on an idle core). Ratios are taken within one run.
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESET_CHANNELS, type BackendRequest, type PresetName } from '../src/shared/options';
 import { selectBackend } from '../src/trainer/backend/selectBackend';
 import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
 import { qSample } from '../src/trainer/diffusion/forwardProcess';
-import { forwardFlopsPerImage } from '../src/trainer/model/flops';
+import { ddimSample, ddpmSample } from '../src/trainer/diffusion/samplers';
+import { forwardFlopsBreakdown, forwardFlopsPerImage } from '../src/trainer/model/flops';
+import { simpleUnetLayers } from '../src/trainer/model/parameters';
 import { SimpleUnet } from '../src/trainer/model/simpleUnet';
 import { Adam } from '../src/trainer/training/adam';
 import { trainStep } from '../src/trainer/training/trainStep';
@@ -22,10 +38,34 @@ interface Case {
 }
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, backends: { type: 'string' }, steps: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    backends: { type: 'string' },
+    steps: { type: 'string' },
+    'no-torch': { type: 'boolean' },
+    sample: { type: 'boolean' },
+    'memory-steps': { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const backends = (values.backends ?? 'wasm,cpu').split(',') as BackendRequest[];
 const stepsOverride = values.steps ? Number(values.steps) : undefined;
+const only = values.only;
+
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const load = (): string => loadavg()[0]!.toFixed(1);
+
+/** Peak RSS of this process so far, MiB (getrusage's maxrss). */
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
 
 function cases(): Case[] {
   const out: Case[] = [];
@@ -46,23 +86,54 @@ function cases(): Case[] {
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+// ---------------------------------------------------------------- the PyTorch reference
+
+const TORCH_ENV = {
+  // Debian's torch links the reference BLAS; OpenBLAS as ../shared/bench/README.md says.
+  LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-openmp',
+  OPENBLAS_CORETYPE: 'SkylakeX',
+};
+
+function torchScript(): string | undefined {
+  const candidates = [process.env.DIFFUSION_TORCH_REFERENCE, resolve(__dirname, '../../shared/bench/reference_torch.py'), '/work/shared/bench/reference_torch.py'];
+  return candidates.find((p): p is string => p !== undefined && existsSync(p));
 }
 
-async function measure(c: Case) {
-  const selected = await selectBackend(c.backend);
-  const channels = [...PRESET_CHANNELS[c.preset]];
-  const model = SimpleUnet.create({ channels, activation: 'relu' }, 0);
-  const optimizer = new Adam(model.trainableVariables(), { lr: 1e-4 });
+let torchAvailable: boolean | undefined;
+function hasTorch(): boolean {
+  if (values['no-torch']) return false;
+  if (torchAvailable === undefined) {
+    const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+    torchAvailable = r.status === 0 && torchScript() !== undefined;
+    if (!torchAvailable) console.log('(PyTorch reference skipped: python3-torch or reference_torch.py not found)');
+  }
+  return torchAvailable;
+}
+
+/** Runs reference_torch.py and returns its JSON record (undefined if it failed). */
+function runTorch(args: string[]): Record<string, number> | undefined {
+  if (!hasTorch()) return undefined;
+  const r = spawnSync('/usr/bin/python3', [torchScript()!, ...args, '--threads', '2'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...TORCH_ENV, LD_LIBRARY_PATH: [TORCH_ENV.LD_LIBRARY_PATH, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') },
+    maxBuffer: 1 << 24,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('JSON '));
+  if (r.status !== 0 || !line) {
+    console.log(`(PyTorch ${args.join(' ')} failed: ${r.stderr.trim().split('\n').pop() ?? r.status})`);
+    return undefined;
+  }
+  return JSON.parse(line.slice(5)) as Record<string, number>;
+}
+
+// ---------------------------------------------------------------- training
+
+function makeStep(model: SimpleUnet, optimizer: Adam, c: Case, rng: Random): () => number {
   const schedule = makeNoiseSchedule('linear', 300, 1e-4, 0.02);
-  const rng = new Random(1);
   const shape: [number, number, number, number] = [c.batch, c.imgSize, c.imgSize, 3];
   const n = c.batch * c.imgSize * c.imgSize * 3;
   const x0 = rng.uniforms(n, -1, 1);
-  const step = () => {
+  return () => {
     const t = Int32Array.from({ length: c.batch }, () => rng.int(300));
     const noiseValues = rng.normals(n);
     return tf.tidy(() => {
@@ -71,34 +142,210 @@ async function measure(c: Case) {
       return trainStep(model, optimizer, xt, tf.tensor1d(Float32Array.from(t)), noise, 'l1', { huberDelta: 1 });
     });
   };
+}
+
+/**
+ * The model's convolutions and transposed convolutions alone, forward, at the step's
+ * shapes: the rate a step would reach if its backward and Adam ran as fast as the forward
+ * convolutions (target 1 asks for >= 0.6 of it).
+ */
+function forwardConvolutions(channels: number[], imgSize: number, batch: number): { wallMs: number; cpuMs: number; gflop: number } {
+  const layers = simpleUnetLayers(channels).filter((l) => l.kind === 'conv' || l.kind === 'convTranspose');
+  const inputs = layers.map((l) => {
+    const size = imgSize / l.inputDownscale;
+    const x = tf.randomNormal([batch, size, size, l.inChannels]) as tf.Tensor4D;
+    const w = (l.kind === 'conv'
+      ? tf.randomNormal([l.kernel, l.kernel, l.inChannels, l.outChannels])
+      : tf.randomNormal([l.kernel, l.kernel, l.outChannels, l.inChannels])) as tf.Tensor4D;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [l.padding, l.padding], [l.padding, l.padding], [0, 0]];
+    const run = () =>
+      l.kind === 'conv'
+        ? tf.conv2d(x, w, l.stride, pad)
+        : tf.conv2dTranspose(x, w, [batch, size * 2, size * 2, l.outChannels], 2, pad);
+    return { x, w, run };
+  });
+  const once = () => {
+    const w0 = performance.now();
+    const c0 = cpuMs();
+    for (const i of inputs) {
+      const y = i.run();
+      y.dataSync();
+      y.dispose();
+    }
+    return { wallMs: performance.now() - w0, cpuMs: cpuMs() - c0 };
+  };
+  once(); // warm-up (XNNPACK operators)
+  const runs = [once(), once(), once()];
+  for (const i of inputs) tf.dispose([i.x, i.w]);
+  const f = forwardFlopsBreakdown(channels, imgSize);
+  return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)), gflop: ((f.conv + f.convTranspose) * batch) / 1e9 };
+}
+
+interface TrainResult {
+  backend: string;
+  wallMs: number;
+  cpuMs: number;
+  imagesPerSec: number;
+  gflops: number;
+  cpuGflops: number;
+  convCpuGflops: number;
+  torchImagesPerSec?: number;
+  peakRss: number;
+  load: string;
+}
+
+async function measureTraining(c: Case): Promise<TrainResult> {
+  const selected = await selectBackend(c.backend);
+  const channels = [...PRESET_CHANNELS[c.preset]];
+  const model = SimpleUnet.create({ channels, activation: 'relu' }, 0);
+  const optimizer = new Adam(model.trainableVariables(), { lr: 1e-4 });
+  const step = makeStep(model, optimizer, c, new Random(1));
   step(); // warm-up: kernel setup, first allocations
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < (stepsOverride ?? c.steps); i++) {
-    const start = performance.now();
+    const w0 = performance.now();
+    const c0 = cpuMs();
     step();
-    times.push(performance.now() - start);
+    cpu.push(cpuMs() - c0);
+    wall.push(performance.now() - w0);
   }
   model.dispose();
   optimizer.dispose();
-  const ms = median(times);
-  const imagesPerSec = (c.batch * 1000) / ms;
-  const trainGflopPerImage = (3 * forwardFlopsPerImage(channels, c.imgSize)) / 1e9;
-  return { backend: selected.backend, ms, imagesPerSec, gflops: imagesPerSec * trainGflopPerImage, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+  const conv = c.backend === 'cpu' ? undefined : forwardConvolutions(channels, c.imgSize, c.batch);
+  const trainGflop = (3 * forwardFlopsPerImage(channels, c.imgSize) * c.batch) / 1e9;
+  const wallMs = median(wall);
+  const cpuMsStep = median(cpu);
+  const torch =
+    selected.backend === 'wasm'
+      ? runTorch(['train', '--img-size', String(c.imgSize), '--batch-size', String(c.batch), '--steps', '3', '--channels', channels.join(',')])
+      : undefined;
+  return {
+    backend: selected.backend,
+    wallMs,
+    cpuMs: cpuMsStep,
+    imagesPerSec: (c.batch * 1000) / wallMs,
+    gflops: (trainGflop * 1000) / wallMs,
+    cpuGflops: (trainGflop * 1000) / cpuMsStep,
+    convCpuGflops: conv ? (conv.gflop * 1000) / conv.cpuMs : NaN,
+    ...(torch ? { torchImagesPerSec: torch.img_per_s } : {}),
+    peakRss: peakRssMiB(),
+    load: load(),
+  };
 }
 
-async function main(): Promise<void> {
-  const header = ['backend', 'model', 'px', 'batch', 'ms/step', 'images/s', 'GFLOP/s', 'RSS MiB'];
-  const rows: string[][] = [];
-  console.log('training step = forward + backward + Adam; GFLOP/s counts 3x the forward FLOPs (as bench/reference_torch.py does)');
-  for (const c of cases()) {
-    const r = await measure(c);
-    const row = [r.backend, c.preset, String(c.imgSize), String(c.batch), r.ms.toFixed(0), r.imagesPerSec.toFixed(1), r.gflops.toFixed(1), r.rssMiB.toFixed(0)];
-    rows.push(row);
-    console.log(row.join('\t'));
-  }
+function printTable(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  console.log('\n' + header.map((h, i) => h.padStart(widths[i]!)).join('  '));
+  console.log(`\n${title}`);
+  console.log(header.map((h, i) => h.padStart(widths[i]!)).join('  '));
   for (const r of rows) console.log(r.map((v, i) => v.padStart(widths[i]!)).join('  '));
 }
 
-void main();
+async function training(): Promise<void> {
+  console.log('training step = forward + backward + Adam; GFLOP/s counts 3x the forward FLOPs (as reference_torch.py does)');
+  const header = ['backend', 'model', 'px', 'batch', 'ms/step', 'cpu ms', 'img/s', 'GFLOP/s', 'cpu GFLOP/s', 'fwd conv cpu GFLOP/s', 'vs fwd conv', 'torch img/s', 'vs torch', 'peak RSS MiB', 'load'];
+  const rows: string[][] = [];
+  for (const c of cases()) {
+    const r = await measureTraining(c);
+    const row = [
+      r.backend,
+      c.preset,
+      String(c.imgSize),
+      String(c.batch),
+      r.wallMs.toFixed(0),
+      r.cpuMs.toFixed(0),
+      r.imagesPerSec.toFixed(1),
+      r.gflops.toFixed(1),
+      r.cpuGflops.toFixed(1),
+      Number.isNaN(r.convCpuGflops) ? '-' : r.convCpuGflops.toFixed(1),
+      Number.isNaN(r.convCpuGflops) ? '-' : (r.cpuGflops / r.convCpuGflops).toFixed(2),
+      r.torchImagesPerSec === undefined ? '-' : r.torchImagesPerSec.toFixed(1),
+      r.torchImagesPerSec === undefined ? '-' : (r.imagesPerSec / r.torchImagesPerSec).toFixed(2),
+      r.peakRss.toFixed(0),
+      r.load,
+    ];
+    rows.push(row);
+    console.log(row.join('\t'));
+  }
+  printTable('training (vs fwd conv: step cpu GFLOP/s / forward-conv cpu GFLOP/s, target >= 0.6; vs torch: wall img/s ratio, target >= 0.25)', header, rows);
+}
+
+// ---------------------------------------------------------------- sampling
+
+async function sampling(): Promise<void> {
+  const backend = backends.find((b) => b !== 'cpu') ?? backends[0]!;
+  await selectBackend(backend);
+  const channels = [...PRESET_CHANNELS.small];
+  const imgSize = 32;
+  const count = 16;
+  const model = SimpleUnet.create({ channels, activation: 'relu' }, 0);
+  const schedule = makeNoiseSchedule('linear', 300, 1e-4, 0.02);
+  const eps = (x: tf.Tensor4D, t: tf.Tensor1D) => model.predict(x, t, 'eval');
+  model.predict(tf.zeros([count, imgSize, imgSize, 3]), tf.zeros([count]), 'eval').dispose(); // warm-up
+  const time = async (run: () => Promise<{ images: tf.Tensor; snapshots: tf.Tensor }>) => {
+    const w0 = performance.now();
+    const c0 = cpuMs();
+    const r = await run();
+    r.images.dataSync();
+    const out = { wallS: (performance.now() - w0) / 1000, cpuS: (cpuMs() - c0) / 1000 };
+    tf.dispose([r.images, r.snapshots]);
+    return out;
+  };
+  const ddpm = await time(() => ddpmSample(eps, schedule, { count, imgSize, rng: new Random(2), clamp: 'x_t' }));
+  const ddim = await time(() => ddimSample(eps, schedule, { count, imgSize, rng: new Random(2), clamp: 'x_t', steps: 50 }));
+  model.dispose();
+  // Torch: the notebook's sampler (DDPM); 50 of its steps time DDIM-50 (one model call per step either way).
+  const torch = runTorch(['sample', '--img-size', String(imgSize), '--batch-size', String(count), '--channels', channels.join(','), '--sample-steps', '50']);
+  const torchStepS = torch ? torch.step_ms / 1000 : undefined;
+  const header = ['sampler', 'model', 'px', 'images', 'model calls', 's', 'cpu s', 'torch s', 'torch/ours', 'load'];
+  const rows = [
+    ['DDPM', 'small', String(imgSize), String(count), '300', ddpm.wallS.toFixed(1), ddpm.cpuS.toFixed(1), torchStepS ? (torchStepS * 300).toFixed(1) : '-', torchStepS ? ((torchStepS * 300) / ddpm.wallS).toFixed(2) : '-', load()],
+    ['DDIM', 'small', String(imgSize), String(count), '50', ddim.wallS.toFixed(1), ddim.cpuS.toFixed(1), torchStepS ? (torchStepS * 50).toFixed(1) : '-', torchStepS ? ((torchStepS * 50) / ddim.wallS).toFixed(2) : '-', load()],
+  ];
+  printTable('sampling (torch: the reference DDPM sampler, 50 timed steps scaled to the model calls; eval-mode BatchNorm)', header, rows);
+}
+
+// ---------------------------------------------------------------- memory
+
+/** RSS and tensor memory over a long run of small steps: growth means a leak. */
+async function memory(steps: number): Promise<void> {
+  const backend = backends.find((b) => b !== 'cpu') ?? backends[0]!;
+  await selectBackend(backend);
+  const c: Case = { backend, preset: 'small', imgSize: 16, batch: 4, steps };
+  const channels = [...PRESET_CHANNELS[c.preset]];
+  const model = SimpleUnet.create({ channels, activation: 'relu' }, 0);
+  const optimizer = new Adam(model.trainableVariables(), { lr: 1e-4 });
+  const step = makeStep(model, optimizer, c, new Random(3));
+  const marks = new Set([10, 100, Math.floor(steps / 2), steps]);
+  const rows: string[][] = [];
+  let first: { rss: number; tensors: number; bytes: number } | undefined;
+  for (let i = 1; i <= steps; i++) {
+    step();
+    if (!marks.has(i)) continue;
+    if (typeof global.gc === 'function') global.gc();
+    const m = tf.memory();
+    const now = { rss: process.memoryUsage().rss / 2 ** 20, tensors: m.numTensors, bytes: m.numBytes };
+    first ??= now;
+    rows.push([String(i), now.rss.toFixed(0), (now.rss - first.rss).toFixed(0), String(now.tensors), (now.bytes / 2 ** 20).toFixed(1), peakRssMiB().toFixed(0)]);
+  }
+  model.dispose();
+  optimizer.dispose();
+  printTable(
+    `memory: ${backend}, small, 16 px, batch 4, ${steps} steps (RSS after step; growth from step 10)`,
+    ['step', 'RSS MiB', 'growth MiB', 'tensors', 'tensor MiB', 'peak RSS MiB'],
+    rows,
+  );
+}
+
+async function main(): Promise<void> {
+  console.log(`load average at start ${load()}`);
+  if (!only || only === 'train') await training();
+  if (values.sample || only === 'sample') await sampling();
+  const memorySteps = values['memory-steps'] ? Number(values['memory-steps']) : only === 'memory' ? 1000 : 0;
+  if (memorySteps > 0) await memory(memorySteps);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -340,3 +340,24 @@ test('Tile matches cpu, for whole-input repeats (block copies) and other tilings
     assert.deepEqual(Array.from(actual), Array.from(expected), `tile [${shape}] by [${reps}]`);
   }
 });
+
+test('Sum and Mean match cpu, per channel (one-pass path) and over other axes (wasm own)', async () => {
+  const shape = [3, 4, 5, 6];
+  const values = randomValues(Random.derive(4, 'sum'), shape);
+  const axesList: Array<number | number[]> = [[0, 1, 2], [2, 0, 1], [-4, -3, -2], [0, 1], [1, 2, 3], 3, [0, 1, 2, 3]];
+  for (const axes of axesList) {
+    for (const keepDims of [false, true]) {
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor(values, shape);
+          return [tf.sum(x, axes, keepDims), tf.mean(x, axes, keepDims)].map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
+        });
+      const expected = await onBackend('cpu', run);
+      const actual = await onBackend('wasm', run);
+      for (let i = 0; i < 2; i++) {
+        assert.deepEqual(actual[i]!.shape, expected[i]!.shape, `shape, axes ${axes} keepDims ${keepDims}`);
+        assertClose(actual[i]!.data, expected[i]!.data, `${i ? 'mean' : 'sum'} over ${axes} keepDims ${keepDims}`, 1e-6);
+      }
+    }
+  }
+});

@@ -9,6 +9,7 @@
 import { engine, getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig } from '@tensorflow/tfjs-core';
 import { wasmConv2DBackpropFilterConfig } from './conv2dBackpropFilter';
 import { wasmConv2DBackpropInputConfig } from './conv2dBackpropInput';
+import { channelMeanConfig, channelSumConfig } from './channelReductions';
 import { repeatingTileConfig, sharingCastConfig, sharingIdentityConfig } from './sharingKernels';
 
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig, wasmConv2DBackpropInputConfig];
@@ -46,10 +47,12 @@ export function registerWasmTrainingKernels(): void {
   }
 }
 
-/** Zero-copy Identity (the engine clones every tensor a gradient saves) and same-dtype Cast; Tile that repeats by block copies. */
+/** Zero-copy Identity (the engine clones every tensor a gradient saves) and same-dtype Cast; Tile that repeats by block copies; per-channel Sum/Mean in one pass. */
 const WRAPPED: ReadonlyArray<[string, (builtin: KernelConfig) => KernelConfig]> = [
   ['Identity', sharingIdentityConfig],
   ['Cast', sharingCastConfig],
   ['Tile', repeatingTileConfig],
+  ['Sum', channelSumConfig],
+  ['Mean', channelMeanConfig],
 ];
 const wrappers = new Set<unknown>();
