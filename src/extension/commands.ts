@@ -4,6 +4,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ACTIVATIONS, LOSSES, PRESETS } from '../shared/options';
+import type { PanelTarget } from '../shared/panelMessages';
 import { ConfigError, resolveRunConfig } from '../shared/runConfig';
 import { RUN_FILES } from '../shared/runDirectory';
 import { environmentReport } from './environmentReport';
@@ -207,8 +208,28 @@ export class Commands {
       openResultsPanel({ kind: 'sweep', sweepDir: node.sweep.dir });
       return;
     }
-    const run = runOf(node) ?? await this.pickRun('Results of which run?', (r) => r.state !== 'not started');
-    if (run) openResultsPanel({ kind: 'run', runDir: run.dir });
+    const run = runOf(node);
+    if (run) {
+      openResultsPanel({ kind: 'run', runDir: run.dir });
+      return;
+    }
+    // From the palette: a whole sweep (its runs compared) or one run.
+    const x = this.tree.experiments ?? await this.tree.reload();
+    const sweeps = (x?.sweeps ?? []).filter((s) => !s.error);
+    const runs = [...(x?.sweeps.flatMap((s) => s.runs) ?? []), ...(x?.singleRuns ?? [])].filter((r) => r.state !== 'not started');
+    if (sweeps.length + runs.length === 0) {
+      void vscode.window.showInformationMessage('There are no results yet: Diffusion: Run Sweep starts a sweep.');
+      return;
+    }
+    type Pick = vscode.QuickPickItem & { target?: PanelTarget };
+    const items: Pick[] = [
+      ...(sweeps.length ? [{ label: 'Sweeps', kind: vscode.QuickPickItemKind.Separator }] : []),
+      ...sweeps.map((s): Pick => ({ label: s.name, description: `sweep · ${s.runs.length} runs`, target: { kind: 'sweep', sweepDir: s.dir } })),
+      ...(runs.length ? [{ label: 'Runs', kind: vscode.QuickPickItemKind.Separator }] : []),
+      ...runs.map((r): Pick => ({ label: r.runId, description: r.state, target: { kind: 'run', runDir: r.dir } })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: 'Open Results Panel', placeHolder: 'Results of which sweep or run?' });
+    if (picked?.target) openResultsPanel(picked.target);
   }
 
   /** Opens notes.md in a text editor; the results panel opens beside it (panel/registerResultsPanel.ts). */

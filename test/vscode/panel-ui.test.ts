@@ -1,0 +1,165 @@
+// The results panel as a person uses it, in code-server through Chromium: a tiny sweep
+// trains, Open Results Panel shows its loss curve growing, the Noise steps, Samples and
+// Compare tabs show its runs, a note typed in the Notes tab is saved to disk, and after
+// Reload Window the panel comes back (its serializer) with the note. No CSP violation is
+// logged. Screenshots of each tab go to .vscode-test/screenshots for a person to look at.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { openBrowser, ROOT, SCREENSHOTS, startCodeServer } from './codeServer';
+import { clickPick, runCommand, waitForRows, webviewFrame } from './workbench';
+import { makeWorkspace, sweepFile } from './workspace';
+
+/** Steps per run: 64 toy-cars images in batches of 8 are 8 steps an epoch, so 3 epochs, a strip after each. */
+const STEPS = 24;
+const NOTE = 'Larger T: the loss falls more slowly at first.';
+
+test('results panel: live loss, tabs, a note that survives Reload Window', { timeout: 8 * 60_000 }, async (t) => {
+  assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')) && existsSync(path.join(ROOT, 'dist/webview.js')), 'dist/ missing: npm run build');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const workspace = makeWorkspace();
+  const spec = sweepFile('panel', STEPS, [50, 60]) as { base: Record<string, unknown> };
+  spec.base.sampleEvery = 1;
+  spec.base.evalImages = 0;
+  writeFileSync(path.join(workspace, 'panel.sweep.json'), JSON.stringify(spec, null, 2));
+  const server = await startCodeServer(workspace);
+  const { context, page } = await openBrowser(server.runDir);
+  t.after(async () => {
+    await context.close();
+    await server.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+  // Console messages of the workbench and of its webviews' frames (Chromium reports them all to the page).
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `panel-${name}.png`) });
+  try {
+    await scenario(page, workspace, shot, server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
+  } catch (err) {
+    await shot('failure').catch(() => {});
+    console.log(consoleLines.filter((l) => !l.startsWith('debug')).slice(-40).join('\n'));
+    throw err;
+  }
+  assert.ok(consoleLines.some((l) => l.includes('diffusion-lab console probe')), 'the webview\'s console is not heard');
+  const csp = consoleLines.filter((l) => /Content.Security.Policy|Refused to (load|apply|execute|evaluate|connect)/i.test(l));
+  assert.deepEqual(csp, [], 'CSP violations were logged');
+});
+
+async function scenario(page: Page, workspace: string, shot: (name: string) => Promise<unknown>, url: string): Promise<void> {
+  const started = Date.now();
+  const log = (what: string) => console.log(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+  await page.goto(url);
+  const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
+  await container.waitFor({ timeout: 90_000 });
+  await container.click();
+  await waitForRows(page, 'the hand-made sweep', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
+  log('workbench ready');
+
+  await runCommand(page, 'Diffusion: Run Sweep');
+  await clickPick(page, 'panel.sweep.json');
+  await waitForRows(page, 'the panel sweep in the tree', (rows) => rows.some((r) => r.startsWith('panel ')), 60_000);
+  log('sweep started');
+
+  await runCommand(page, 'Diffusion: Open Results Panel');
+  await clickPick(page, 'panel');
+  const view = webviewFrame(page);
+  await view.locator('dl-loss-chart canvas').first().waitFor({ timeout: 60_000 });
+  log('panel open');
+  // What the webview logs reaches the page's console listener (so the CSP check below can see violations).
+  await view.locator('body').evaluate(() => console.log('diffusion-lab console probe'));
+
+  // The curve grows while the first run trains.
+  const first = await waitForPoints(view, 'first loss points', (n) => n > 0 && n < 2 * STEPS);
+  const grown = await waitForPoints(view, 'more loss points', (n) => n > first);
+  log(`loss points: ${first}, then ${grown}`);
+  assert.equal(await view.locator('dl-loss-chart .legend li:not(.legend-x)').count(), 2, 'both runs in the legend from the start');
+  await shot('loss-live');
+  const all = await waitForPoints(view, `all ${2 * STEPS} loss points`, (n) => n === 2 * STEPS, 240_000);
+  log(`loss points: ${all}`);
+  await waitForRows(page, 'both runs done', (rows) => rows.some((r) => /^panel 2 runs · 2 done/.test(r)), 120_000);
+  log('sweep done');
+  await view.locator('.app-header .summary', { hasText: /^2 runs$/ }).waitFor({ timeout: 30_000 });
+  await shot('loss');
+
+  // Noise steps: the t slider moves x_t.
+  await view.locator('#tab-noise').click();
+  const tSlider = view.locator('input.t-slider');
+  await tSlider.waitFor();
+  await tSlider.fill('30');
+  await view.locator('.xt figcaption', { hasText: 't = 30' }).waitFor({ timeout: 10_000 });
+  assert.equal(await view.locator('dl-curve-chart canvas').count(), 2, 'the sqrt(alphaBar) and SNR charts');
+  await shot('noise');
+
+  // Samples: a card per run, with a strip that loaded (asWebviewUri and localResourceRoots allow it).
+  await view.locator('#tab-samples').click();
+  await view.locator('.sample-card').nth(1).waitFor();
+  assert.equal(await view.locator('.sample-card').count(), 2);
+  await waitFor(page, 'the reverse-process strips to load', () => view.locator('.sample-card img').evaluateAll((imgs) =>
+    imgs.length >= 2 && imgs.every((i) => (i as unknown as { complete: boolean; naturalWidth: number }).complete && (i as unknown as { naturalWidth: number }).naturalWidth > 0)));
+  await shot('samples');
+
+  // Compare: a row per run of the sweep.
+  await view.locator('#tab-compare').click();
+  await view.locator('table.compare tbody tr').first().waitFor();
+  assert.deepEqual(await view.locator('table.compare tbody tr th[scope=row]').allTextContents(), ['T 50', 'T 60']);
+  await shot('compare');
+
+  // Notes: typing is saved to the sweep's notes.md.
+  await view.locator('#tab-notes').click();
+  const editor = view.locator('textarea.notes-editor');
+  await editor.click();
+  await editor.press('End');
+  await editor.pressSequentially(NOTE, { delay: 5 });
+  await view.locator('.notes-status', { hasText: /^Saved/ }).waitFor({ timeout: 30_000 });
+  const notesFile = path.join(sweepDir(workspace), 'notes.md');
+  assert.ok(readFileSync(notesFile, 'utf8').includes(NOTE), 'the note is on disk');
+  await shot('notes');
+  log('tabs and note done');
+
+  // Reload Window: the serializer brings the panel back on its Notes tab, with the note.
+  const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await reloaded;
+  await container.waitFor({ timeout: 90_000 });
+  const restored = webviewFrame(page).locator('textarea.notes-editor');
+  await restored.waitFor({ timeout: 90_000 });
+  await waitFor(page, 'the restored note', async () => (await restored.inputValue()).includes(NOTE));
+  assert.ok(readFileSync(notesFile, 'utf8').includes(NOTE), 'the note is still on disk');
+  await shot('after-reload');
+  log('restored after reload');
+}
+
+/** Loss points the chart draws (non-empty raw values over every run). */
+async function waitForPoints(view: FrameLocator, what: string, pass: (n: number) => boolean, timeoutMs = 120_000): Promise<number> {
+  const chart = view.locator('dl-loss-chart');
+  const deadline = Date.now() + timeoutMs;
+  let n = -1;
+  while (Date.now() < deadline) {
+    n = await chart.evaluate((el) => {
+      const table = (el as unknown as { plotted: Array<Array<number | null>> }).plotted;
+      let count = 0;
+      for (let c = 1; c < table.length; c += 2) for (const v of table[c]!) if (v != null) count++;
+      return count;
+    });
+    if (pass(n)) return n;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; the chart has ${n} points`);
+}
+
+async function waitFor(page: Page, what: string, pass: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pass().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+function sweepDir(workspace: string): string {
+  const sweeps = path.join(workspace, '.diffusion/sweeps');
+  const id = readdirSync(sweeps).find((d) => d !== 'handmade');
+  assert.ok(id, 'the panel sweep has a directory');
+  return path.join(sweeps, id);
+}

@@ -1,0 +1,42 @@
+// Driving the workbench of code-server from a test: the command palette, quick picks, the
+// Experiments tree, notifications, and the content of a webview panel.
+import type { FrameLocator, Page } from 'playwright-core';
+
+/** The text of every row of the Experiments tree (label and description). */
+export async function treeRows(page: Page): Promise<string[]> {
+  return page.locator('.part.sidebar .monaco-list-row').evaluateAll((rows) => rows.map((r) =>
+    [r.querySelector('.label-name')?.textContent ?? '', r.querySelector('.label-description')?.textContent ?? ''].join(' ').replace(/\s+/g, ' ').trim()));
+}
+
+export async function waitForRows(page: Page, what: string, pass: (rows: string[]) => boolean, timeoutMs = 180_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let rows: string[] = [];
+  while (Date.now() < deadline) {
+    rows = await treeRows(page);
+    if (pass(rows)) return rows;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`timed out waiting for ${what}; the tree shows:\n${rows.join('\n')}`);
+}
+
+/** F1, the command's title, then its row in the palette. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await clickPick(page, title);
+}
+
+/** Clicks the quick-pick row whose label is exactly `label` ("Run Sweep" also matches "Run Demo Sweep" when typed). */
+export async function clickPick(page: Page, label: string): Promise<void> {
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+}
+
+/** The document of the (only) webview panel: an iframe in an iframe. */
+export function webviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
