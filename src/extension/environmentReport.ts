@@ -36,7 +36,8 @@ export async function environmentReport(q: EnvironmentQuery): Promise<string> {
     ...probes.map((p) => `| ${p.backend} | \`${p.name}\` | ${p.loads ? 'yes' : 'no'} | ${cell(p.loads ? p.detail ?? '' : p.reason ?? '')} |`),
     '', '## The trainer\'s full report (`diffusion-lab env`)', '', '```', text.stdout.trimEnd(), '```', '',
     '## Enabling the GPU path', '',
-    `The extension loads a GPU backend from \`${q.backendDir}\` when one is installed there. With CUDA 11.2 and cuDNN 8.1 installed:`, '',
+    `The extension loads a GPU backend from \`${q.backendDir}\` when one is installed there. With CUDA 11.2 and cuDNN 8.1 installed,`,
+    'run **Diffusion: Install GPU Backend** (it installs `@tensorflow/tfjs-node-gpu`, or `@tensorflow/tfjs-node` without an NVIDIA GPU), or by hand:', '',
     '```sh', `npm install --prefix "${q.backendDir}" @tensorflow/tfjs-node-gpu@4.22.0`, '```', '',
     'then run **Diffusion: Check Environment** again.');
   return lines.join('\n') + '\n';

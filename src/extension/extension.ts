@@ -1,8 +1,10 @@
 // Entry point: wires the Output channel, the training sessions, the Experiments tree and
 // the commands together. Returns them as the extension's API, which the tests drive.
 import * as vscode from 'vscode';
+import { registerChooseDatasetFolder } from './chooseDatasetFolder';
 import { Commands } from './commands';
 import { ExperimentsTree } from './experimentsTree';
+import { registerInstallGpuBackend } from './installGpuBackend';
 import { registerResultsPanel } from './panel/registerResultsPanel';
 import { TrainingSessions } from './sessions';
 import { readSettings } from './settings';
@@ -28,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionLabApi {
   context.subscriptions.push(
     output, sessions, tree, view, ...commands.register(),
     registerResultsPanel(context, (listener) => sessions!.onDidChange(listener)),
+    registerInstallGpuBackend(context, output), registerChooseDatasetFolder(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('diffusion.outputDirectory')) tree.setOutputDirectory(outDir());
     }),

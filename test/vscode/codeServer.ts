@@ -44,7 +44,12 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-export async function startCodeServer(workspace: string, userSettings: Record<string, unknown> = {}): Promise<CodeServer> {
+export interface CodeServerOptions {
+  /** A .vsix to install into this server's extensions directory before it starts (code-server --install-extension). */
+  installVsix?: string;
+}
+
+export async function startCodeServer(workspace: string, userSettings: Record<string, unknown> = {}, options: CodeServerOptions = {}): Promise<CodeServer> {
   ensureCodeServer();
   const runDir = mkdtempSync(path.join(tmpdir(), 'dl-vscode-'));
   const port = await freePort();
@@ -54,14 +59,16 @@ export async function startCodeServer(workspace: string, userSettings: Record<st
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false,
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, ...userSettings,
   }));
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(runDir, 'xdg'), XDG_DATA_HOME: path.join(runDir, 'xdg'), TMPDIR: path.join(runDir, 'tmp') };
+  const dirs = ['--config', path.join(runDir, 'cs.yaml'), '--user-data-dir', path.join(runDir, 'ud'), '--extensions-dir', path.join(runDir, 'ext')];
+  if (options.installVsix) {
+    const r = spawnSync(CODE_SERVER, [...dirs, '--install-extension', options.installVsix], { env, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`code-server --install-extension ${options.installVsix} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
   // Its own process group, so that stop() also ends the extension hosts it starts.
   const child: ChildProcess = spawn(CODE_SERVER, [
-    '--config', path.join(runDir, 'cs.yaml'), '--user-data-dir', path.join(runDir, 'ud'), '--extensions-dir', path.join(runDir, 'ext'),
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace,
-  ], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: path.join(runDir, 'xdg'), XDG_DATA_HOME: path.join(runDir, 'xdg'), TMPDIR: path.join(runDir, 'tmp') },
-  });
+    ...dirs, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace,
+  ], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
