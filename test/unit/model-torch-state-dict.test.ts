@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -120,8 +120,11 @@ testOnEachBackend('torch checkpoints without num_batches_tracked load (as torch 
 });
 
 const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+// torch_eval.py imports the course model from the steering repo's shared/bench, beside this repo.
+const referenceModel = join(FIXTURES, '..', '..', '..', 'shared', 'bench', 'reference_torch.py');
+const torchSkip = !torchAvailable ? 'no /usr/bin/python3 with torch' : !existsSync(referenceModel) ? `no ${referenceModel}` : false;
 
-test('our export loads into the reference PyTorch SimpleUnet (load_state_dict strict)', { skip: torchAvailable ? false : 'no /usr/bin/python3 with torch' }, async () => {
+test('our export loads into the reference PyTorch SimpleUnet (load_state_dict strict)', { skip: torchSkip }, async () => {
   await useBackend(backendsUnderTest()[0]!);
   const dir = mkdtempSync(join(tmpdir(), 'diffusion-lab-torch-'));
   try {
