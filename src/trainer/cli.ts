@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { PRESET_CHANNELS, PRESETS, SCHEDULES, isOneOf } from '../shared/options';
 import { ConfigError, DEFAULT_RUN_CONFIG, RunConfig, resolveRunConfig } from '../shared/runConfig';
 import { CONFIG_FLAGS, configFromFlags, parseFlagValue } from './cliArgs';
-import { ProgressLine } from './progressLine';
+import { withStopOnSignal } from './stopOnSignal';
 import { VERSION } from './version';
 
 const USAGE = `diffusion-lab ${VERSION}: train and sample DDPMs (TensorFlow.js)
@@ -46,6 +46,8 @@ function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean
   }
 }
 
+const STOPPING_RUN = 'stopping after this step (checkpoint, then exit)';
+
 const runFlagOptions = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }]));
 
 async function checkWritable(outDir: string): Promise<void> {
@@ -68,33 +70,14 @@ async function trainCommand(argv: string[]): Promise<number> {
   await checkWritable(outDir);
   const cacheDir = typeof values.cache === 'string' ? path.resolve(values.cache) : undefined;
   const { trainNewRun } = await import('./training/trainRun');
-  return reportOutcome(await withStopOnSignal((signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent, ...(cacheDir ? { cacheDir } : {}) })));
+  return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent, ...(cacheDir ? { cacheDir } : {}) })));
 }
 
 async function resumeCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { run: { type: 'string' } });
   if (typeof values.run !== 'string') throw new UsageError('resume needs --run DIR');
   const { resumeRun } = await import('./training/trainRun');
-  return reportOutcome(await withStopOnSignal((signal, onEvent) => resumeRun(path.resolve(values.run as string), { signal, onEvent })));
-}
-
-/** Ctrl-C once: checkpoint and mark cancelled. Twice: exit at once. */
-async function withStopOnSignal<T>(body: (signal: AbortSignal, onEvent: ProgressLine['handle']) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const progress = new ProgressLine();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after this step (checkpoint, then exit); Ctrl-C again to quit now\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await body(controller.signal, (e) => progress.handle(e));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => resumeRun(path.resolve(values.run as string), { signal, onEvent })));
 }
 
 function reportOutcome(outcome: { runDir: string; state: string; error?: string }): number {
@@ -192,7 +175,7 @@ async function demoCommand(argv: string[]): Promise<number> {
   const config = resolveRunConfig({ ...DEMO_CONFIG }, 'demo');
   process.stderr.write(`demo: the small U-Net on the built-in toy-cars set, ${config.imgSize} px, ${config.epochs} epochs (a few minutes on 2 CPU cores)\n`);
   const { trainNewRun } = await import('./training/trainRun');
-  const outcome = await withStopOnSignal((signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent }));
+  const outcome = await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent }));
   if (outcome.state === 'done') {
     const { describeRunFiles } = await import('./demoConfig');
     process.stderr.write(await describeRunFiles(outcome.runDir));

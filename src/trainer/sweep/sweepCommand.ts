@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/runConfig';
 import type { SweepRun } from '../../shared/sweepSpec';
-import { formatDuration, ProgressLine } from '../progressLine';
+import { formatDuration } from '../progressLine';
+import { withStopOnSignal } from '../stopOnSignal';
 import { resolveSweep, type ResolvedSweep } from './resolveSweep';
 import { runDirOf, writeResolvedSweep } from './sweepDirectory';
 import { formatSummaryTable, formatTable, formatValue, summarizeRun, type RunSummary } from './sweepSummary';
@@ -63,46 +64,37 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (!child) {
     process.stderr.write(`sweep ${sweep.name}: ${describeCounts(runs, current)}\nsweep file ${written}\n`);
   }
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping: runs in progress checkpoint and are marked cancelled; run the same command again to continue (Ctrl-C again to quit now)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const { runSweep } = await import('./runSweep');
-    const progress = new ProgressLine();
-    const cliPath = process.argv[1];
-    const outcome = await runSweep(runs, {
-      outDir,
-      signal: controller.signal,
-      onEvent: (e) => progress.handle(e),
-      log: (line) => process.stderr.write(line + '\n'),
-      maxParallelRuns: child ? 1 : sweep.maxParallelRuns,
-      ...(cliPath ? {
-        childCommand: (run: SweepRun) => ({
-          command: process.execPath,
-          args: [...process.execArgv, cliPath, 'sweep', path.resolve(file), '--out', outDir, '--run', run.runId, '--yes'],
-        }),
-      } : {}),
-    });
-    process.stdout.write('\n' + formatSummaryTable(outcome.runs, sweep.variedFields));
-    const notDone = outcome.runs.filter((r) => r.state !== 'done').length;
-    if (outcome.stopped) {
-      process.stderr.write(`sweep stopped with ${notDone} of ${runs.length} runs not done; run the same command again to continue\n`);
-      return 130;
-    }
-    if (notDone > 0) {
-      process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table); run the same command again to retry the interrupted ones\n`);
-      return 1;
-    }
-    return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return withStopOnSignal(
+    'stopping: runs in progress checkpoint and are marked cancelled; run the same command again to continue',
+    async (signal, onEvent) => {
+      const { runSweep } = await import('./runSweep');
+      const cliPath = process.argv[1];
+      const outcome = await runSweep(runs, {
+        outDir,
+        signal,
+        onEvent,
+        log: (line) => process.stderr.write(line + '\n'),
+        maxParallelRuns: child ? 1 : sweep.maxParallelRuns,
+        ...(cliPath ? {
+          childCommand: (run: SweepRun) => ({
+            command: process.execPath,
+            args: [...process.execArgv, cliPath, 'sweep', path.resolve(file), '--out', outDir, '--run', run.runId, '--yes'],
+          }),
+        } : {}),
+      });
+      process.stdout.write('\n' + formatSummaryTable(outcome.runs, sweep.variedFields));
+      const notDone = outcome.runs.filter((r) => r.state !== 'done').length;
+      if (outcome.stopped) {
+        process.stderr.write(`sweep stopped with ${notDone} of ${runs.length} runs not done; run the same command again to continue\n`);
+        return 130;
+      }
+      if (notDone > 0) {
+        process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table); run the same command again to retry the interrupted ones\n`);
+        return 1;
+      }
+      return 0;
+    },
+  );
 }
 
 async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: RunSummary[], outDir: string, gflops: number | undefined): Promise<number> {
