@@ -258,7 +258,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     for (const r of [
       ...(await evaluateHeldOutLoss(evalModel, schedule, config, heldOut, at)),
       ...(await evaluateBitsPerDim(evalModel, schedule, config, heldOut, at)),
-      ...evaluateSlicedWasserstein(generated, heldOut, config.seed, at),
+      ...(config.evalImages > 0 ? evaluateSlicedWasserstein(generated, heldOut, config.seed, at) : []),
     ]) writer.appendMetric(r);
     writer.appendMetric({ kind: 'timing', name: 'run', ms: round3(performance.now() - t0), wallMs: wallMs() });
     return await finish('done');
