@@ -120,10 +120,9 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
       lastCheckpointStep = restored.step;
       if (!restored.restoredEma) ema?.copyAll();
     }
-    const heldOut: ImageSet = {
-      data: scaledImages(dataset, split.heldOut.subarray(0, Math.max(config.evalImages, 2 * config.sampleCount))),
-      shape: [Math.min(split.heldOut.length, Math.max(config.evalImages, 2 * config.sampleCount)), config.imgSize, config.imgSize, 3],
-    };
+    // Enough held-out images for the losses and for SWD's two real sets of sampleCount.
+    const heldOutIndices = split.heldOut.subarray(0, Math.max(config.evalImages, 2 * config.sampleCount));
+    const heldOut: ImageSet = { data: scaledImages(dataset, heldOutIndices), shape: [heldOutIndices.length, config.imgSize, config.imgSize, 3] };
     /** Samples come from the weight average when the run keeps one. */
     const samplingModel = (): SimpleUnet => {
       if (!ema) return model!;
