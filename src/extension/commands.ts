@@ -8,6 +8,7 @@ import type { PanelTarget } from '../shared/panelMessages';
 import { ConfigError, resolveRunConfig } from '../shared/runConfig';
 import { RUN_FILES } from '../shared/runDirectory';
 import { environmentReport } from './environmentReport';
+import { nativeBackendDir } from './installGpuBackend';
 import { describeVaried, formatDuration, type RunEntry, type SweepEntry } from './experimentsModel';
 import type { ExperimentNode, ExperimentsTree } from './experimentsTree';
 import type { TrainingSessions } from './sessions';
@@ -376,7 +377,7 @@ export class Commands {
   }
 
   private backendDir(): string {
-    return path.join(this.context.globalStorageUri.fsPath, 'backend');
+    return nativeBackendDir(this.context);
   }
 
   private trainerEnv(): Record<string, string> {

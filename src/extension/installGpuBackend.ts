@@ -13,7 +13,7 @@ import { runTrainerCli } from './trainerCli';
 
 export const INSTALL_GPU_BACKEND_COMMAND = 'diffusion.installGpuBackend';
 
-/** Where the native backend is installed: an npm prefix, the directory Commands.backendDir() passes to trainers as DIFFUSION_LAB_BACKEND_DIR. */
+/** Where the native backend is installed: an npm prefix, passed to trainers as DIFFUSION_LAB_BACKEND_DIR. */
 export function nativeBackendDir(context: vscode.ExtensionContext): string {
   return path.join(context.globalStorageUri.fsPath, 'backend');
 }
