@@ -1,12 +1,12 @@
 // Runs a test once per tfjs backend under test: DIFFUSION_TEST_BACKENDS="cpu,wasm"
-// (default "cpu"; wasm becomes trainable once its training kernels are registered).
+// (default both: the fidelity fixtures must hold on each).
 
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
 export function backendsUnderTest(): string[] {
-  const list = (process.env.DIFFUSION_TEST_BACKENDS ?? 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (process.env.DIFFUSION_TEST_BACKENDS ?? 'cpu,wasm').split(',').map((s) => s.trim()).filter(Boolean);
   return list.length > 0 ? list : ['cpu'];
 }
 
