@@ -7,6 +7,7 @@
 //
 //   npm run bench [-- --quick] [-- --backends wasm,cpu] [-- --steps N] [-- --no-torch]
 //                 [-- --sample] [-- --memory-steps 1000] [-- --only train|sample|memory]
+//                 [-- --cases small:16,reference:32]
 //
 // The machine may be shared: every figure is printed with the load average, and times are
 // given both as wall clock and as this process's CPU time (one thread: CPU time is the wall
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     sample: { type: 'boolean' },
     'memory-steps': { type: 'string' },
     only: { type: 'string' },
+    cases: { type: 'string' },
   },
 });
 const backends = (values.backends ?? 'wasm,cpu').split(',') as BackendRequest[];
@@ -68,6 +70,15 @@ function median(xs: number[]): number {
 }
 
 function cases(): Case[] {
+  if (values.cases) {
+    // e.g. --cases small:16,reference:32 (batch 64, 3 timed steps unless --steps)
+    return backends.flatMap((backend) =>
+      values.cases!.split(',').map((c) => {
+        const [preset, px] = c.split(':');
+        return { backend, preset: preset as PresetName, imgSize: Number(px), batch: 64, steps: 3 };
+      }),
+    );
+  }
   const out: Case[] = [];
   for (const backend of backends) {
     if (backend === 'cpu') {
