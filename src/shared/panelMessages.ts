@@ -149,6 +149,17 @@ export interface PanelViewState {
   smoothing: number;
   xAxis: 'step' | 'epoch' | 'wall';
   logY: boolean;
+  /**
+   * Notes typed but not yet confirmed saved, and the version they were typed on: kept in the
+   * webview's state (not sent to the host's memento) so that hiding the panel or reloading the
+   * window during the save delay loses nothing; the restored page saves them.
+   */
+  notesDraft?: NotesDraft;
+}
+
+export interface NotesDraft {
+  text: string;
+  baseVersion: string;
 }
 
 // ---- checks ------------------------------------------------------------------------------
@@ -247,6 +258,7 @@ const isViewState = shape<PanelViewState>({
   target: isPanelTarget, tab: isTab, selectedRuns: arrayOf(isString),
   smoothing: (v): v is number => isFiniteNumber(v) && v >= 0 && v < 1,
   xAxis: oneOf(['step', 'epoch', 'wall'] as const), logY: isBoolean,
+  notesDraft: optional(shape<NotesDraft>({ text: isString, baseVersion: isString })),
 });
 
 /** The host's check on the state VS Code hands back after a reload (it was written by the webview). */

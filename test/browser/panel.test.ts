@@ -149,6 +149,31 @@ describe('results panel webview', { skip }, () => {
     assert.equal(await host.page.locator('table.compare tbody tr.chosen').count(), 2);
   });
 
+  it('keeps typing the page could not save before it went away (hidden, reloaded) and saves it when back', async () => {
+    const doc = { file: init.notes!.file, text: '# Draft test', version: 'd1' };
+    await host.send([{ ...init, notes: doc }]);
+    await host.page.click('#tab-notes');
+    await host.page.locator('textarea.notes-editor').press('End');
+    await host.page.keyboard.type(' typed');
+    await host.reload(); // at once: the half-second save delay has not passed (and this fake host never answers a save)
+    await host.send([{ ...init, notes: doc }]);
+    await host.until(() => (window as unknown as { __sent: PanelToHostMessage[] }).__sent.some((m) => m.type === 'save-notes'), null);
+    const save = (await host.sent()).find((m) => m.type === 'save-notes') as Extract<PanelToHostMessage, { type: 'save-notes' }>;
+    assert.deepEqual([save.text, save.baseVersion], ['# Draft test typed', 'd1']);
+    assert.equal(await host.page.locator('textarea.notes-editor').inputValue(), '# Draft test typed');
+    await host.send([{ type: 'notes-saved', version: 'd2' }]);
+    await host.until(() => document.querySelector('.notes-status')?.textContent?.startsWith('Saved'), null);
+
+    // Changed on disk meanwhile: the typing is shown and the person chooses.
+    await host.page.locator('textarea.notes-editor').press('End');
+    await host.page.keyboard.type(' more');
+    await host.reload();
+    await host.send([{ ...init, notes: { ...doc, text: '# Edited elsewhere', version: 'd3' } }]);
+    await host.page.waitForSelector('.banner');
+    assert.equal(await host.page.locator('textarea.notes-editor').inputValue(), '# Draft test typed more');
+    assert.equal((await host.sent()).filter((m) => m.type === 'save-notes').length, 0);
+  });
+
 });
 
 describe('results panel first paint', { skip }, () => {

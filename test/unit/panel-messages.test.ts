@@ -72,5 +72,7 @@ describe('webview -> host messages', () => {
     assert.ok(isPanelViewState(state));
     assert.equal(isPanelViewState({ ...state, xAxis: 'time' }), false);
     assert.equal(isPanelViewState(undefined), false);
+    assert.ok(isPanelViewState({ ...state, notesDraft: { text: 'typed', baseVersion: 'v1' } }));
+    assert.equal(isPanelViewState({ ...state, notesDraft: { text: 1, baseVersion: 'v1' } }), false);
   });
 });

@@ -3,7 +3,7 @@
 // host so that reopening the panel restores it. Each tab is its own component.
 import { html, nothing } from 'lit';
 import {
-  PANEL_TABS, type HostToPanelMessage, type NotesDocument, type PanelTab, type PanelTarget, type PanelViewState, type RunSummary,
+  PANEL_TABS, type HostToPanelMessage, type NotesDocument, type NotesDraft, type PanelTab, type PanelTarget, type PanelViewState, type RunSummary,
 } from '../../src/shared/panelMessages';
 import { isPanelViewState } from '../../src/shared/panelMessages';
 import type { XAxis } from '../chartData';
@@ -31,6 +31,7 @@ export class DiffusionApp extends LightElement {
     xAxis: { state: true },
     logY: { state: true },
     lossVersion: { state: true },
+    notesDraft: { state: true },
   };
 
   declare target: PanelTarget | undefined;
@@ -44,6 +45,8 @@ export class DiffusionApp extends LightElement {
   declare xAxis: XAxis;
   declare logY: boolean;
   declare lossVersion: number;
+  /** Typed notes not yet confirmed saved (kept with setState: hiding or reloading the panel keeps them). */
+  declare notesDraft: NotesDraft | undefined;
 
   readonly store = new LossStore();
   /** The latest notes event from the host that the notes view has not handled yet. */
@@ -62,8 +65,12 @@ export class DiffusionApp extends LightElement {
     this.xAxis = 'step';
     this.logY = false;
     this.lossVersion = 0;
+    this.notesDraft = undefined;
     const saved = loadViewState();
-    if (isPanelViewState(saved)) this.applyViewState(saved);
+    if (isPanelViewState(saved)) {
+      this.applyViewState(saved);
+      this.notesDraft = saved.notesDraft;
+    }
   }
 
   override connectedCallback(): void {
@@ -97,7 +104,12 @@ export class DiffusionApp extends LightElement {
         if (this.selected.length === 0) this.selected = this.runs.map((r) => r.runId);
         if (m.tab) this.tab = m.tab;
         this.store.clear();
+        if (this.notesDraft && (!m.notes || m.notes.text === this.notesDraft.text)) this.notesDraft = undefined;
         this.saveView();
+        // Typing that was not saved when the page went away: the Notes tab restores it; elsewhere it is saved from here.
+        if (this.notesDraft && this.tab !== 'notes' && this.notesDraft.baseVersion === m.notes?.version) {
+          postToHost({ type: 'save-notes', text: this.notesDraft.text, baseVersion: this.notesDraft.baseVersion });
+        }
         return;
       }
       case 'runs': {
@@ -125,8 +137,16 @@ export class DiffusionApp extends LightElement {
       case 'notes-conflict':
       case 'notes-error':
         this.notesEvent = m;
-        this.querySelector('dl-notes-view')?.dispatchEvent(new CustomEvent('host-notes', { detail: m }));
-        if (m.type === 'notes' && !this.querySelector('dl-notes-view')) this.notes = m.doc;
+        if (this.querySelector('dl-notes-view')) {
+          this.querySelector('dl-notes-view')!.dispatchEvent(new CustomEvent('host-notes', { detail: m }));
+          return;
+        }
+        // No Notes tab on screen: the answer to a save it (or init) sent on leaving, or a change on disk.
+        if (m.type === 'notes') this.notes = m.doc;
+        else if (m.type === 'notes-saved' && this.notesDraft) {
+          if (this.notes) this.notes = { ...this.notes, text: this.notesDraft.text, version: m.version };
+          this.setNotesDraft(undefined);
+        } else if (m.type === 'notes-conflict') this.notes = m.disk; // the draft stays: the Notes tab asks which text wins
         return;
     }
   }
@@ -138,12 +158,22 @@ export class DiffusionApp extends LightElement {
   }
 
   private saveView(): void {
-    if (!this.target) return;
-    const state: PanelViewState = {
-      target: this.target, tab: this.tab, selectedRuns: this.selected, smoothing: this.smoothing, xAxis: this.xAxis, logY: this.logY,
-    };
-    saveViewState(state);
+    const state = this.viewState();
+    if (!state) return;
+    saveViewState(this.notesDraft ? { ...state, notesDraft: this.notesDraft } : state);
     postToHost({ type: 'view-state', state });
+  }
+
+  /** The draft goes into this page's state at once (no message to the host: it changes with every key). */
+  private setNotesDraft(draft: NotesDraft | undefined): void {
+    this.notesDraft = draft;
+    const state = this.viewState();
+    if (state) saveViewState(draft ? { ...state, notesDraft: draft } : state);
+  }
+
+  private viewState(): PanelViewState | undefined {
+    if (!this.target) return undefined;
+    return { target: this.target, tab: this.tab, selectedRuns: this.selected, smoothing: this.smoothing, xAxis: this.xAxis, logY: this.logY };
   }
 
   private get selectedRuns(): RunSummary[] {
@@ -189,10 +219,11 @@ export class DiffusionApp extends LightElement {
             this.saveView();
           }}></dl-compare-view>`;
       case 'notes':
-        return html`<dl-notes-view .doc=${this.notes} .runs=${shown} .allRuns=${this.runs} .variedFields=${this.variedFields} .target=${this.target}
+        return html`<dl-notes-view .doc=${this.notes} .draft=${this.notesDraft} .runs=${shown} .allRuns=${this.runs} .variedFields=${this.variedFields} .target=${this.target}
           @notes-doc=${(e: CustomEvent<NotesDocument>) => {
             this.notes = e.detail;
-          }}></dl-notes-view>`;
+          }}
+          @notes-draft=${(e: CustomEvent<NotesDraft | null>) => this.setNotesDraft(e.detail ?? undefined)}></dl-notes-view>`;
     }
   }
 }

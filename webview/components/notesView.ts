@@ -1,9 +1,11 @@
 // The Notes tab: notes.md in a plain editor beside its sanitised preview. Saves half a
-// second after typing stops (the host writes atomically); if the file changes on disk
-// meanwhile, the person's typing is kept and they choose which text wins.
+// second after typing stops (the host writes atomically), at once when the page is hidden
+// or goes away, and keeps the typing in the webview's state meanwhile (the draft), so a
+// panel hidden or reloaded before the save restores and saves it. If the file changes on
+// disk meanwhile, the person's typing is kept and they choose which text wins.
 import { html, nothing, type PropertyValues } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { HostToPanelMessage, NotesDocument, PanelTarget, RunSummary } from '../../src/shared/panelMessages';
+import type { HostToPanelMessage, NotesDocument, NotesDraft, PanelTarget, RunSummary } from '../../src/shared/panelMessages';
 import { comparisonMarkdown } from '../compareColumns';
 import { postToHost } from '../host';
 import { renderMarkdown } from '../markdown';
@@ -18,11 +20,13 @@ interface Figure {
 
 export class NotesView extends LightElement {
   static override properties = {
-    doc: { attribute: false }, runs: { attribute: false }, allRuns: { attribute: false }, variedFields: { attribute: false }, target: { attribute: false },
+    doc: { attribute: false }, draft: { attribute: false }, runs: { attribute: false }, allRuns: { attribute: false }, variedFields: { attribute: false }, target: { attribute: false },
     text: { state: true }, status: { state: true }, conflict: { state: true }, figure: { state: true },
   };
 
   declare doc: NotesDocument | null;
+  /** Unsaved typing of an earlier page (its state), restored over `doc` when first shown. */
+  declare draft: NotesDraft | undefined;
   declare runs: RunSummary[];
   declare allRuns: RunSummary[];
   declare variedFields: string[];
@@ -52,16 +56,45 @@ export class NotesView extends LightElement {
     this.addEventListener('host-notes', (e) => this.onHost((e as CustomEvent<HostToPanelMessage>).detail));
   }
 
+  /** Hidden (another editor tab, a minimised window) or unloading: save now, do not wait for the delay. */
+  private readonly flushOnHide = (e: Event) => {
+    if (this.saveTimer && (e.type === 'pagehide' || document.visibilityState === 'hidden')) this.saveNow();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('visibilitychange', this.flushOnHide);
+    window.addEventListener('pagehide', this.flushOnHide);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.flushOnHide);
+    window.removeEventListener('pagehide', this.flushOnHide);
     if (this.saveTimer) this.saveNow(); // leaving the tab: do not hold typing back
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('doc') && this.doc && this.doc !== this.loadedFrom && !this.dirty) {
+      const first = this.loadedFrom === null;
       this.loadedFrom = this.doc;
       this.text = this.doc.text;
       this.baseVersion = this.doc.version;
+      if (first && this.draft && this.draft.text !== this.doc.text) this.restoreDraft(this.draft, this.doc);
+    }
+  }
+
+  /** Typing an earlier page did not get saved: shown again, and saved unless notes.md changed on disk since. */
+  private restoreDraft(draft: NotesDraft, disk: NotesDocument): void {
+    this.text = draft.text;
+    this.dirty = true;
+    if (draft.baseVersion === disk.version) {
+      this.status = 'Unsaved changes';
+      this.saveTimer = window.setTimeout(() => this.saveNow(), 0);
+    } else {
+      this.baseVersion = draft.baseVersion;
+      this.conflict = disk;
+      this.status = 'Not saved: notes.md changed on disk';
     }
   }
 
@@ -71,6 +104,7 @@ export class NotesView extends LightElement {
         if (m.doc.text === this.text) {
           this.baseVersion = m.doc.version;
           this.dirty = false;
+          this.publishDraft(null);
         } else if (!this.dirty) {
           this.replaceText(m.doc.text);
           this.baseVersion = m.doc.version;
@@ -85,6 +119,9 @@ export class NotesView extends LightElement {
         if (this.savingText === this.text) {
           this.dirty = false;
           this.status = `Saved ${new Date().toLocaleTimeString()}`;
+          this.publishDraft(null);
+        } else if (this.dirty) {
+          this.publishDraft({ text: this.text, baseVersion: m.version }); // typed on top of what was just saved
         }
         if (this.savingText !== undefined) this.publish({ ...(this.doc ?? { file: '' }), text: this.savingText, version: m.version });
         this.savingText = undefined;
@@ -109,9 +146,15 @@ export class NotesView extends LightElement {
     this.dispatchEvent(new CustomEvent('notes-doc', { detail: doc }));
   }
 
+  /** Tells <dl-app> what is typed but not saved yet (null: nothing), which keeps it in the page's state. */
+  private publishDraft(draft: NotesDraft | null): void {
+    this.dispatchEvent(new CustomEvent('notes-draft', { detail: draft }));
+  }
+
   private edited(text: string): void {
     this.text = text;
     this.dirty = true;
+    this.publishDraft({ text, baseVersion: this.baseVersion });
     this.status = 'Unsaved changes';
     clearTimeout(this.saveTimer);
     this.saveTimer = window.setTimeout(() => this.saveNow(), SAVE_DELAY_MS);
@@ -130,6 +173,7 @@ export class NotesView extends LightElement {
     const disk = this.conflict!;
     this.conflict = undefined;
     this.baseVersion = disk.version;
+    this.publishDraft({ text: this.text, baseVersion: disk.version });
     this.saveNow(true);
   }
 
@@ -137,6 +181,7 @@ export class NotesView extends LightElement {
     const disk = this.conflict!;
     this.conflict = undefined;
     this.dirty = false;
+    this.publishDraft(null);
     this.replaceText(disk.text);
     this.baseVersion = disk.version;
     this.status = 'Showing the version on disk';
