@@ -8,12 +8,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
+import { resolveSweep } from '../../src/trainer/sweep/resolveSweep';
+import { writeResolvedSweep } from '../../src/trainer/sweep/sweepDirectory';
+import { readSweepFile } from '../../src/trainer/sweep/validateSweep';
 import { openBrowser, ROOT, SCREENSHOTS, startCodeServer } from './codeServer';
 import { clickPick, runCommand, waitForRows, webviewFrame } from './workbench';
 import { makeWorkspace, sweepFile } from './workspace';
 
-/** Steps per run: 64 toy-cars images in batches of 8 are 8 steps an epoch, so 3 epochs, a strip after each. */
-const STEPS = 24;
+/** Steps per run: 64 toy-cars images in batches of 8 are 8 steps an epoch, so 5 epochs, a strip every 2 and at the end. */
+const STEPS = 40;
 const NOTE = 'Larger T: the loss falls more slowly at first.';
 
 test('results panel: live loss, tabs, a note that survives Reload Window', { timeout: 8 * 60_000 }, async (t) => {
@@ -21,9 +24,14 @@ test('results panel: live loss, tabs, a note that survives Reload Window', { tim
   mkdirSync(SCREENSHOTS, { recursive: true });
   const workspace = makeWorkspace();
   const spec = sweepFile('panel', STEPS, [50, 60]) as { base: Record<string, unknown> };
-  spec.base.sampleEvery = 1;
+  spec.base.sampleEvery = 2;
   spec.base.evalImages = 0;
-  writeFileSync(path.join(workspace, 'panel.sweep.json'), JSON.stringify(spec, null, 2));
+  const sweepFileName = path.join(workspace, 'panel.sweep.json');
+  writeFileSync(sweepFileName, JSON.stringify(spec, null, 2));
+  // Resolved as Run Sweep would (its runs listed, none started), so that the panel can be open before the first step.
+  const spec2 = readSweepFile(sweepFileName);
+  await writeResolvedSweep(path.join(workspace, '.diffusion'), resolveSweep(spec2, sweepFileName), spec2, sweepFileName);
+  writeFileSync(path.join(workspace, 'README.md'), '# Another editor\n');
   const server = await startCodeServer(workspace);
   const { context, page } = await openBrowser(server.runDir);
   t.after(async () => {
@@ -56,12 +64,14 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   await container.click();
   await waitForRows(page, 'the hand-made sweep', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
   log('workbench ready');
+  // Another editor in the group, to hide the panel behind later.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill('README.md');
+  await clickPick(page, 'README.md');
+  const readmeTab = page.locator('.tabs-container .tab', { hasText: 'README.md' });
+  await readmeTab.waitFor();
 
-  await runCommand(page, 'Diffusion: Run Sweep');
-  await clickPick(page, 'panel.sweep.json');
-  await waitForRows(page, 'the panel sweep in the tree', (rows) => rows.some((r) => r.startsWith('panel ')), 60_000);
-  log('sweep started');
-
+  await waitForRows(page, 'the panel sweep, not started', (rows) => rows.some((r) => r.startsWith('panel 2 runs · 2 not started')), 60_000);
   await runCommand(page, 'Diffusion: Open Results Panel');
   await clickPick(page, 'panel');
   const view = webviewFrame(page);
@@ -69,9 +79,15 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   log('panel open');
   // What the webview logs reaches the page's console listener (so the CSP check below can see violations).
   await view.locator('body').evaluate(() => console.log('diffusion-lab console probe'));
+  assert.equal(await countPoints(view), 0);
+  await shot('loss-empty');
 
-  // The curve grows while the first run trains.
-  const first = await waitForPoints(view, 'first loss points', (n) => n > 0 && n < 2 * STEPS);
+  await runCommand(page, 'Diffusion: Run Sweep');
+  await clickPick(page, 'panel.sweep.json');
+  log('sweep started');
+
+  // The curve grows while the runs train.
+  const first = await waitForPoints(view, 'first loss points', (n) => n > 0);
   const grown = await waitForPoints(view, 'more loss points', (n) => n > first);
   log(`loss points: ${first}, then ${grown}`);
   assert.equal(await view.locator('dl-loss-chart .legend li:not(.legend-x)').count(), 2, 'both runs in the legend from the start');
@@ -82,6 +98,12 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   log('sweep done');
   await view.locator('.app-header .summary', { hasText: /^2 runs$/ }).waitFor({ timeout: 30_000 });
   await shot('loss');
+
+  // The sweep's context menu in the tree opens (here: reveals) the same panel.
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: /^panel/ }).first().click({ button: 'right' });
+  await page.locator('.monaco-menu .action-item', { hasText: 'Open Results Panel' }).click();
+  await view.locator('dl-loss-chart canvas').first().waitFor();
+  assert.equal(await page.locator('iframe.webview').count(), 1, 'one panel per sweep');
 
   // Noise steps: the t slider moves x_t.
   await view.locator('#tab-noise').click();
@@ -116,6 +138,17 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   const notesFile = path.join(sweepDir(workspace), 'notes.md');
   assert.ok(readFileSync(notesFile, 'utf8').includes(NOTE), 'the note is on disk');
   await shot('notes');
+
+  // Typing, then at once another editor tab hides the panel (within the half-second save delay):
+  // the page flushes on hiding, or keeps the typing in its state and saves it when shown again.
+  const more = ' Hidden at once.';
+  await editor.press('End');
+  await editor.pressSequentially(more, { delay: 5 });
+  await readmeTab.click();
+  const panelTab = page.locator('.tabs-container .tab', { hasText: 'Sweep panel' });
+  await panelTab.click();
+  await waitFor(page, 'the typing before hiding on disk', async () => readFileSync(notesFile, 'utf8').includes(NOTE + more));
+  assert.equal(await view.locator('textarea.notes-editor').inputValue(), NOTE + more);
   log('tabs and note done');
 
   // Reload Window: the serializer brings the panel back on its Notes tab, with the note.
@@ -125,24 +158,27 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   await container.waitFor({ timeout: 90_000 });
   const restored = webviewFrame(page).locator('textarea.notes-editor');
   await restored.waitFor({ timeout: 90_000 });
-  await waitFor(page, 'the restored note', async () => (await restored.inputValue()).includes(NOTE));
-  assert.ok(readFileSync(notesFile, 'utf8').includes(NOTE), 'the note is still on disk');
+  await waitFor(page, 'the restored note', async () => (await restored.inputValue()).includes(NOTE + more));
+  assert.ok(readFileSync(notesFile, 'utf8').includes(NOTE + more), 'the note is still on disk');
   await shot('after-reload');
   log('restored after reload');
 }
 
 /** Loss points the chart draws (non-empty raw values over every run). */
+function countPoints(view: FrameLocator): Promise<number> {
+  return view.locator('dl-loss-chart').evaluate((el) => {
+    const table = (el as unknown as { plotted: Array<Array<number | null>> }).plotted;
+    let count = 0;
+    for (let c = 1; c < table.length; c += 2) for (const v of table[c]!) if (v != null) count++;
+    return count;
+  });
+}
+
 async function waitForPoints(view: FrameLocator, what: string, pass: (n: number) => boolean, timeoutMs = 120_000): Promise<number> {
-  const chart = view.locator('dl-loss-chart');
   const deadline = Date.now() + timeoutMs;
   let n = -1;
   while (Date.now() < deadline) {
-    n = await chart.evaluate((el) => {
-      const table = (el as unknown as { plotted: Array<Array<number | null>> }).plotted;
-      let count = 0;
-      for (let c = 1; c < table.length; c += 2) for (const v of table[c]!) if (v != null) count++;
-      return count;
-    });
+    n = await countPoints(view);
     if (pass(n)) return n;
     await new Promise((r) => setTimeout(r, 250));
   }
