@@ -13,6 +13,7 @@ import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 
 const AXIS_LABELS: Record<XAxis, string> = { step: 'step', epoch: 'epoch', wall: 'training time (s)' };
+const DRAWN = ['runs', 'store', 'version', 'smoothing', 'xAxis', 'logY'] as const;
 
 export class LossChart extends LightElement {
   static override properties = {
@@ -101,7 +102,9 @@ export class LossChart extends LightElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('hoverIndex') && changed.size === 1) return;
+    // Only what the chart draws; not the legend's own updates (hover, the latest values after a draw),
+    // which would otherwise redraw the chart on every frame.
+    if (!DRAWN.some((p) => changed.has(p))) return;
     if (!this.frame) this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       this.draw();
