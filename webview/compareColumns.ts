@@ -36,11 +36,13 @@ export function parameterColumns(variedFields: readonly string[]): Column[] {
   });
 }
 
-function measure(id: keyof RunMeasureSummary, title: string, help: string, kind: 'ms' | 'number'): Column {
+/** kind: 'ms' for durations, else the number of decimals (the same for every row, so a column's digits line up). */
+function measure(id: keyof RunMeasureSummary, title: string, help: string, kind: 'ms' | number): Column {
+  const fixed = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 1e5 ? formatNumber(v) : v.toFixed(kind as number));
   return {
     id, title, help, numeric: true,
     value: (r) => r.measures[id],
-    format: (r) => (kind === 'ms' ? formatMs(r.measures[id]) : formatNumber(r.measures[id])),
+    format: (r) => (kind === 'ms' ? formatMs(r.measures[id]) : fixed(r.measures[id])),
   };
 }
 
@@ -54,11 +56,11 @@ export const MEASURE_COLUMNS: Column[] = [
     ...measure('samplingMs', 'sampling', 'reverse process: T steps for the sample grid', 'ms'),
     format: (r) => (r.measures.samplingMs === undefined ? '–' : `${formatMs(r.measures.samplingMs)}${r.measures.samplingBatch ? ` (${r.measures.samplingBatch} img)` : ''}`),
   },
-  measure('finalLoss', 'final loss', 'mean training loss over the last epoch', 'number'),
-  measure('bestLoss', 'best loss', 'lowest per-epoch mean training loss', 'number'),
-  measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better)', 'number'),
-  measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better)', 'number'),
-  measure('swdFloor', 'SWD floor', 'the same between two real held-out sets: what "as good as real" scores', 'number'),
+  measure('finalLoss', 'final loss', 'mean training loss over the last epoch', 4),
+  measure('bestLoss', 'best loss', 'lowest per-epoch mean training loss', 4),
+  measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better)', 3),
+  measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better)', 1),
+  measure('swdFloor', 'SWD floor', 'the same between two real held-out sets: what "as good as real" scores', 1),
   measure('totalMs', 'total time', 'wall time of the whole run', 'ms'),
 ];
 

@@ -4,7 +4,7 @@ import { html, nothing, svg } from 'lit';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { runColor } from '../colors';
 import { compareColumns, MEASURE_COLUMNS, parameterColumns, type Column } from '../compareColumns';
-import { formatNumber } from '../format';
+import { formatNumber, niceTicks } from '../format';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 
@@ -69,7 +69,7 @@ export class CompareView extends LightElement {
     const all = rows.length > 0 && rows.every((r) => chosen.has(r.runId));
     return html`
       <div class="toolbar">
-        <vscode-text-field class="filter" placeholder="Filter runs (e.g. silu 32)" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}>Filter</vscode-text-field>
+        <vscode-text-field class="filter" placeholder="Filter runs (e.g. silu 32)" aria-label="Filter runs" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}></vscode-text-field>
         <vscode-button appearance="secondary" @click=${() => this.select(this.runs.map((r) => r.runId))}>Show all</vscode-button>
         <vscode-button appearance="secondary" @click=${() => this.select(rows.map((r) => r.runId))} ?disabled=${rows.length === this.runs.length}>Show filtered</vscode-button>
       </div>
@@ -123,7 +123,7 @@ export class CompareView extends LightElement {
     hi += span * 0.08;
     const px = (x: string | number) => pad.l + ((categories.indexOf(x) + 0.5) / Math.max(1, categories.length)) * (W - pad.l - pad.r);
     const py = (y: number) => pad.t + (1 - (y - lo) / (hi - lo)) * (H - pad.t - pad.b);
-    const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
+    const { values: ticks, decimals } = niceTicks(lo, hi, 4);
     return html`
       <section class="metric-plot" aria-label="${metric.title} by ${param.title}">
         <div class="toolbar">
@@ -139,7 +139,7 @@ export class CompareView extends LightElement {
         ${points.length === 0 ? html`<p class="empty">No run has ${metric.title} yet.</p>` : html`
         <svg viewBox="0 0 ${W} ${H}" class="scatter" role="img" aria-label="${metric.title} by ${param.title} for ${points.length} runs">
           ${ticks.map((v) => svg`<line class="grid" x1=${pad.l} x2=${W - pad.r} y1=${py(v)} y2=${py(v)}></line>
-            <text class="tick" x=${pad.l - 6} y=${py(v) + 4} text-anchor="end">${formatNumber(v, 3)}</text>`)}
+            <text class="tick" x=${pad.l - 6} y=${py(v) + 4} text-anchor="end">${Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? formatNumber(v, 3) : v.toFixed(decimals)}</text>`)}
           ${categories.map((c) => svg`<text class="tick" x=${px(c)} y=${H - pad.b + 16} text-anchor="middle">${String(c)}</text>`)}
           <text class="axis-label" x=${(W + pad.l) / 2} y=${H - 4} text-anchor="middle">${param.title}</text>
           ${points.map((p) => svg`<circle cx=${px(p.x)} cy=${py(p.y)} r="5" fill=${runColor(p.run.colorIndex)}><title>${p.run.label}: ${metric.format(p.run)}</title></circle>`)}
