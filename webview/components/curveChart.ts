@@ -81,20 +81,32 @@ export class CurveChart extends LightElement {
       return col;
     })];
     const theme = chartTheme();
-    const axis = (label: string): uPlot.Axis => ({
-      label, stroke: theme.foreground, font: theme.font, labelFont: theme.font,
-      grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 },
+    // Log axes: ticks, grid and labels at powers of ten only (uPlot adds 2..9 in between), and on a
+    // short chart only every second or third of them, so that the labels do not overlap.
+    const decades = (u: uPlot, splits: number[]) => {
+      let last = -Infinity;
+      return splits.map((v) => {
+        if (!isPowerOfTen(v)) return null;
+        const pos = u.valToPos(v, 'y');
+        if (Math.abs(pos - last) < 16) return null;
+        last = pos;
+        return v;
+      });
+    };
+    const axis = (label: string, log = false): uPlot.Axis => ({
+      ...(label ? { label } : {}), stroke: theme.foreground, font: theme.font, labelFont: theme.font,
+      grid: { stroke: theme.grid, width: 1, ...(log ? { filter: decades } : {}) },
+      ticks: { stroke: theme.grid, width: 1, ...(log ? { filter: decades } : {}) },
+      ...(log ? { filter: decades } : {}),
     });
     const width = Math.max(180, area.clientWidth);
     this.plot = new uPlot({
-      width, height: Math.max(140, Math.min(260, Math.round(width * 0.55))),
+      width, height: chartHeight(width),
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
       scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
       axes: [axis(this.xLabel), {
-        ...axis(this.yLabel), size: 56,
-        // Log axes: ticks, grid and labels at powers of ten only (uPlot adds 2..9 in between).
-        ...(this.logY ? { filter: (_u: uPlot, splits: number[]) => splits.map((v) => (isPowerOfTen(v) ? v : null)) } : {}),
+        ...axis(this.yLabel, this.logY), size: 56,
         values: (_u, ticks) => ticks.map((t) => (t == null ? '' : this.logY ? powerLabel(t) : formatNumber(t, 3))),
       }],
       series: [{}, ...this.curves.map((c): uPlot.Series => ({ label: c.label, stroke: c.color, width: 2, spanGaps: true, points: { show: false } }))],
@@ -116,10 +128,14 @@ export class CurveChart extends LightElement {
     }, data, area);
     this.resize ??= new ResizeObserver(() => {
       const w = Math.max(180, area.clientWidth);
-      this.plot?.setSize({ width: w, height: Math.max(140, Math.min(260, Math.round(w * 0.55))) });
+      this.plot?.setSize({ width: w, height: chartHeight(w) });
     });
     this.resize.observe(area);
   }
+}
+
+function chartHeight(width: number): number {
+  return Math.max(190, Math.min(260, Math.round(width * 0.6)));
 }
 
 function isPowerOfTen(v: number): boolean {

@@ -4,6 +4,7 @@
 import { html, nothing } from 'lit';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { runColor } from '../colors';
+import { cssProperty } from '../cssProperty';
 import { formatNumber } from '../format';
 import type { Curve } from './curveChart';
 import { LightElement } from './lightElement';
@@ -69,8 +70,15 @@ export class NoiseView extends LightElement {
           </figcaption>
         </figure>
         <div class="schedule-charts">
-          <dl-curve-chart .curves=${curves((r) => r.schedule!.sqrtAlphaBar)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="√ᾱ_t (signal left)" .marker=${marker} .legend=${false}></dl-curve-chart>
-          <dl-curve-chart .curves=${curves((r) => r.schedule!.snr)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="SNR (log)" logY .marker=${marker}></dl-curve-chart>
+          <figure class="schedule">
+            <figcaption class="chart-title">Signal left, √ᾱ<sub>t</sub></figcaption>
+            <dl-curve-chart .curves=${curves((r) => r.schedule!.sqrtAlphaBar)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="√ᾱₜ" .marker=${marker} .legend=${false}></dl-curve-chart>
+          </figure>
+          <figure class="schedule">
+            <figcaption class="chart-title" title="SNR = ᾱ_t / (1 − ᾱ_t)">Signal-to-noise ratio (log)</figcaption>
+            <dl-curve-chart .curves=${curves((r) => r.schedule!.snr)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="SNR" logY .marker=${marker} .legend=${false}></dl-curve-chart>
+          </figure>
+          <ul class="legend compact" aria-label="Schedules">${curves((r) => r.schedule!.snr).map((c) => html`<li><span class="swatch" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>
           <vscode-checkbox ?checked=${this.normalised} @change=${(e: Event) => (this.normalised = (e.target as HTMLInputElement).checked)}>x axis as t / T (compare schedules of different T)</vscode-checkbox>
         </div>
       </div>
