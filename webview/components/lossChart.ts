@@ -76,8 +76,15 @@ export class LossChart extends LightElement {
   protected override render() {
     const idx = this.hoverIndex;
     const x = idx === null ? undefined : this.table[0][idx];
+    const empty = this.table[0].length === 0;
+    const waiting = this.runs.some((r) => r.state === 'running' || r.state === 'queued' || r.state === 'not started');
     return html`
-      <div class="chart-area" role="img" aria-label="Training loss of ${this.runs.length} run${this.runs.length === 1 ? '' : 's'} by ${AXIS_LABELS[this.xAxis]}"></div>
+      <div class="chart-frame">
+        <div class="chart-area" role="img" aria-label="Training loss of ${this.runs.length} run${this.runs.length === 1 ? '' : 's'} by ${AXIS_LABELS[this.xAxis]}"></div>
+        ${empty ? html`<p class="chart-empty">${waiting
+          ? 'No loss yet: the curves appear with the first training steps.'
+          : this.xAxis === 'epoch' ? 'No run here has finished an epoch.' : 'These runs recorded no loss.'}</p>` : nothing}
+      </div>
       <ul class="legend" aria-label="Runs on the chart">
         ${x === undefined ? nothing : html`<li class="legend-x">${AXIS_LABELS[this.xAxis]} ${formatNumber(x, 6)}</li>`}
         ${this.runs.map((run, i) => {

@@ -257,6 +257,7 @@ export class NotesView extends LightElement {
       </div>` : nothing}
       <div class="notes-split">
         <textarea class="notes-editor" spellcheck="true" aria-label="notes.md (markdown)" .value=${this.text}
+          placeholder=${`Your analysis of this ${this.target.kind}, in Markdown: what you changed, what you saw, what you conclude.\n\nInsert comparison table adds the runs' numbers; Insert figure, an image of a run.`}
           @input=${(e: Event) => this.edited((e.target as HTMLTextAreaElement).value)}
           @keydown=${(e: KeyboardEvent) => {
             if ((e.ctrlKey || e.metaKey) && e.key === 's') {
@@ -264,7 +265,9 @@ export class NotesView extends LightElement {
               this.saveNow();
             }
           }}></textarea>
-        <article class="notes-preview markdown-body" aria-label="Preview">${unsafeHTML(renderMarkdown(this.text, this.doc.baseUri))}</article>
+        <article class="notes-preview markdown-body" aria-label="Preview">${this.text.trim()
+          ? unsafeHTML(renderMarkdown(this.text, this.doc.baseUri))
+          : html`<p class="empty">The preview of your notes appears here.</p>`}</article>
       </div>
       <p class="hint">${this.doc.file} · saved automatically · Ctrl+S saves now</p>`;
   }
