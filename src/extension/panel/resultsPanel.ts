@@ -216,6 +216,9 @@ export class ResultsPanel implements vscode.Disposable {
   private async refreshSources(): Promise<void> {
     this.sourcesStale = false;
     this.sources = await readPanelSources(this.target);
+    // The sweep's own name (compare-T), not its directory's (compare-t).
+    const title = this.target.kind === 'sweep' ? `Sweep ${this.sources.title}` : titleOf(this.target);
+    if (!this.disposed && this.panel.title !== title) this.panel.title = title;
     for (const place of this.sources.runs) {
       const existing = this.trackers.get(place.runId);
       if (existing) existing.place = place;
