@@ -19,6 +19,9 @@ export class TileView extends LightElement {
   declare label: string;
 
   private loaded: HTMLImageElement | undefined;
+  /** The uri of `loaded`, or of the image being loaded: img.src reads back resolved, so it cannot be compared. */
+  private wanted: string | undefined;
+  private loadedUri: string | undefined;
 
   constructor() {
     super();
@@ -32,13 +35,18 @@ export class TileView extends LightElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('image') && this.image && this.loaded?.src !== this.image.uri) {
+    if (changed.has('image') && this.image && this.wanted !== this.image.uri) {
+      const uri = this.image.uri;
+      this.wanted = uri;
       const img = new Image();
       img.onload = () => {
+        // Loads can finish out of order: only the latest one asked for may be painted.
+        if (this.wanted !== uri) return;
         this.loaded = img;
+        this.loadedUri = uri;
         this.paint();
       };
-      img.src = this.image.uri;
+      img.src = uri;
       return;
     }
     this.paint();
@@ -47,7 +55,8 @@ export class TileView extends LightElement {
   private paint(): void {
     const canvas = this.querySelector('canvas');
     const g = this.image;
-    if (!canvas || !g || !this.loaded) return;
+    // Never cut one image with another's geometry while the new one loads.
+    if (!canvas || !g || !this.loaded || this.loadedUri !== g.uri) return;
     const ctx = canvas.getContext('2d')!;
     const col = this.index % g.columns;
     const row = Math.floor(this.index / g.columns);
