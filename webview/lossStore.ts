@@ -5,6 +5,8 @@ import { emaSmooth, type EmaState } from './smoothing';
 
 export class RunLoss {
   length = 0;
+  /** Bumped whenever points are taken back (a reset, a resumed run repeating steps): drawn tables must start over. */
+  cuts = 0;
   step = new Float64Array(256);
   wallSec = new Float64Array(256);
   loss = new Float64Array(256);
@@ -43,6 +45,7 @@ export class RunLoss {
   }
 
   private truncate(n: number): void {
+    if (n < this.length) this.cuts++;
     this.length = n;
     if (this.smoothedUpTo > n) {
       // EMA state cannot be rewound: recompute from the start next time.

@@ -4,7 +4,7 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import type { RunSummary } from '../../src/shared/panelMessages';
-import { buildPlotTable, type ChartRun, type PlotTable, type XAxis } from '../chartData';
+import { GRID_BUCKETS, PlotTableBuilder, type ChartRun, type PlotTable, type XAxis } from '../chartData';
 import { fadedColor, runColor } from '../colors';
 import { formatNumber } from '../format';
 import { RunLoss, type LossStore } from '../lossStore';
@@ -37,6 +37,7 @@ export class LossChart extends LightElement {
   private plot: uPlot | undefined;
   private plotKey = '';
   private table: PlotTable = [[]];
+  private readonly builder = new PlotTableBuilder();
   private zoomed = false;
   private applyingData = false;
   private frame = 0;
@@ -54,8 +55,8 @@ export class LossChart extends LightElement {
   }
 
   /** What the chart currently draws: x, then raw and smoothed loss per run (for tests and the bench). */
-  get plotted(): PlotTable {
-    return this.table;
+  get plotted(): Array<Array<number | null>> {
+    return this.table.map((column) => Array.from(column));
   }
 
   override connectedCallback(): void {
@@ -132,7 +133,9 @@ export class LossChart extends LightElement {
       runId: r.runId, loss: this.store.get(r.runId) ?? EMPTY_LOSS(),
       ...(r.stepsPerEpoch ? { stepsPerEpoch: r.stepsPerEpoch } : {}),
     }));
-    this.table = buildPlotTable(chartRuns, this.xAxis, this.smoothing);
+    // Two buckets per pixel of width at most: more would not show.
+    const buckets = Math.min(GRID_BUCKETS, Math.max(500, 2 * Math.round(this.plot?.width ?? area.clientWidth)));
+    this.table = this.builder.build(chartRuns, this.xAxis, this.smoothing, buckets);
     const key = `${this.runs.map((r) => `${r.runId}:${r.colorIndex}`).join('|')}/${this.xAxis}/${this.logY}`;
     if (!this.plot || key !== this.plotKey) {
       this.plot?.destroy();
