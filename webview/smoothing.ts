@@ -1,14 +1,18 @@
 // TensorBoard's scalar smoothing: an exponential moving average, debiased so that the
 // first points are not pulled towards zero (it starts at 0 and is divided by 1 - w^n).
 
-/** Smooths `values[from..]` into `out`, continuing from `state` (so appended points cost O(new)). */
+/** Where a smoothing pass stopped, to continue from. */
 export interface EmaState {
   last: number;
   count: number;
+  /** weight ** count, kept as a running product (no Math.pow per point). */
+  pow?: number;
 }
 
+/** Smooths `values[from..]` into `out`, continuing from `state` (so appended points cost O(new)). */
 export function emaSmooth(values: ArrayLike<number>, weight: number, out: Float64Array, from = 0, state: EmaState = { last: 0, count: 0 }): EmaState {
   let { last, count } = state;
+  let pow = state.pow ?? weight ** count;
   for (let i = from; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) {
@@ -17,8 +21,8 @@ export function emaSmooth(values: ArrayLike<number>, weight: number, out: Float6
     }
     last = last * weight + (1 - weight) * v;
     count++;
-    const debias = weight === 1 ? 1 : 1 - Math.pow(weight, count);
-    out[i] = last / debias;
+    pow *= weight;
+    out[i] = weight === 1 ? last : last / (1 - pow);
   }
-  return { last, count };
+  return { last, count, pow };
 }
