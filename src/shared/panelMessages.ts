@@ -181,7 +181,15 @@ function shape<T>(fields: { [K in keyof T]-?: Check<T[K]> }): Check<T> {
   return (v): v is T => isObject(v) && Object.entries(fields).every(([k, check]) => (check as Check<unknown>)(v[k]));
 }
 
-const isNumbers = arrayOf(isFiniteNumber);
+/** A plain loop: these arrays hold every loss point and schedule value, and a closure per element is slow in cold code. */
+const isNumbers: Check<number[]> = (v): v is number[] => {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+  }
+  return true;
+};
 const isTab = oneOf(PANEL_TABS);
 
 export const isPanelTarget: Check<PanelTarget> = (v): v is PanelTarget =>
