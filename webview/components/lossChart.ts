@@ -14,6 +14,8 @@ import { LightElement } from './lightElement';
 
 const AXIS_LABELS: Record<XAxis, string> = { step: 'step', epoch: 'epoch', wall: 'training time (s)' };
 const DRAWN = ['runs', 'store', 'version', 'smoothing', 'xAxis', 'logY'] as const;
+/** About 30 redraws a second at most (the host sends at most ten updates a second anyway). */
+const MIN_DRAW_MS = 30;
 
 export class LossChart extends LightElement {
   static override properties = {
@@ -39,8 +41,10 @@ export class LossChart extends LightElement {
   private table: PlotTable = [[]];
   private readonly builder = new PlotTableBuilder();
   private zoomed = false;
+  private painted = false;
   private applyingData = false;
   private frame = 0;
+  private lastDraw = -Infinity;
   private resize: ResizeObserver | undefined;
   private stopThemeWatch: (() => void) | undefined;
 
@@ -113,10 +117,26 @@ export class LossChart extends LightElement {
     // Only what the chart draws; not the legend's own updates (hover, the latest values after a draw),
     // which would otherwise redraw the chart on every frame.
     if (!DRAWN.some((p) => changed.has(p))) return;
-    if (!this.frame) this.frame = requestAnimationFrame(() => {
+    this.scheduleDraw();
+  }
+
+  /**
+   * One draw per animation frame at most, and while points stream in, at most one every
+   * MIN_DRAW_MS: a redraw (table, uPlot, canvas raster) costs more than a frame's share on a
+   * slow machine, and the page stays smooth (hover, zoom) between redraws.
+   */
+  private scheduleDraw(): void {
+    if (this.frame) return;
+    const tick = (now: number) => {
+      if (now - this.lastDraw < MIN_DRAW_MS) {
+        this.frame = requestAnimationFrame(tick);
+        return;
+      }
       this.frame = 0;
+      this.lastDraw = now;
       this.draw();
-    });
+    };
+    this.frame = requestAnimationFrame(tick);
   }
 
   private rebuild(): void {
@@ -150,6 +170,11 @@ export class LossChart extends LightElement {
       this.applyingData = false;
     }
     this.requestUpdate(); // the legend's latest values
+    if (!this.painted && this.table[0].length > 0) {
+      this.painted = true;
+      // A frame after the first draw with points: the chart is on screen (bench/ and the UI tests read it).
+      requestAnimationFrame(() => performance.mark('diffusion:chart-painted'));
+    }
   }
 
   private options(area: HTMLElement): uPlot.Options {
