@@ -11,23 +11,7 @@ import type { Page } from 'playwright-core';
 import type { RunStatus } from '../../src/shared/runDirectory';
 import { openBrowser, ROOT, SCREENSHOTS, startCodeServer, type CodeServer } from './codeServer';
 import { makeWorkspace } from './workspace';
-
-/** The text of every row of the Experiments tree (label and description). */
-async function treeRows(page: Page): Promise<string[]> {
-  return page.locator('.part.sidebar .monaco-list-row').evaluateAll((rows) => rows.map((r) =>
-    [r.querySelector('.label-name')?.textContent ?? '', r.querySelector('.label-description')?.textContent ?? ''].join(' ').replace(/\s+/g, ' ').trim()));
-}
-
-async function waitForRows(page: Page, what: string, pass: (rows: string[]) => boolean, timeoutMs = 180_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  let rows: string[] = [];
-  while (Date.now() < deadline) {
-    rows = await treeRows(page);
-    if (pass(rows)) return rows;
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`timed out waiting for ${what}; the tree shows:\n${rows.join('\n')}`);
-}
+import { clickPick, runCommand, waitForRows } from './workbench';
 
 /** Rows from the sweep's own row up to the next sweep's row. */
 function sweepRows(rows: string[], name: string): string[] {
@@ -35,22 +19,6 @@ function sweepRows(rows: string[], name: string): string[] {
   if (start < 0) return [];
   const end = rows.findIndex((r, i) => i > start && /^\S+ \d+ runs ·/.test(r));
   return rows.slice(start + 1, end < 0 ? undefined : end);
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await clickPick(page, title);
-}
-
-/** Clicks the quick-pick row whose label is exactly `label` ("Run Sweep" also matches "Run Demo Sweep" when typed). */
-async function clickPick(page: Page, label: string): Promise<void> {
-  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
 }
 
 async function notifications(page: Page): Promise<string[]> {
