@@ -12,7 +12,7 @@ import { resolveSweep } from '../../src/trainer/sweep/resolveSweep';
 import { writeResolvedSweep } from '../../src/trainer/sweep/sweepDirectory';
 import { readSweepFile } from '../../src/trainer/sweep/validateSweep';
 import { openBrowser, ROOT, SCREENSHOTS, startCodeServer } from './codeServer';
-import { clickPick, runCommand, waitForRows, webviewFrame } from './workbench';
+import { clickPick, runCommand, runContextMenuItem, waitForRows, webviewFrame } from './workbench';
 import { makeWorkspace, sweepFile } from './workspace';
 
 /** Steps per run: 64 toy-cars images in batches of 8 are 8 steps an epoch, so 5 epochs, a strip every 2 and at the end. */
@@ -100,8 +100,7 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   await shot('loss');
 
   // The sweep's context menu in the tree opens (here: reveals) the same panel.
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: /^panel/ }).first().click({ button: 'right' });
-  await page.locator('.monaco-menu .action-item', { hasText: 'Open Results Panel' }).click();
+  await runContextMenuItem(page, page.locator('.part.sidebar .monaco-list-row', { hasText: /^panel/ }).first(), 'Open Results Panel');
   await view.locator('dl-loss-chart canvas').first().waitFor();
   assert.equal(await page.locator('iframe.webview').count(), 1, 'one panel per sweep');
 

@@ -1,6 +1,6 @@
 // Driving the workbench of code-server from a test: the command palette, quick picks, the
 // Experiments tree, notifications, and the content of a webview panel.
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 /** The text of every row of the Experiments tree (label and description). */
 export async function treeRows(page: Page): Promise<string[]> {
@@ -39,4 +39,28 @@ export async function clickPick(page: Page, label: string): Promise<void> {
 /** The document of the (only) webview panel: an iframe in an iframe. */
 export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/**
+ * Right-clicks `row` and runs the context-menu item `label`. Monaco's menu can swallow a click
+ * that lands while it is still opening, and stays open over everything; so the click is
+ * retried until the menu has closed.
+ */
+export async function runContextMenuItem(page: Page, row: Locator, label: string): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu');
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    const item = menu.locator('.action-item', { hasText: label });
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.hover();
+    await item.click();
+    try {
+      await menu.waitFor({ state: 'hidden', timeout: 3_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw new Error(`the context menu item "${label}" did not run after ${attempt} clicks`, { cause: err });
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => {});
+    }
+  }
 }
