@@ -112,6 +112,31 @@ export class ResultsPanel implements vscode.Disposable {
     if (context.onTrainerEvent) this.disposables.push(context.onTrainerEvent((e) => this.onTrainerEvent(e)));
     this.notes.watch((doc) => this.post({ type: 'notes', doc: this.notesDocument(doc) }));
     this.poll = setInterval(() => this.batcher.request(), POLL_MS);
+    this.warmUp();
+  }
+
+  /** Reads the run directories while the webview loads its page and script: its `ready` then finds them read. */
+  private warmUp(): void {
+    this.flushing = (async () => {
+      try {
+        await this.readAll();
+      } catch (err) {
+        console.error('diffusion results panel:', err);
+      } finally {
+        this.flushing = undefined;
+        if (this.flushAgain) {
+          this.flushAgain = false;
+          this.batcher.request();
+        }
+      }
+    })();
+  }
+
+  /** Sources, new metrics and changed summaries of every run. */
+  private async readAll(): Promise<void> {
+    await this.refreshSources();
+    await Promise.all([...this.trackers.values()].map((t) => this.readTail(t)));
+    await Promise.all([...this.trackers.values()].map((t) => this.refreshSummary(t, false)));
   }
 
   showTab(tab: PanelTab): void {
@@ -162,9 +187,8 @@ export class ResultsPanel implements vscode.Disposable {
   /** A page (new, shown again or reloaded) asked for everything. */
   private async sendEverything(): Promise<void> {
     await this.flushing;
-    await this.refreshSources();
-    await Promise.all([...this.trackers.values()].map((t) => this.readTail(t)));
-    await Promise.all([...this.trackers.values()].map((t) => this.refreshSummary(t, true)));
+    // What changed since the last read (on a new panel: since the reading started at its creation).
+    await this.readAll();
     const notes = await this.notes.read();
     const viewState = this.context.memento.get<PanelViewState>(stateKey(this.target));
     const tab = this.pendingTab;
