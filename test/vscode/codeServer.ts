@@ -47,6 +47,8 @@ export interface CodeServer {
 export interface CodeServerOptions {
   /** A .vsix to install into this server's extensions directory before it starts (code-server --install-extension). */
   installVsix?: string;
+  /** Keep workspace trust on (the folder then opens in Restricted Mode); tests otherwise switch it off. */
+  workspaceTrust?: boolean;
 }
 
 export async function startCodeServer(workspace: string, userSettings: Record<string, unknown> = {}, options: CodeServerOptions = {}): Promise<CodeServer> {
@@ -67,7 +69,8 @@ export async function startCodeServer(workspace: string, userSettings: Record<st
   }
   // Its own process group, so that stop() also ends the extension hosts it starts.
   const child: ChildProcess = spawn(CODE_SERVER, [
-    ...dirs, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace,
+    ...dirs, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), workspace,
   ], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
