@@ -149,3 +149,39 @@ test('a run that fails does not stop the sweep; the summary names it; exit 1', (
   assert.match(r.stdout, new RegExp(`^${failed} failed: dataset folder not found: .*no-such-folder`, 'm'));
   assert.match(r.stderr, /1 of 2 runs not done \(see the table\)/);
 });
+
+test('the same sweep started twice (two windows): the second leaves the run the first is training alone', async (t) => {
+  const { file, out } = setUp(t, { name: 'twice', base: { ...TINY, maxSteps: 100_000, epochs: 100_000 }, axes: { timesteps: [50] } });
+  const first = spawn(process.execPath, [CLI, 'sweep', file, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let firstErr = '';
+  first.stderr.on('data', (d: Buffer) => (firstErr += d.toString()));
+  const firstExit = new Promise<number | null>((resolve) => first.on('close', resolve));
+  t.after(() => first.kill('SIGKILL'));
+  const deadline = Date.now() + 120_000;
+  let id = '';
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`the first sweep never got to training:\n${firstErr}`);
+    id = existsSync(path.join(out, 'sweeps', 'twice', 'sweep.json')) ? runIds(out, 'twice')[0]! : '';
+    if (id && existsSync(path.join(out, 'runs', id, 'metrics.jsonl')) && steps(out, id).length >= 2) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(status(out, id).pid, first.pid);
+
+  const second = cli(['sweep', file, '--out', out]);
+  assert.equal(second.code, 1, 'not everything is done');
+  assert.match(second.stderr, new RegExp(`${id} \\(base\\): running in process ${first.pid}, left alone`));
+  assert.match(second.stderr, /1 of 1 runs not done \(see the table\), 1 of them training in another process/);
+  assert.match(row(second.stdout, id), new RegExp(`skipped \\(running in ${first.pid}\\)$`));
+  // The first process still owns the run and keeps training it.
+  const stepsBefore = steps(out, id).length;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(status(out, id).state, 'running');
+  assert.equal(status(out, id).pid, first.pid);
+  assert.ok(steps(out, id).length > stepsBefore, 'the first process went on training');
+
+  first.kill('SIGINT');
+  assert.equal(await firstExit, 130, firstErr);
+  assert.equal(status(out, id).state, 'cancelled');
+  const recorded = steps(out, id).map((s) => s.step);
+  assert.deepEqual(recorded, Array.from({ length: recorded.length }, (_, i) => i + 1), 'one writer: every step once, in order');
+});

@@ -89,7 +89,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         return 130;
       }
       if (notDone > 0) {
-        process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table); run the same command again to retry the interrupted ones\n`);
+        const elsewhere = outcome.runs.filter((r) => r.state === 'running').length;
+        process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table)` +
+          (elsewhere > 0 ? `, ${elsewhere} of them training in another process` : '') +
+          '; run the same command again to retry the interrupted ones\n');
         return 1;
       }
       return 0;
