@@ -68,15 +68,15 @@ const THEMES: Record<Theme, string> = {
     --vscode-button-secondaryBackground:#e5e5e5;--vscode-button-secondaryForeground:#3b3b3b;--vscode-button-secondaryHoverBackground:#cccccc;`,
 };
 
-/** Opens the webview bundle in Chromium behind a fake host; `width` in CSS pixels. */
-export async function openFakeHost(options: { theme?: Theme; width?: number; height?: number } = {}): Promise<FakeHost> {
+/** Opens the webview bundle in Chromium behind a fake host; `width` in CSS pixels; `imgSrc`: more image origins the CSP allows. */
+export async function openFakeHost(options: { theme?: Theme; width?: number; height?: number; imgSrc?: string } = {}): Promise<FakeHost> {
   const { js, css } = webviewBundle();
   const dir = mkdtempSync(path.join(tmpdir(), 'dl-panel-'));
   const nonce = 'dGVzdC1ub25jZQ==';
   const theme = options.theme ?? 'dark';
   // The theme variables as VS Code provides them: a stylesheet with this page's nonce.
   const html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src file: data:; style-src file: 'nonce-${nonce}'; font-src file:; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src file: data:${options.imgSrc ? ` ${options.imgSrc}` : ''}; style-src file: 'nonce-${nonce}'; font-src file:; script-src 'nonce-${nonce}';">
 <meta property="csp-nonce" content="${nonce}">
 <style nonce="${nonce}">html { ${THEMES[theme]} }</style>
 <link rel="stylesheet" href="${pathToFileUrl(css)}">

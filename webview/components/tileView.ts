@@ -38,6 +38,9 @@ export class TileView extends LightElement {
     if (changed.has('image') && this.image && this.wanted !== this.image.uri) {
       const uri = this.image.uri;
       this.wanted = uri;
+      // Until it is there, an empty frame: not another run's (or an older file's) x_t under this caption.
+      const canvas = this.querySelector('canvas');
+      canvas?.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);
       const img = new Image();
       img.onload = () => {
         // Loads can finish out of order: only the latest one asked for may be painted.
