@@ -4,6 +4,8 @@
 export interface ChartTheme {
   foreground: string;
   grid: string;
+  /** Dashes for grid lines: in high contrast themes the grid has the border colour, as strong as the data, so it is dashed. */
+  gridDash: number[] | undefined;
   font: string;
 }
 
@@ -17,6 +19,7 @@ export function chartTheme(): ChartTheme {
   return {
     foreground: cssVar('--vscode-descriptionForeground', cssVar('--vscode-foreground', '#888')),
     grid: cssVar('--vscode-editorWidget-border', cssVar('--vscode-widget-border', 'rgba(128,128,128,0.25)')),
+    gridDash: document.body.classList.contains('vscode-high-contrast') ? [2, 4] : undefined,
     font: `${parseFloat(size) - 1 || 12}px ${family}`,
   };
 }

@@ -1,7 +1,7 @@
 // <dl-app>: the panel. Holds what the host sent (runs, loss points, notes) and the view
 // (tab, selected runs, chart options), keeps the view in getState/setState and tells the
 // host so that reopening the panel restores it. Each tab is its own component.
-import { html, nothing } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import {
   PANEL_TABS, type HostToPanelMessage, type NotesDocument, type NotesDraft, type PanelTab, type PanelTarget, type PanelViewState, type RunSummary,
 } from '../../src/shared/panelMessages';
@@ -9,6 +9,7 @@ import { isPanelViewState } from '../../src/shared/panelMessages';
 import type { XAxis } from '../chartData';
 import { loadViewState, onHostMessage, postToHost, saveViewState } from '../host';
 import { LossStore } from '../lossStore';
+import { onThemeChange } from '../theme';
 import { LightElement } from './lightElement';
 import './compareView';
 import './lossView';
@@ -76,6 +77,10 @@ export class DiffusionApp extends LightElement {
   override connectedCallback(): void {
     super.connectedCallback();
     onHostMessage((m) => this.receive(m));
+    // Run colours depend on the theme (High Contrast Light has darker ones): every view draws its swatches again.
+    onThemeChange(() => {
+      for (const el of this.querySelectorAll('*')) if (el instanceof LitElement) el.requestUpdate();
+    });
     postToHost({ type: 'ready' });
   }
 

@@ -95,7 +95,7 @@ export class CurveChart extends LightElement {
     };
     const axis = (label: string, log = false): uPlot.Axis => ({
       ...(label ? { label } : {}), stroke: theme.foreground, font: theme.font, labelFont: theme.font,
-      grid: { stroke: theme.grid, width: 1, ...(log ? { filter: decades } : {}) },
+      grid: { stroke: theme.grid, width: 1, ...(theme.gridDash ? { dash: theme.gridDash } : {}), ...(log ? { filter: decades } : {}) },
       ticks: { stroke: theme.grid, width: 1, ...(log ? { filter: decades } : {}) },
       ...(log ? { filter: decades } : {}),
     });

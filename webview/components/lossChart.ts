@@ -181,7 +181,7 @@ export class LossChart extends LightElement {
     const theme = chartTheme();
     const axis = (label: string): uPlot.Axis => ({
       label, stroke: theme.foreground, font: theme.font, labelFont: theme.font,
-      grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 },
+      grid: { stroke: theme.grid, width: 1, ...(theme.gridDash ? { dash: theme.gridDash } : {}) }, ticks: { stroke: theme.grid, width: 1 },
     });
     return {
       ...sizeOf(area),

@@ -91,7 +91,11 @@ export class ResultsPanel implements vscode.Disposable {
     this.pendingTab = tab;
     this.notes = new NotesFile(target.kind === 'run' ? path.join(target.runDir, RUN_FILES.notes) : path.join(target.sweepDir, RUN_FILES.notes));
     this.batcher = new UpdateBatcher(() => this.flush(), 100);
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'diffusion-lab.svg');
+    // Its strokes are currentColor, which an editor tab's <img> draws black: a light copy for dark themes.
+    panel.iconPath = {
+      light: vscode.Uri.joinPath(context.extensionUri, 'media', 'diffusion-lab.svg'),
+      dark: vscode.Uri.joinPath(context.extensionUri, 'media', 'diffusion-lab-dark.svg'),
+    };
     const webview = panel.webview;
     webview.html = panelHtml({
       cspSource: webview.cspSource,
