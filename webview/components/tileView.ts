@@ -1,6 +1,7 @@
 // Shows one tile of a tiled PNG (a frame of forward-steps.png or forward.png), scaled up
 // with crisp pixels. The image loads once; moving the t slider only redraws the canvas.
 import { html, type PropertyValues } from 'lit';
+import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 
 export interface TileGeometry {
@@ -31,7 +32,10 @@ export class TileView extends LightElement {
   }
 
   protected override render() {
-    return html`<canvas class="tile" width="256" height="256" role="img" aria-label=${this.label}></canvas>`;
+    // At most 8 screen pixels per image pixel: blown up further, a 16 px x_t reads as pure noise
+    // even while most of the image is left (the eye stops seeing the picture for the blocks).
+    const size = this.image ? Math.min(256, this.image.tile * 8) : 256;
+    return html`<canvas class="tile" width="256" height="256" role="img" aria-label=${this.label} ${cssProperty('--tile-size', `${size}px`)}></canvas>`;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
