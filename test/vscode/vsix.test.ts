@@ -16,14 +16,10 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openBrowser, SCREENSHOTS, startCodeServer, type CodeServer } from './codeServer';
 import { packagedVsix } from './packagedVsix';
+import { clickPick, runCommand, treeRows } from './workbench';
 import { sweepFile } from './workspace';
 
 const WALKTHROUGH = 'Your First Diffusion Study';
-
-async function treeRows(page: Page): Promise<string[]> {
-  return page.locator('.part.sidebar .monaco-list-row').evaluateAll((rows) => rows.map((r) =>
-    [r.querySelector('.label-name')?.textContent ?? '', r.querySelector('.label-description')?.textContent ?? ''].join(' ').replace(/\s+/g, ' ').trim()));
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, page: Page): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -33,21 +29,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await page.waitForTimeout(300);
   }
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await clickPick(page, title);
-}
-
-async function clickPick(page: Page, label: string | RegExp): Promise<void> {
-  const exact = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
 }
 
 function toast(page: Page, text: string | RegExp) {

@@ -28,9 +28,9 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await clickPick(page, title);
 }
 
-/** Clicks the quick-pick row whose label is exactly `label` ("Run Sweep" also matches "Run Demo Sweep" when typed). */
-export async function clickPick(page: Page, label: string): Promise<void> {
-  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+/** Clicks the quick-pick row whose label is exactly `label` ("Run Sweep" also matches "Run Demo Sweep" when typed), or matches it. */
+export async function clickPick(page: Page, label: string | RegExp): Promise<void> {
+  const exact = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
