@@ -136,6 +136,11 @@ export type PanelToHostMessage =
   | { type: 'ready' }
   /** Save notes.md, unless it changed on disk since `baseVersion` (then the host answers notes-conflict). */
   | { type: 'save-notes'; text: string; baseVersion: string; force?: boolean }
+  /**
+   * What is typed but not saved yet (null: nothing), sent with every change: the host writes it
+   * if the panel is closed within the save delay, when the page goes with no time to save.
+   */
+  | { type: 'notes-draft'; draft: NotesDraft | null }
   /** Open a run's file or folder in the editor. */
   | { type: 'open'; runId: string; what: 'notes' | 'folder' | 'metrics' }
   /** The view changed (tab, selection, chart options): kept so that reopening the panel restores it. */
@@ -243,6 +248,7 @@ const hostMessageChecks: { [K in HostToPanelMessage['type']]: Check<Extract<Host
 const panelMessageChecks: { [K in PanelToHostMessage['type']]: Check<Extract<PanelToHostMessage, { type: K }>> } = {
   'ready': shape({ type: oneOf(['ready'] as const) }),
   'save-notes': shape({ type: oneOf(['save-notes'] as const), text: isString, baseVersion: isString, force: optional(isBoolean) }),
+  'notes-draft': shape({ type: oneOf(['notes-draft'] as const), draft: (v): v is NotesDraft | null => v === null || isNotesDraft(v) }),
   'open': shape({ type: oneOf(['open'] as const), runId: isString, what: oneOf(['notes', 'folder', 'metrics'] as const) }),
   'view-state': shape({ type: oneOf(['view-state'] as const), state: (v): v is PanelViewState => isPanelViewState(v) }),
 };
@@ -262,11 +268,15 @@ export function isPanelToHostMessage(v: unknown): v is PanelToHostMessage {
   return checkByType<PanelToHostMessage>(panelMessageChecks, v);
 }
 
+function isNotesDraft(v: unknown): v is NotesDraft {
+  return shape<NotesDraft>({ text: isString, baseVersion: isString })(v);
+}
+
 const isViewState = shape<PanelViewState>({
   target: isPanelTarget, tab: isTab, selectedRuns: arrayOf(isString),
   smoothing: (v): v is number => isFiniteNumber(v) && v >= 0 && v < 1,
   xAxis: oneOf(['step', 'epoch', 'wall'] as const), logY: isBoolean,
-  notesDraft: optional(shape<NotesDraft>({ text: isString, baseVersion: isString })),
+  notesDraft: optional((v): v is NotesDraft => isNotesDraft(v)),
 });
 
 /** The host's check on the state VS Code hands back after a reload (it was written by the webview). */

@@ -111,6 +111,22 @@ describe('results panel webview', { skip }, () => {
     await host.until(() => document.querySelector('.notes-status')?.textContent?.startsWith('Saved'), null);
   });
 
+  it('tells the host what is typed at once, not only after the save delay (for a panel closed within it)', async () => {
+    const sentOf = async () => (await host.sent()).length;
+    const from = await sentOf();
+    await host.page.locator('textarea.notes-editor').press('End');
+    await host.page.keyboard.type(' Closing now.');
+    const since = (await host.sent()).slice(from);
+    const draft = since.filter((m) => m.type === 'notes-draft').at(-1) as Extract<PanelToHostMessage, { type: 'notes-draft' }>;
+    assert.match(draft.draft!.text, / Closing now\.$/);
+    assert.equal(draft.draft!.baseVersion, 'v1');
+    assert.equal(since.filter((m) => m.type === 'save-notes').length, 0, 'typed within the save delay');
+    // Saved: the host is told there is nothing unsaved any more.
+    await host.until(() => (window as unknown as { __sent: PanelToHostMessage[] }).__sent.filter((m) => m.type === 'save-notes').length === 2, null);
+    await host.send([{ type: 'notes-saved', version: 'v2' }]);
+    await host.until((n) => (window as unknown as { __sent: PanelToHostMessage[] }).__sent.slice(n).some((m) => m.type === 'notes-draft' && m.draft === null), from);
+  });
+
   it('asks before replacing typing when notes.md changes on disk', async () => {
     await host.page.locator('textarea.notes-editor').press('End');
     await host.page.keyboard.type(' Mine.');

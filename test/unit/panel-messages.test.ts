@@ -57,6 +57,7 @@ describe('webview -> host messages', () => {
     for (const m of [
       { type: 'ready' }, { type: 'save-notes', text: 'x', baseVersion: 'v' }, { type: 'save-notes', text: '', baseVersion: 'v', force: true },
       { type: 'open', runId: 'r', what: 'folder' }, { type: 'view-state', state },
+      { type: 'notes-draft', draft: { text: 'typed', baseVersion: 'v' } }, { type: 'notes-draft', draft: null },
     ]) assert.ok(isPanelToHostMessage(m), JSON.stringify(m));
   });
 
@@ -65,6 +66,7 @@ describe('webview -> host messages', () => {
       { type: 'save-notes', text: 1, baseVersion: 'v' }, { type: 'save-notes', text: 'x' }, { type: 'save-notes', text: 'x', baseVersion: 'v', force: 'yes' },
       { type: 'open', runId: 'r', what: '../../etc/passwd' }, { type: 'exec', command: 'rm -rf /' },
       { type: 'view-state', state: { ...state, smoothing: 1 } }, { type: 'view-state', state: { ...state, tab: 'x' } },
+      { type: 'notes-draft' }, { type: 'notes-draft', draft: { text: 'typed' } }, { type: 'notes-draft', draft: 'typed' },
     ]) assert.equal(isPanelToHostMessage(m), false, JSON.stringify(m));
   });
 

@@ -1,7 +1,8 @@
 // The results panel as a person uses it, in code-server through Chromium: a tiny sweep
 // trains, Open Results Panel shows its loss curve growing, the Noise steps, Samples and
 // Compare tabs show its runs, a note typed in the Notes tab is saved to disk, and after
-// Reload Window the panel comes back (its serializer) with the note. No CSP violation is
+// Reload Window the panel comes back (its serializer) with the note; typing just before the
+// panel is closed is saved too. No CSP violation is
 // logged. Screenshots of each tab go to .vscode-test/screenshots for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -161,6 +162,16 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   assert.ok(readFileSync(notesFile, 'utf8').includes(NOTE + more), 'the note is still on disk');
   await shot('after-reload');
   log('restored after reload');
+
+  // Typing, then closing the panel at once (within the save delay; closing drops the page and its
+  // state, unlike hiding): the text still reaches notes.md.
+  const last = ' Closed at once.';
+  await restored.press('End');
+  await restored.pressSequentially(last, { delay: 5 });
+  await page.locator('.tabs-container .tab.active', { hasText: 'Sweep panel' }).locator('.codicon-close').click();
+  await page.locator('.tabs-container .tab', { hasText: 'Sweep panel' }).waitFor({ state: 'detached' });
+  await waitFor(page, 'the typing before closing on disk', async () => readFileSync(notesFile, 'utf8').includes(NOTE + more + last), 10_000);
+  log('typing saved on close');
 }
 
 /** Loss points the chart draws (non-empty raw values over every run). */

@@ -113,6 +113,7 @@ export class DiffusionApp extends LightElement {
         if (this.notesDraft && (!m.notes || m.notes.text === this.notesDraft.text)) this.notesDraft = undefined;
         this.saveView();
         // Typing that was not saved when the page went away: the Notes tab restores it; elsewhere it is saved from here.
+        if (this.notesDraft) postToHost({ type: 'notes-draft', draft: this.notesDraft });
         if (this.notesDraft && this.tab !== 'notes' && this.notesDraft.baseVersion === m.notes?.version) {
           postToHost({ type: 'save-notes', text: this.notesDraft.text, baseVersion: this.notesDraft.baseVersion });
         }
@@ -175,6 +176,8 @@ export class DiffusionApp extends LightElement {
     this.notesDraft = draft;
     const state = this.viewState();
     if (state) saveViewState(draft ? { ...state, notesDraft: draft } : state);
+    // The host too: closing the panel drops this page and its state at once, and the host then writes it.
+    postToHost({ type: 'notes-draft', draft: draft ?? null });
   }
 
   private viewState(): PanelViewState | undefined {

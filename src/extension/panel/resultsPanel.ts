@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../shared/messages';
 import {
-  isPanelToHostMessage, type HostToPanelMessage, type NotesDocument, type PanelTab, type PanelTarget,
+  isPanelToHostMessage, type HostToPanelMessage, type NotesDocument, type NotesDraft, type PanelTab, type PanelTarget,
   type PanelToHostMessage, type PanelViewState, type RunSummary,
 } from '../../shared/panelMessages';
 import { RUN_FILES, type MetricRecord } from '../../shared/runDirectory';
@@ -59,6 +59,8 @@ export class ResultsPanel implements vscode.Disposable {
   private sourcesStale = true;
   private lastSummaryCheck = 0;
   private pendingTab: PanelTab | undefined;
+  /** Typing the page has not saved yet (it saves half a second after the last key). */
+  private notesDraft: NotesDraft | undefined;
   private disposed = false;
 
   /** Shows the panel of `target`, creating it if needed. */
@@ -164,9 +166,13 @@ export class ResultsPanel implements vscode.Disposable {
       case 'ready':
         await this.sendEverything();
         return;
+      case 'notes-draft':
+        this.notesDraft = m.draft ?? undefined;
+        return;
       case 'save-notes': {
         try {
           const result = await this.notes.save(m.text, m.baseVersion, m.force);
+          if (result.kind === 'saved' && this.notesDraft?.text === m.text) this.notesDraft = undefined;
           if (result.kind === 'saved') this.post({ type: 'notes-saved', version: result.version });
           else this.post({ type: 'notes-conflict', disk: this.notesDocument(result) });
         } catch (err) {
@@ -298,6 +304,16 @@ export class ResultsPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     ResultsPanel.open.delete(targetKey(this.target));
+    // Closed within the save delay: the page is gone without saving (closing, unlike hiding, keeps
+    // no state), so the typing it reported is written here, unless notes.md changed on disk since.
+    const draft = this.notesDraft;
+    if (draft) {
+      this.notesDraft = undefined;
+      this.notes.save(draft.text, draft.baseVersion).then(
+        (r) => r.kind === 'conflict' && console.warn(`diffusion results panel: ${this.notes.file} changed on disk; the typing of the closed panel was not written`),
+        (err: Error) => console.error(`diffusion results panel: could not save ${this.notes.file}: ${err.message}`),
+      );
+    }
     clearInterval(this.poll);
     this.batcher.dispose();
     this.notes.dispose();
