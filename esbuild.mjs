@@ -1,6 +1,7 @@
 // One build script for every bundle. The trainer bundles keep tfjs-node and sharp external:
-// they are native. tfjs's wasm backend is bundled; its .wasm binaries are copied next to
-// the bundles, where src/trainer/backend/wasmBackend.ts looks for them first.
+// they are native. tfjs's wasm backend is bundled; its .wasm binaries (and the threaded
+// build's worker JavaScript) are copied next to the bundles, where
+// src/trainer/backend/wasmBackend.ts looks for them first.
 import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,10 +42,14 @@ const builds = [
 ];
 
 function copyWasmBinaries() {
-  const wasmDist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  const wasmPackage = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   mkdirSync(outdir, { recursive: true });
   for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
-    copyFileSync(join(wasmDist, name), join(outdir, name));
+    copyFileSync(join(wasmPackage, 'dist', name), join(outdir, name));
+  }
+  // The threaded build's JavaScript, which its pthread workers load (src/trainer/backend/wasmThreads.ts).
+  for (const name of ['tfjs-backend-wasm-threaded-simd.js', 'tfjs-backend-wasm-threaded-simd.worker.js']) {
+    copyFileSync(join(wasmPackage, 'wasm-out', name), join(outdir, name));
   }
 }
 copyWasmBinaries();

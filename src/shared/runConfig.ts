@@ -111,6 +111,8 @@ export interface RunEnvironment {
   backend: BackendName;
   /** GPU name when tfjs reports one. */
   gpu?: string;
+  /** What started and how, e.g. `wasm (SIMD, 2 threads, custom conv gradient kernels)`. */
+  backendDetail?: string;
   parameterCount: number;
   datasetFingerprint: string;
   /** What the run trained and evaluated on (written by trainers that know it). */

@@ -8,6 +8,7 @@ import { ConfigError, DEFAULT_RUN_CONFIG, RunConfig, resolveRunConfig } from '..
 import { CONFIG_FLAGS, configFromFlags, parseFlagValue } from './cliArgs';
 import { withStopOnSignal } from './stopOnSignal';
 import { VERSION } from './version';
+import { WASM_THREADS_ENV } from './backend/wasmThreads';
 
 const USAGE = `diffusion-lab ${VERSION}: train and sample DDPMs (TensorFlow.js)
 
@@ -26,6 +27,10 @@ Run flags (defaults reproduce the course notebook):
 ${Object.entries(CONFIG_FLAGS).map(([flag, s]) => `  --${flag.padEnd(16)} ${s.help} (default ${JSON.stringify(defaultFor(s.field))})`).join('\n')}
   --out DIR          where run directories go (default .diffusion)
   --cache DIR        where decoded image folders are cached (default OUT/cache)
+
+train, resume, sample, demo, info and env also take:
+  --threads N        wasm backend: threads for its convolutions (1 = the single-thread build;
+                     default: every core, at most 8). Same as ${WASM_THREADS_ENV}=N.
 `;
 
 function defaultFor(field: keyof RunConfig): unknown {
@@ -50,6 +55,16 @@ const STOPPING_RUN = 'stopping after this step (checkpoint, then exit)';
 
 const runFlagOptions = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }]));
 
+const threadsOption = { threads: { type: 'string' as const } };
+
+/** --threads N: handed to the wasm backend (and to any child process) through the environment. */
+function applyThreadsFlag(values: Values): void {
+  if (values.threads === undefined) return;
+  const n = Number(values.threads);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive integer, got ${String(values.threads)}`);
+  process.env[WASM_THREADS_ENV] = String(n);
+}
+
 async function checkWritable(outDir: string): Promise<void> {
   try {
     await fs.mkdir(outDir, { recursive: true });
@@ -60,7 +75,8 @@ async function checkWritable(outDir: string): Promise<void> {
 }
 
 async function trainCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { ...runFlagOptions, config: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' } });
+  const values = parse(argv, { ...runFlagOptions, ...threadsOption, config: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' } });
+  applyThreadsFlag(values);
   const source = typeof values.config === 'string' ? values.config : 'command line';
   const partial = configFromFlags(values);
   // Recorded in config.json: absolute, so resume and sample work from any folder.
@@ -74,8 +90,9 @@ async function trainCommand(argv: string[]): Promise<number> {
 }
 
 async function resumeCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { run: { type: 'string' } });
+  const values = parse(argv, { run: { type: 'string' }, ...threadsOption });
   if (typeof values.run !== 'string') throw new UsageError('resume needs --run DIR');
+  applyThreadsFlag(values);
   const { resumeRun } = await import('./training/trainRun');
   return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => resumeRun(path.resolve(values.run as string), { signal, onEvent })));
 }
@@ -88,8 +105,9 @@ function reportOutcome(outcome: { runDir: string; state: string; error?: string 
 }
 
 async function sampleCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { run: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' } });
+  const values = parse(argv, { run: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, ...threadsOption });
   if (typeof values.run !== 'string') throw new UsageError('sample needs --run DIR');
+  applyThreadsFlag(values);
   const count = values.count === undefined ? undefined : (parseFlagValue('count', 'int', String(values.count)) as number);
   const seed = values.seed === undefined ? undefined : (parseFlagValue('seed', 'int', String(values.seed)) as number);
   if (count !== undefined && count <= 0) throw new UsageError(`--count must be positive, got ${count}`);
@@ -110,7 +128,8 @@ function channelsFrom(values: Values): number[] {
 }
 
 async function infoCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { preset: { type: 'string' }, channels: { type: 'string' }, 'img-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } });
+  const values = parse(argv, { preset: { type: 'string' }, channels: { type: 'string' }, 'img-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...threadsOption });
+  applyThreadsFlag(values);
   const channels = channelsFrom(values);
   const imgSize = values['img-size'] === undefined ? DEFAULT_RUN_CONFIG.imgSize : (parseFlagValue('img-size', 'int', String(values['img-size'])) as number);
   resolveRunConfig({ channels, imgSize }, 'command line');
@@ -160,7 +179,8 @@ async function scheduleCommand(argv: string[]): Promise<number> {
 }
 
 async function envCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { json: { type: 'boolean' } });
+  const values = parse(argv, { json: { type: 'boolean' }, ...threadsOption });
+  applyThreadsFlag(values);
   const { probeBackends, formatBackendReport } = await import('./backend/selectBackend');
   const probes = await probeBackends();
   process.stdout.write(values.json ? JSON.stringify(probes, null, 2) + '\n' : formatBackendReport(probes));
@@ -168,7 +188,8 @@ async function envCommand(argv: string[]): Promise<number> {
 }
 
 async function demoCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { out: { type: 'string' } });
+  const values = parse(argv, { out: { type: 'string' }, ...threadsOption });
+  applyThreadsFlag(values);
   const outDir = path.resolve(String(values.out ?? '.diffusion'));
   await checkWritable(outDir);
   const { DEMO_CONFIG } = await import('./demoConfig');

@@ -11,10 +11,12 @@ export function backendsUnderTest(): string[] {
 }
 
 export async function useBackend(name: string): Promise<void> {
-  if (name === 'wasm' && !tf.findBackendFactory('wasm')) {
-    await import('@tensorflow/tfjs-backend-wasm');
-    const { registerWasmTrainingKernels } = await import('../../src/trainer/backend/wasmTrainingKernels');
-    registerWasmTrainingKernels();
+  if (name === 'wasm') {
+    // As the trainer starts it: the training kernels, and the threaded build when there is
+    // more than one core (DIFFUSION_LAB_WASM_THREADS=1 tests the single-thread one).
+    const { startWasmBackend } = await import('../../src/trainer/backend/wasmBackend');
+    await startWasmBackend();
+    return;
   }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend "${name}" could not be initialised`);
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatBackendReport, probeBackends, selectBackend, type BackendProbe } from '../../src/trainer/backend/selectBackend';
+import { requestedWasmThreads } from '../../src/trainer/backend/wasmThreads';
 
 // Point the extra search directory at an empty place, so a DIFFUSION_LAB_BACKEND_DIR in
 // the environment of whoever runs the tests cannot change what they see.
@@ -25,7 +26,9 @@ test("'wasm' starts the wasm backend with SIMD and the training kernels", async 
   const selected = await selectBackend('wasm');
   assert.equal(selected.backend, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.match(selected.detail, /SIMD, 1 thread/);
+  // As many threads as this machine's cores (or DIFFUSION_LAB_WASM_THREADS) ask for: test/unit/wasmThreads.test.ts.
+  const { threads } = requestedWasmThreads();
+  assert.match(selected.detail, new RegExp(`SIMD, ${threads} thread${threads === 1 ? '' : 's'}`));
   // The kernel wasm lacks must now be there, and gradients must flow through a conv.
   const grads = tf.tidy(() => {
     const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;

@@ -10,6 +10,7 @@ import type { TrainerEvent } from '../../shared/messages';
 import type { SweepRun } from '../../shared/sweepSpec';
 import { formatDuration } from '../progressLine';
 import { resumeRun, trainNewRun, type RunOutcome } from '../training/trainRun';
+import { WASM_THREADS_ENV, requestedWasmThreads } from '../backend/wasmThreads';
 import { describeValues } from './resolveSweep';
 import { runDirOf } from './sweepDirectory';
 import { planRunAction, type RunAction } from './runState';
@@ -157,6 +158,11 @@ async function runInChildren(
 ): Promise<RunNote[]> {
   const notes: RunNote[] = runs.map(() => ({ note: 'not started (stopped)' }));
   const active = new Set<ChildProcess>();
+  // Runs in parallel share the cores: each child's wasm backend gets its share of the
+  // threads (unless the environment already says how many), not every core each.
+  const env = process.env[WASM_THREADS_ENV]
+    ? process.env
+    : { ...process.env, [WASM_THREADS_ENV]: String(Math.max(1, Math.floor(requestedWasmThreads().threads / parallel))) };
   const stopChildren = () => {
     for (const child of active) child.kill('SIGINT');
   };
@@ -178,7 +184,7 @@ async function runInChildren(
       }
       const start = performance.now();
       const { command, args } = childCommand(run);
-      const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
       active.add(child);
       createInterface({ input: child.stderr! }).on('line', (line) => log(`  ${run.runId} | ${line}`));
       const code = await new Promise<number | null>((resolve) => {

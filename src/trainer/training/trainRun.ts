@@ -134,6 +134,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     const environment: RunEnvironment = {
       backend: backend.backend,
       ...(backend.gpu ? { gpu: backend.gpu } : {}),
+      backendDetail: backend.detail,
       parameterCount: parameterCount(config.channels),
       datasetFingerprint: dataset.fingerprint,
       dataset: datasetRecord(dataset, split),
