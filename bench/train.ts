@@ -7,12 +7,19 @@
 //
 //   npm run bench [-- --quick] [-- --backends wasm,cpu] [-- --steps N] [-- --no-torch]
 //                 [-- --sample] [-- --memory-steps 1000] [-- --only train|sample|memory]
-//                 [-- --cases small:16,reference:32]
+//                 [-- --cases small:16,reference:32:64] [-- --threads 1,2]
+//
+// --threads 1,2: the wasm figures once per thread count, each in a fresh child process
+// (the wasm module starts once per process, with DIFFUSION_LAB_WASM_THREADS=N), side by
+// side with a "vs 1 thread" column; PyTorch once per case. Without it, one process with
+// the trainer's default (every core).
 //
 // The machine may be shared: every figure is printed with the load average, and times are
-// given both as wall clock and as this process's CPU time (one thread: CPU time is the wall
-// time it would take on an idle core). Ratios are taken within one run.
+// given both as wall clock and as this process's CPU time (all its threads: with one
+// thread, CPU time is the wall time it would take on an idle core). Ratios are taken
+// within one run.
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,6 +27,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESET_CHANNELS, type BackendRequest, type PresetName } from '../src/shared/options';
 import { selectBackend } from '../src/trainer/backend/selectBackend';
+import { WASM_THREADS_ENV } from '../src/trainer/backend/wasmThreads';
 import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
 import { qSample } from '../src/trainer/diffusion/forwardProcess';
 import { ddimSample, ddpmSample } from '../src/trainer/diffusion/samplers';
@@ -48,8 +56,14 @@ const { values } = parseArgs({
     'memory-steps': { type: 'string' },
     only: { type: 'string' },
     cases: { type: 'string' },
+    threads: { type: 'string' },
+    // Internal: a child of --threads, printing its results as JSON lines.
+    child: { type: 'boolean' },
   },
 });
+const threadCounts = values.threads?.split(',').map(Number);
+if (threadCounts?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--threads: positive integers, got ${values.threads}`);
+const isChild = values.child === true;
 const backends = (values.backends ?? 'wasm,cpu').split(',') as BackendRequest[];
 const stepsOverride = values.steps ? Number(values.steps) : undefined;
 const only = values.only;
@@ -71,11 +85,11 @@ function median(xs: number[]): number {
 
 function cases(): Case[] {
   if (values.cases) {
-    // e.g. --cases small:16,reference:32 (batch 64, 3 timed steps unless --steps)
+    // e.g. --cases small:16,reference:32:32 (model:px[:batch]; batch 64, 3 timed steps unless --steps)
     return backends.flatMap((backend) =>
       values.cases!.split(',').map((c) => {
-        const [preset, px] = c.split(':');
-        return { backend, preset: preset as PresetName, imgSize: Number(px), batch: 64, steps: 3 };
+        const [preset, px, batch] = c.split(':');
+        return { backend, preset: preset as PresetName, imgSize: Number(px), batch: batch ? Number(batch) : 64, steps: 3 };
       }),
     );
   }
@@ -194,6 +208,8 @@ function forwardConvolutions(channels: number[], imgSize: number, batch: number)
 
 interface TrainResult {
   backend: string;
+  /** XNNPACK threads (wasm), else 1. */
+  threads: number;
   wallMs: number;
   cpuMs: number;
   imagesPerSec: number;
@@ -227,12 +243,10 @@ async function measureTraining(c: Case): Promise<TrainResult> {
   const trainGflop = (3 * forwardFlopsPerImage(channels, c.imgSize) * c.batch) / 1e9;
   const wallMs = median(wall);
   const cpuMsStep = median(cpu);
-  const torch =
-    selected.backend === 'wasm'
-      ? runTorch(['train', '--img-size', String(c.imgSize), '--batch-size', String(c.batch), '--steps', '3', '--channels', channels.join(',')])
-      : undefined;
+  const torch = selected.backend === 'wasm' ? torchTraining(c) : undefined;
   return {
     backend: selected.backend,
+    threads: selected.backend === 'wasm' ? getThreadsCount() : 1,
     wallMs,
     cpuMs: cpuMsStep,
     imagesPerSec: (c.batch * 1000) / wallMs,
@@ -245,6 +259,24 @@ async function measureTraining(c: Case): Promise<TrainResult> {
   };
 }
 
+function torchTraining(c: Case): Record<string, number> | undefined {
+  const channels = [...PRESET_CHANNELS[c.preset]];
+  return runTorch(['train', '--img-size', String(c.imgSize), '--batch-size', String(c.batch), '--steps', '3', '--channels', channels.join(',')]);
+}
+
+/** Runs this script again with DIFFUSION_LAB_WASM_THREADS=threads and `--child`; returns its JSON lines. */
+function inChild(threads: number, args: string[]): unknown[] {
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--no-torch', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, [WASM_THREADS_ENV]: String(threads) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('JSON '));
+  if (r.status !== 0 || lines.length === 0) throw new Error(`bench child (${threads} threads, ${args.join(' ')}) failed with ${r.status}:\n${r.stdout}`);
+  return lines.map((l) => JSON.parse(l.slice(5)) as unknown);
+}
+
 function printTable(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   console.log(`\n${title}`);
@@ -254,38 +286,99 @@ function printTable(title: string, header: string[], rows: string[][]): void {
 
 async function training(): Promise<void> {
   console.log('training step = forward + backward + Adam; GFLOP/s counts 3x the forward FLOPs (as reference_torch.py does)');
-  const header = ['backend', 'model', 'px', 'batch', 'ms/step', 'cpu ms', 'img/s', 'GFLOP/s', 'cpu GFLOP/s', 'fwd conv cpu GFLOP/s', 'vs fwd conv', 'torch img/s', 'vs torch', 'peak RSS MiB', 'load'];
+  const header = ['backend', 'threads', 'model', 'px', 'batch', 'ms/step', 'cpu ms', 'img/s', 'vs 1 thread', 'GFLOP/s', 'cpu GFLOP/s', 'fwd conv cpu GFLOP/s', 'vs fwd conv', 'torch img/s', 'vs torch', 'peak RSS MiB', 'load'];
   const rows: string[][] = [];
   for (const c of cases()) {
-    const r = await measureTraining(c);
-    const row = [
-      r.backend,
-      c.preset,
-      String(c.imgSize),
-      String(c.batch),
-      r.wallMs.toFixed(0),
-      r.cpuMs.toFixed(0),
-      r.imagesPerSec.toFixed(1),
-      r.gflops.toFixed(1),
-      r.cpuGflops.toFixed(1),
-      Number.isNaN(r.convCpuGflops) ? '-' : r.convCpuGflops.toFixed(1),
-      Number.isNaN(r.convCpuGflops) ? '-' : (r.cpuGflops / r.convCpuGflops).toFixed(2),
-      r.torchImagesPerSec === undefined ? '-' : r.torchImagesPerSec.toFixed(1),
-      r.torchImagesPerSec === undefined ? '-' : (r.imagesPerSec / r.torchImagesPerSec).toFixed(2),
-      r.peakRss.toFixed(0),
-      r.load,
-    ];
-    rows.push(row);
-    console.log(row.join('\t'));
+    let results: TrainResult[];
+    if (isChild) {
+      console.log(`JSON ${JSON.stringify(await measureTraining(c))}`);
+      continue;
+    } else if (threadCounts && c.backend === 'wasm') {
+      results = threadCounts.map((t) => inChild(t, ['--only', 'train', '--backends', 'wasm', '--cases', `${c.preset}:${c.imgSize}:${c.batch}`, '--steps', String(stepsOverride ?? c.steps)])[0] as TrainResult);
+      const torch = torchTraining(c);
+      if (torch) for (const r of results) r.torchImagesPerSec = torch.img_per_s;
+    } else {
+      results = [await measureTraining(c)];
+    }
+    const single = results.find((r) => r.threads === 1);
+    for (const r of results) {
+      const row = [
+        r.backend,
+        String(r.threads),
+        c.preset,
+        String(c.imgSize),
+        String(c.batch),
+        r.wallMs.toFixed(0),
+        r.cpuMs.toFixed(0),
+        r.imagesPerSec.toFixed(1),
+        single ? (r.imagesPerSec / single.imagesPerSec).toFixed(2) : '-',
+        r.gflops.toFixed(1),
+        r.cpuGflops.toFixed(1),
+        r.convCpuGflops === null || Number.isNaN(r.convCpuGflops) ? '-' : r.convCpuGflops.toFixed(1),
+        r.convCpuGflops === null || Number.isNaN(r.convCpuGflops) ? '-' : (r.cpuGflops / r.convCpuGflops).toFixed(2),
+        r.torchImagesPerSec === undefined ? '-' : r.torchImagesPerSec.toFixed(1),
+        r.torchImagesPerSec === undefined ? '-' : (r.imagesPerSec / r.torchImagesPerSec).toFixed(2),
+        r.peakRss.toFixed(0),
+        r.load,
+      ];
+      rows.push(row);
+      console.log(row.join('\t'));
+    }
   }
-  printTable('training (vs fwd conv: step cpu GFLOP/s / forward-conv cpu GFLOP/s, target >= 0.6; vs torch: wall img/s ratio, target >= 0.25)', header, rows);
+  if (isChild) return;
+  printTable(
+    'training (vs 1 thread: wall img/s / the 1-thread row\'s, target 2 >= 1.7; vs fwd conv: step cpu GFLOP/s / forward-conv cpu GFLOP/s, ' +
+      'both in CPU time of all threads, target 1 >= 0.6; vs torch: wall img/s ratio, target 3 >= 0.25)',
+    header,
+    rows,
+  );
 }
 
 // ---------------------------------------------------------------- sampling
 
+interface SamplingResult {
+  threads: number;
+  ddpm: { wallS: number; cpuS: number; load: string };
+  ddim: { wallS: number; cpuS: number; load: string };
+}
+
 async function sampling(): Promise<void> {
+  const imgSize = 32;
+  const count = 16;
+  const channels = [...PRESET_CHANNELS.small];
+  let results: SamplingResult[];
+  if (isChild || !threadCounts) {
+    const r = await measureSampling();
+    if (isChild) {
+      console.log(`JSON ${JSON.stringify(r)}`);
+      return;
+    }
+    results = [r];
+  } else {
+    results = threadCounts.map((t) => inChild(t, ['--only', 'sample', '--backends', backends.join(',')])[0] as SamplingResult);
+  }
+  // Torch: the notebook's sampler (DDPM); 50 of its steps time DDIM-50 (one model call per step either way).
+  const torch = runTorch(['sample', '--img-size', String(imgSize), '--batch-size', String(count), '--channels', channels.join(','), '--sample-steps', '50']);
+  const torchStepS = torch ? torch.step_ms / 1000 : undefined;
+  const header = ['sampler', 'threads', 'model', 'px', 'images', 'model calls', 's', 'cpu s', 'vs 1 thread', 'torch s', 'torch/ours', 'load'];
+  const rows: string[][] = [];
+  for (const [name, calls, key] of [['DDPM', 300, 'ddpm'], ['DDIM', 50, 'ddim']] as const) {
+    const single = results.find((r) => r.threads === 1);
+    for (const r of results) {
+      const m = r[key];
+      rows.push([
+        name, String(r.threads), 'small', String(imgSize), String(count), String(calls), m.wallS.toFixed(1), m.cpuS.toFixed(1),
+        single ? (single[key].wallS / m.wallS).toFixed(2) : '-',
+        torchStepS ? (torchStepS * calls).toFixed(1) : '-', torchStepS ? ((torchStepS * calls) / m.wallS).toFixed(2) : '-', m.load,
+      ]);
+    }
+  }
+  printTable('sampling (torch: the reference DDPM sampler, 50 timed steps scaled to the model calls; eval-mode BatchNorm)', header, rows);
+}
+
+async function measureSampling(): Promise<SamplingResult> {
   const backend = backends.find((b) => b !== 'cpu') ?? backends[0]!;
-  await selectBackend(backend);
+  const selected = await selectBackend(backend);
   const channels = [...PRESET_CHANNELS.small];
   const imgSize = 32;
   const count = 16;
@@ -302,18 +395,10 @@ async function sampling(): Promise<void> {
     tf.dispose([r.images, r.snapshots]);
     return out;
   };
-  const ddpm = await time(() => ddpmSample(eps, schedule, { count, imgSize, rng: new Random(2), clamp: 'x_t' }));
-  const ddim = await time(() => ddimSample(eps, schedule, { count, imgSize, rng: new Random(2), clamp: 'x_t', steps: 50 }));
+  const ddpm = { ...(await time(() => ddpmSample(eps, schedule, { count, imgSize, rng: new Random(2), clamp: 'x_t' }))), load: load() };
+  const ddim = { ...(await time(() => ddimSample(eps, schedule, { count, imgSize, rng: new Random(2), clamp: 'x_t', steps: 50 }))), load: load() };
   model.dispose();
-  // Torch: the notebook's sampler (DDPM); 50 of its steps time DDIM-50 (one model call per step either way).
-  const torch = runTorch(['sample', '--img-size', String(imgSize), '--batch-size', String(count), '--channels', channels.join(','), '--sample-steps', '50']);
-  const torchStepS = torch ? torch.step_ms / 1000 : undefined;
-  const header = ['sampler', 'model', 'px', 'images', 'model calls', 's', 'cpu s', 'torch s', 'torch/ours', 'load'];
-  const rows = [
-    ['DDPM', 'small', String(imgSize), String(count), '300', ddpm.wallS.toFixed(1), ddpm.cpuS.toFixed(1), torchStepS ? (torchStepS * 300).toFixed(1) : '-', torchStepS ? ((torchStepS * 300) / ddpm.wallS).toFixed(2) : '-', load()],
-    ['DDIM', 'small', String(imgSize), String(count), '50', ddim.wallS.toFixed(1), ddim.cpuS.toFixed(1), torchStepS ? (torchStepS * 50).toFixed(1) : '-', torchStepS ? ((torchStepS * 50) / ddim.wallS).toFixed(2) : '-', load()],
-  ];
-  printTable('sampling (torch: the reference DDPM sampler, 50 timed steps scaled to the model calls; eval-mode BatchNorm)', header, rows);
+  return { threads: selected.backend === 'wasm' ? getThreadsCount() : 1, ddpm, ddim };
 }
 
 // ---------------------------------------------------------------- memory
