@@ -1,6 +1,9 @@
-// Per-kernel time of one training step (tf.profile), plus the model's forward convolutions
-// alone, for finding what dominates a step. Run:
+// Per-kernel time of one training step, for finding what dominates a step. Run:
 //   node --import tsx bench/profile.ts [--preset small] [--size 16] [--batch 64] [--backend wasm]
+//                                      [--clock cpu|wall] [--inner]
+// --clock wall: wall time per kernel (what threads shorten; CPU time counts every thread).
+// --inner: kernels called inside kernels (e.g. the BatchMatMul of the filter gradient)
+// listed apart as Outer>Inner, the outer kernel keeping only its own (JavaScript) time.
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +17,10 @@ import { trainStep } from '../src/trainer/training/trainStep';
 import { Random } from '../src/trainer/random';
 
 const { values } = parseArgs({
-  options: { preset: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' }, steps: { type: 'string' } },
+  options: {
+    preset: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' }, steps: { type: 'string' },
+    clock: { type: 'string' }, inner: { type: 'boolean' },
+  },
 });
 const preset = (values.preset ?? 'small') as PresetName;
 const size = Number(values.size ?? 16);
@@ -39,43 +45,50 @@ async function main(): Promise<void> {
     });
   };
   step();
-  // CPU time (this process, one thread) per kernel: on a shared machine wall time mostly
-  // measures the other processes. Kernels called from inside kernels count to the outer one.
+  // CPU time (this process, all threads) or wall time per kernel: on a shared machine wall
+  // time mostly measures the other processes. Kernels called from inside kernels count to
+  // the outer one, unless --inner.
   const byKernel = new Map<string, { ms: number; calls: number }>();
-  let depth = 0;
   const cpuMs = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
+  const clock = values.clock === 'wall' ? () => performance.now() : cpuMs;
+  const stack: { name: string; t0: number; inner: number }[] = [];
   for (const config of tf.getKernelsForBackend(tf.getBackend())) {
-    const inner = config.kernelFunc;
+    const kernel = config.kernelFunc;
     (config as { kernelFunc: tf.KernelFunc }).kernelFunc = (args) => {
-      if (depth > 0) return inner(args);
-      depth++;
-      const t0 = cpuMs();
+      if (stack.length > 0 && !values.inner) return kernel(args);
+      const name = stack.length > 0 ? `${stack[stack.length - 1]!.name.split('>')[0]}>${config.kernelName}` : config.kernelName;
+      const frame = { name, t0: clock(), inner: 0 };
+      stack.push(frame);
       try {
-        return inner(args);
+        return kernel(args);
       } finally {
-        depth--;
-        const e = byKernel.get(config.kernelName) ?? { ms: 0, calls: 0 };
-        e.ms += cpuMs() - t0;
+        stack.pop();
+        const total = clock() - frame.t0;
+        if (stack.length > 0) stack[stack.length - 1]!.inner += total;
+        const e = byKernel.get(name) ?? { ms: 0, calls: 0 };
+        e.ms += total - frame.inner;
         e.calls++;
-        byKernel.set(config.kernelName, e);
+        byKernel.set(name, e);
       }
     };
   }
   const steps = Number(values.steps ?? 2);
+  byKernel.clear(); // the warm-up step's calls
   const wall0 = performance.now();
   const cpu0 = cpuMs();
   for (let i = 0; i < steps; i++) step();
   const cpuTotal = (cpuMs() - cpu0) / steps;
   const wall = (performance.now() - wall0) / steps;
+  const total = values.clock === 'wall' ? wall : cpuTotal;
   const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms);
   const kernelSum = rows.reduce((s, [, e]) => s + e.ms, 0) / steps;
-  console.log(`${selected.detail}; ${preset} ${size}px batch ${batch}; load ${loadavg()[0]!.toFixed(1)}; per step, mean of ${steps}`);
-  console.log(`step: cpu ${cpuTotal.toFixed(0)} ms (wall ${wall.toFixed(0)}); in kernels ${kernelSum.toFixed(0)} ms; outside ${(cpuTotal - kernelSum).toFixed(0)} ms`);
-  for (const [name, e] of rows.slice(0, 25)) {
-    console.log(`${name.padEnd(24)} ${(e.ms / steps).toFixed(0).padStart(7)} ms ${(100 * e.ms / steps / cpuTotal).toFixed(1).padStart(5)}% ${String(e.calls / steps).padStart(5)}x`);
+  console.log(`${selected.detail}; ${preset} ${size}px batch ${batch}; load ${loadavg()[0]!.toFixed(1)}; ${values.clock === 'wall' ? 'wall' : 'cpu'} time per step, mean of ${steps}`);
+  console.log(`step: cpu ${cpuTotal.toFixed(0)} ms (wall ${wall.toFixed(0)}); in kernels ${kernelSum.toFixed(0)} ms; outside ${(total - kernelSum).toFixed(0)} ms`);
+  for (const [name, e] of rows.slice(0, 30)) {
+    console.log(`${name.padEnd(40)} ${(e.ms / steps).toFixed(0).padStart(7)} ms ${(100 * e.ms / steps / total).toFixed(1).padStart(5)}% ${String(e.calls / steps).padStart(5)}x`);
   }
   model.dispose();
   optimizer.dispose();
