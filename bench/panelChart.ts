@@ -2,7 +2,8 @@
 // Chromium, behind the test's fake host) and prints frames per second, main-thread time per
 // frame and memory. The machine may be busy: the same message loop is first run on an empty
 // page (the baseline: what a page that draws nothing gets now), and the load average printed.
-// Then a 20-run sweep's first paint (500 points a run), beside an empty page's two frames.
+// Then a 20-run sweep's panel (500 points a run) on fresh pages: page start to first paint, init
+// message to header and tabs painted and to chart painted, beside an empty page's two frames.
 // Usage: npm run build && node --import tsx bench/panelChart.ts [points=100000] [perMessage=1000]
 import { cpus, loadavg } from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
@@ -96,19 +97,29 @@ async function main(): Promise<void> {
   const twoFrames = `(async () => { const s = performance.now(); await new Promise((r) => requestAnimationFrame(r)); await new Promise((r) => requestAnimationFrame(r)); return performance.now() - s; })()`;
   const emptyFrames = await empty.page.evaluate(twoFrames) as number;
   await empty.close();
-  const paints: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  // Each try a fresh page: from its navigation to its first paint (the bundle is parsed and run
+  // meanwhile), then from the init message to the header and tabs painted and to the chart painted.
+  const paints: Array<{ fcp: number; script: number; header: number; chart: number }> = [];
+  for (let i = 0; i < 5; i++) {
     const page = await openFakeHost();
-    paints.push(await page.page.evaluate(`(async () => {
+    const cdp = await openSession(page.page);
+    await cdp.send('Performance.enable');
+    const t = await page.page.evaluate(`(async () => {
+      const fcp = performance.getEntriesByType('paint').find((p) => p.name === 'first-contentful-paint')?.startTime ?? NaN;
       const messages = ${JSON.stringify([{ ...init, runs }, { type: 'points', series }])};
       const start = performance.now();
       for (const m of messages) window.postMessage(m, '*');
-      while (!document.querySelector('dl-loss-chart canvas')) await new Promise((r) => requestAnimationFrame(r));
-      await new Promise((r) => requestAnimationFrame(r));
-      return performance.now() - start;
-    })()`) as number);
+      while (!document.querySelector('dl-app vscode-panels')) await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const header = performance.now() - start;
+      while (!performance.getEntriesByName('diffusion:chart-painted').length) await new Promise((r) => setTimeout(r, 5));
+      return { fcp, header, chart: performance.getEntriesByName('diffusion:chart-painted')[0].startTime - start };
+    })()`) as { fcp: number; header: number; chart: number };
+    const metrics = (await cdp.send('Performance.getMetrics')).metrics;
+    paints.push({ ...t, script: (metrics.find((m) => m.name === 'ScriptDuration')?.value ?? NaN) * 1000 });
     await page.close();
   }
+  const median = (k: keyof (typeof paints)[number]) => paints.map((p) => p[k]).sort((a, b) => a - b)[paints.length >> 1]!.toFixed(0);
 
   console.log(`load average ${load} (then ${loadavg().map((l) => l.toFixed(2)).join(' ')}) on ${cpus().length} cores`);
   console.log(`streamed ${total} points in messages of ${perMessage}, one message per frame:`);
@@ -117,7 +128,8 @@ async function main(): Promise<void> {
   console.log(`streamed ${total} points in 100 messages ten a second, as the extension host sends them:`);
   console.log(line('loss chart', paced.result, paced));
   console.log(`chart columns drawn at the end: ${chart.result.columns}; JS heap ${chart.result.heapMB.toFixed(1)} MB`);
-  console.log(`first paint of a 20-run sweep (500 points each), 3 tries: ${paints.map((p) => p.toFixed(0)).join(', ')} ms; two frames of the empty page: ${emptyFrames.toFixed(0)} ms`);
+  console.log(`a 20-run sweep (500 points each), median of ${paints.length} fresh pages: page start to first paint ${median('fcp')} ms; ` +
+    `init message to header and tabs painted ${median('header')} ms, to chart painted ${median('chart')} ms; script ${median('script')} ms in all; two frames of the empty page: ${emptyFrames.toFixed(0)} ms`);
 }
 
 void main();

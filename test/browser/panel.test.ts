@@ -25,6 +25,11 @@ describe('results panel webview', { skip }, () => {
 
   const plotted = () => host.page.evaluate(() => (document.querySelector('dl-loss-chart') as unknown as { plotted: Plotted }).plotted);
 
+  it('replaces the page\'s own "Reading" line (painted before the script ran) with the panel', async () => {
+    assert.equal(await host.page.locator('dl-app .loading').count(), 0);
+    assert.equal(await host.page.locator('dl-app > header.app-header').count(), 1);
+  });
+
   it('draws every loss point it was sent, per run', async () => {
     await host.until((n) => (document.querySelector('dl-loss-chart') as unknown as { plotted: Plotted }).plotted[0].length === n, 30);
     const table = await plotted();

@@ -80,7 +80,7 @@ export async function openFakeHost(options: { theme?: Theme; width?: number; hei
 <meta property="csp-nonce" content="${nonce}">
 <style nonce="${nonce}">html { ${THEMES[theme]} }</style>
 <link rel="stylesheet" href="${pathToFileUrl(css)}">
-</head><body class="vscode-${theme}"><dl-app></dl-app>
+</head><body class="vscode-${theme}"><dl-app><div class="loading">Reading the run directory…</div></dl-app>
 <script nonce="${nonce}">
   window.__sent = [];
   window.__pwned = false;

@@ -74,6 +74,12 @@ export class DiffusionApp extends LightElement {
     }
   }
 
+  /** The page's own placeholder (panelHtml.ts: painted before this script ran) makes way for the rendering. */
+  protected override createRenderRoot(): HTMLElement {
+    this.replaceChildren();
+    return this;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     onHostMessage((m) => this.receive(m));

@@ -42,6 +42,8 @@ export class LossChart extends LightElement {
   private readonly builder = new PlotTableBuilder();
   private zoomed = false;
   private painted = false;
+  /** A draw has run (the table is the runs', not the initial empty one). */
+  private drawn = false;
   private applyingData = false;
   private frame = 0;
   private lastDraw = -Infinity;
@@ -81,7 +83,8 @@ export class LossChart extends LightElement {
   protected override render() {
     const idx = this.hoverIndex;
     const x = idx === null ? undefined : this.table[0][idx];
-    const empty = this.table[0].length === 0;
+    // Before the first draw nothing is known yet: no "no loss" message for a frame.
+    const empty = this.drawn && this.table[0].length === 0;
     const waiting = this.runs.some((r) => r.state === 'running' || r.state === 'queued' || r.state === 'not started');
     return html`
       <div class="chart-frame">
@@ -127,7 +130,15 @@ export class LossChart extends LightElement {
    */
   private scheduleDraw(): void {
     if (this.frame) return;
+    // The first one a frame later: the panel (header, tabs, options, legend) paints first, then
+    // the chart (creating uPlot with two series a run is the costliest part of opening the panel).
+    let first = !this.plot;
     const tick = (now: number) => {
+      if (first) {
+        first = false;
+        this.frame = requestAnimationFrame(tick);
+        return;
+      }
       if (now - this.lastDraw < MIN_DRAW_MS) {
         this.frame = requestAnimationFrame(tick);
         return;
@@ -156,6 +167,7 @@ export class LossChart extends LightElement {
     // Two buckets per pixel of width at most: more would not show.
     const buckets = Math.min(GRID_BUCKETS, Math.max(500, 2 * Math.round(this.plot?.width ?? area.clientWidth)));
     this.table = this.builder.build(chartRuns, this.xAxis, this.smoothing, buckets);
+    this.drawn = true;
     const key = `${this.runs.map((r) => `${r.runId}:${r.colorIndex}`).join('|')}/${this.xAxis}/${this.logY}`;
     if (!this.plot || key !== this.plotKey) {
       this.plot?.destroy();

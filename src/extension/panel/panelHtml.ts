@@ -1,5 +1,6 @@
 // The panel's page: the bundled webview script and stylesheet under a strict content
-// security policy (no remote resources, no eval, scripts only with this page's nonce).
+// security policy (no remote resources, no eval, scripts only with this page's nonce). The
+// page has a line of text of its own, so that it paints while the script is still compiled.
 import { randomBytes } from 'node:crypto';
 
 export interface PanelPageParts {
@@ -30,7 +31,7 @@ export function panelHtml({ cspSource, scriptUri, styleUri, title }: PanelPagePa
 <title>${escapeText(title)}</title>
 </head>
 <body>
-<dl-app></dl-app>
+<dl-app><div class="loading">Reading the run directory…</div></dl-app>
 <script nonce="${nonce}" src="${escapeAttribute(scriptUri)}"></script>
 </body>
 </html>`;
