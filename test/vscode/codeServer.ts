@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { TestContext } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -110,3 +111,29 @@ export async function openBrowser(runDir: string): Promise<{ context: BrowserCon
 
 /** Tests' screenshots go here (kept after the run, for a person to look at). */
 export const SCREENSHOTS = path.join(ROOT, '.vscode-test/screenshots');
+
+/**
+ * A code-server on `workspace` and a browser for it; after the test both are ended and the
+ * workspace is removed.
+ */
+export async function openWorkbench(
+  t: TestContext, workspace: string, userSettings: Record<string, unknown> = {}, options: CodeServerOptions = {},
+): Promise<{ server: CodeServer; context: BrowserContext; page: Page }> {
+  const server = await startCodeServer(workspace, userSettings, options);
+  const browser = await openBrowser(server.runDir).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
+  t.after(async () => {
+    await browser.context.close();
+    await server.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+  return { server, ...browser };
+}
+
+/** Saves screenshots of the page as SCREENSHOTS/<prefix><name>.png. */
+export function screenshotter(page: Page, prefix = ''): (name: string) => Promise<unknown> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return (name) => page.screenshot({ path: path.join(SCREENSHOTS, `${prefix}${name}.png`) });
+}

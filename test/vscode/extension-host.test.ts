@@ -2,11 +2,11 @@
 // as the extension under development, and reports its result here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import * as esbuild from 'esbuild';
-import { openBrowser, ROOT, startCodeServer } from './codeServer';
+import { openWorkbench, ROOT } from './codeServer';
 import { makeWorkspace } from './workspace';
 
 test('extension-host tests pass in code-server', { timeout: 10 * 60_000 }, async (t) => {
@@ -17,13 +17,7 @@ test('extension-host tests pass in code-server', { timeout: 10 * 60_000 }, async
     target: 'node20', external: ['vscode', 'mocha'], sourcemap: 'inline', logLevel: 'warning',
   });
   const workspace = makeWorkspace();
-  const server = await startCodeServer(workspace);
-  const { context, page } = await openBrowser(server.runDir);
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    rmSync(workspace, { recursive: true, force: true });
-  });
+  const { server, page } = await openWorkbench(t, workspace);
   const log: string[] = [];
   const exitCode = new Promise<number>((resolve) => {
     void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));

@@ -6,13 +6,13 @@
 // logged. Screenshots of each tab go to .vscode-test/screenshots for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { resolveSweep } from '../../src/trainer/sweep/resolveSweep';
 import { writeResolvedSweep } from '../../src/trainer/sweep/sweepDirectory';
 import { readSweepFile } from '../../src/trainer/sweep/validateSweep';
-import { openBrowser, ROOT, SCREENSHOTS, startCodeServer } from './codeServer';
+import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { clickPick, runCommand, runContextMenuItem, waitForRows, webviewFrame } from './workbench';
 import { makeWorkspace, sweepFile } from './workspace';
 
@@ -22,7 +22,6 @@ const NOTE = 'Larger T: the loss falls more slowly at first.';
 
 test('results panel: live loss, tabs, a note that survives Reload Window', { timeout: 8 * 60_000 }, async (t) => {
   assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')) && existsSync(path.join(ROOT, 'dist/webview.js')), 'dist/ missing: npm run build');
-  mkdirSync(SCREENSHOTS, { recursive: true });
   const workspace = makeWorkspace();
   const spec = sweepFile('panel', STEPS, [50, 60]) as { base: Record<string, unknown> };
   spec.base.sampleEvery = 2;
@@ -33,17 +32,11 @@ test('results panel: live loss, tabs, a note that survives Reload Window', { tim
   const spec2 = readSweepFile(sweepFileName);
   await writeResolvedSweep(path.join(workspace, '.diffusion'), resolveSweep(spec2, sweepFileName), spec2, sweepFileName);
   writeFileSync(path.join(workspace, 'README.md'), '# Another editor\n');
-  const server = await startCodeServer(workspace);
-  const { context, page } = await openBrowser(server.runDir);
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    rmSync(workspace, { recursive: true, force: true });
-  });
+  const { server, page } = await openWorkbench(t, workspace);
   // Console messages of the workbench and of its webviews' frames (Chromium reports them all to the page).
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `panel-${name}.png`) });
+  const shot = screenshotter(page, 'panel-');
   try {
     await scenario(page, workspace, shot, server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
   } catch (err) {

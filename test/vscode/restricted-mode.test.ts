@@ -3,25 +3,18 @@
 // explains that training needs trust instead of starting a trainer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { openBrowser, ROOT, SCREENSHOTS, startCodeServer } from './codeServer';
+import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { makeWorkspace } from './workspace';
 import { runCommand, waitForRows } from './workbench';
 
 test('Restricted Mode: experiments can be browsed, Run Sweep asks for trust and trains nothing', { timeout: 5 * 60_000 }, async (t) => {
   assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')), 'dist/extension.js missing: npm run build');
-  mkdirSync(SCREENSHOTS, { recursive: true });
   const workspace = makeWorkspace();
   // No trust prompt at startup: the folder simply opens restricted.
-  const server = await startCodeServer(workspace, { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.enabled': true }, { workspaceTrust: true });
-  const { context, page } = await openBrowser(server.runDir);
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    rmSync(workspace, { recursive: true, force: true });
-  });
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `restricted-${name}.png`) });
+  const { server, page } = await openWorkbench(t, workspace, { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.enabled': true }, { workspaceTrust: true });
+  const shot = screenshotter(page, 'restricted-');
   try {
     await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
     const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunStatus } from '../../src/shared/runDirectory';
-import { openBrowser, ROOT, SCREENSHOTS, startCodeServer, type CodeServer } from './codeServer';
+import { openWorkbench, ROOT, screenshotter, type CodeServer } from './codeServer';
 import { makeWorkspace } from './workspace';
 import { clickPick, runCommand, waitForRows } from './workbench';
 
@@ -48,16 +48,9 @@ function killRunningTrainer(workspace: string, serverPgid: number): { runId: str
 
 test('palette -> Run Sweep -> runs done; Stop Sweep -> cancelled; killed trainer -> failed', { timeout: 10 * 60_000 }, async (t) => {
   assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')), 'dist/extension.js missing: npm run build');
-  mkdirSync(SCREENSHOTS, { recursive: true });
   const workspace = makeWorkspace();
-  const server = await startCodeServer(workspace);
-  const { context, page } = await openBrowser(server.runDir);
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    rmSync(workspace, { recursive: true, force: true });
-  });
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  const { server, page } = await openWorkbench(t, workspace);
+  const shot = screenshotter(page);
   try {
     await scenario(page, shot, workspace, server);
   } catch (err) {

@@ -10,11 +10,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { openBrowser, SCREENSHOTS, startCodeServer, type CodeServer } from './codeServer';
+import { openWorkbench, SCREENSHOTS, screenshotter, type CodeServer } from './codeServer';
 import { packagedVsix } from './packagedVsix';
 import { clickPick, runCommand, treeRows } from './workbench';
 import { sweepFile } from './workspace';
@@ -56,18 +56,11 @@ test('the packaged VSIX installs into code-server and its walkthrough runs the s
   // Run Demo Sweep trains the workspace's demo.sweep.json when there is one: a tiny one here.
   writeFileSync(path.join(workspace, 'demo.sweep.json'), JSON.stringify(sweepFile('demo', 3, [50, 60]), null, 2) + '\n');
   mkdirSync(path.join(workspace, 'images'));
-  const server = await startCodeServer(workspace, {}, { installVsix: vsix });
+  const { server, page } = await openWorkbench(t, workspace, {}, { installVsix: vsix });
   const installed = readdirSync(path.join(server.runDir, 'ext')).filter((d) => d.startsWith('diffusion-lab.diffusion-lab-'));
   assert.equal(installed.length, 1, `one installed copy of the extension: ${readdirSync(path.join(server.runDir, 'ext')).join(', ')}`);
   const extensionDir = path.join(server.runDir, 'ext', installed[0]!);
-  const { context, page } = await openBrowser(server.runDir);
-  t.after(async () => {
-    await context.close();
-    await server.stop();
-    rmSync(workspace, { recursive: true, force: true });
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  const shot = screenshotter(page);
   try {
     await scenario(page, workspace, server, extensionDir, shot);
   } catch (err) {
