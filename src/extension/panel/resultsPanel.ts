@@ -123,9 +123,14 @@ export class ResultsPanel implements vscode.Disposable {
 
   /** Reads the run directories while the webview loads its page and script: its `ready` then finds them read. */
   private warmUp(): void {
+    void this.readingDisk(() => this.readAll());
+  }
+
+  /** One disk read at a time: a flush asked for meanwhile runs once after it. */
+  private readingDisk(work: () => Promise<void>): Promise<void> {
     this.flushing = (async () => {
       try {
-        await this.readAll();
+        await work();
       } catch (err) {
         console.error('diffusion results panel:', err);
       } finally {
@@ -136,6 +141,7 @@ export class ResultsPanel implements vscode.Disposable {
         }
       }
     })();
+    return this.flushing;
   }
 
   /** Sources, new metrics and changed summaries of every run. */
@@ -221,30 +227,19 @@ export class ResultsPanel implements vscode.Disposable {
       this.flushAgain = true;
       return this.flushing;
     }
-    this.flushing = (async () => {
-      try {
-        if (this.sourcesStale || this.target.kind === 'sweep') await this.refreshSources();
-        const changed: RunSummary[] = [];
-        const checkSummaries = Date.now() - this.lastSummaryCheck >= POLL_MS;
-        if (checkSummaries) this.lastSummaryCheck = Date.now();
-        for (const t of this.trackers.values()) {
-          const nonStep = await this.readTail(t);
-          if ((nonStep || checkSummaries || !t.summary) && await this.refreshSummary(t, false)) changed.push(t.summary!);
-        }
-        if (!this.ready || this.disposed) return;
-        if (changed.length > 0) this.post({ type: 'runs', runs: changed, variedFields: this.sources?.variedFields ?? [] });
-        this.postPoints();
-      } catch (err) {
-        console.error('diffusion results panel:', err);
-      } finally {
-        this.flushing = undefined;
-        if (this.flushAgain) {
-          this.flushAgain = false;
-          this.batcher.request();
-        }
+    return this.readingDisk(async () => {
+      if (this.sourcesStale || this.target.kind === 'sweep') await this.refreshSources();
+      const changed: RunSummary[] = [];
+      const checkSummaries = Date.now() - this.lastSummaryCheck >= POLL_MS;
+      if (checkSummaries) this.lastSummaryCheck = Date.now();
+      for (const t of this.trackers.values()) {
+        const nonStep = await this.readTail(t);
+        if ((nonStep || checkSummaries || !t.summary) && await this.refreshSummary(t, false)) changed.push(t.summary!);
       }
-    })();
-    return this.flushing;
+      if (!this.ready || this.disposed) return;
+      if (changed.length > 0) this.post({ type: 'runs', runs: changed, variedFields: this.sources?.variedFields ?? [] });
+      this.postPoints();
+    });
   }
 
   private async refreshSources(): Promise<void> {
