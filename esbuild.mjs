@@ -37,12 +37,8 @@ const builds = [
     outdir,
     banner: { js: '#!/usr/bin/env node' },
   },
-  // The helper thread of the wasm kernels' loops (src/trainer/backend/heapLoops.ts), found beside the bundles.
-  { ...nodeBundle, entryPoints: { heapLoopsWorker: 'src/trainer/backend/heapLoopsWorker.ts' }, outdir },
   // The results panel's webview: a browser bundle (Lit, uPlot, the webview toolkit), its CSS beside it.
-  // Always minified (the source map keeps it debuggable): the page parses and compiles it before its
-  // first paint, and 330 KB instead of 690 KB took the panel's first paint from ~640 to ~360 ms (bench/NOTES.md).
-  { entryPoints: { webview: 'webview/main.ts' }, outdir, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: true, logLevel: 'info', tsconfig: 'webview/tsconfig.json' },
+  { entryPoints: { webview: 'webview/main.ts' }, outdir, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'info', tsconfig: 'webview/tsconfig.json' },
 ];
 
 function copyWasmBinaries() {

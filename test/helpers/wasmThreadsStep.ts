@@ -2,10 +2,9 @@
 // from argv[2] when given and not "-", else from the environment; the threaded module's
 // JavaScript from the directory argv[3] when given), computes the gradients of a tiny
 // U-Net's loss on a fixed 16 px batch, takes three training steps, and prints one line
-// of JSON. The kernels' JavaScript loops are split among the threads at every size. A fresh process per thread count: the wasm module starts once per process.
+// of JSON. A fresh process per thread count: the wasm module starts once per process.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { heapLoopThreads, setHeapLoopMinSplit } from '../../src/trainer/backend/heapLoops';
 import { startWasmBackend } from '../../src/trainer/backend/wasmBackend';
 import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
 import { Random } from '../../src/trainer/random';
@@ -21,8 +20,6 @@ async function main(): Promise<void> {
     ...(threadsArg !== undefined && threadsArg !== '-' ? { threads: Number(threadsArg) } : {}),
     ...(loaderDir !== undefined ? { threadedLoaderDirs: [loaderDir] } : {}),
   });
-  // Every loop of the kernels split among the threads, however small (heapLoops.ts).
-  setHeapLoopMinSplit(1);
   const rng = Random.derive(7, 'wasm-threads');
   const n = SHAPE.reduce((a, b) => a * b);
   const x = tf.tensor4d(rng.normals(n), SHAPE);
@@ -38,7 +35,7 @@ async function main(): Promise<void> {
   const losses = [0, 1, 2].map(() => trainStep(model, adam, x, t, noise, 'l2', { huberDelta: 1 }));
   // After a failed threaded start, no global Worker may be left behind.
   const worker = typeof (globalThis as { Worker?: unknown }).Worker;
-  process.stdout.write(JSON.stringify({ detail: started.detail, threads: started.threads, loopThreads: heapLoopThreads(), loss0, losses, gradients, worker }) + '\n');
+  process.stdout.write(JSON.stringify({ detail: started.detail, threads: started.threads, loss0, losses, gradients, worker }) + '\n');
   // No process.exit: the test checks that the pthread workers let the process end by itself.
 }
 

@@ -32,13 +32,12 @@ selectBackend('wasm').then((s) => {
 async function bundleInto(dir: string): Promise<string> {
   const outfile = join(dir, 'entry.js');
   await esbuild.build({
-    // With the kernels' helper thread beside it, as esbuild.mjs builds it.
-    entryPoints: { entry, heapLoopsWorker: resolve(__dirname, '../../src/trainer/backend/heapLoopsWorker.ts') },
-    outdir: dir,
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    outfile,
     logLevel: 'silent',
     // The bundle sits outside the project, so resolve packages from here.
     nodePaths: [join(__dirname, '../../node_modules')],

@@ -8,8 +8,6 @@ import { getKernel } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend/selectBackend';
 import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasmTrainingKernels';
 import { setPatchChunkColumns } from '../../src/trainer/backend/conv2dBackpropFilter';
-import { heapLoopThreads, setHeapLoopMinSplit } from '../../src/trainer/backend/heapLoops';
-import { requestedWasmThreads } from '../../src/trainer/backend/wasmThreads';
 import { Random } from '../../src/trainer/random';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -98,8 +96,8 @@ test('the training kernels are the ones registered on wasm', async () => {
   }
 });
 
-async function checkConvGradients(c: ConvCase): Promise<void> {
-  {
+for (const c of CASES) {
+  test(`conv gradients match cpu: ${c.name}`, async () => {
     const rng = Random.derive(20240611, c.name);
     const dyShape = await onBackend('cpu', () => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
     const x = randomValues(rng, c.x);
@@ -118,14 +116,13 @@ async function checkConvGradients(c: ConvCase): Promise<void> {
 
     assertClose(actualFilter, expectedFilter, 'filter gradient');
     assertClose(actualInput, expectedInput, 'input gradient');
-  }
+  });
 }
-for (const c of CASES) test(`conv gradients match cpu: ${c.name}`, () => checkConvGradients(c));
 
 // The filter gradient sums its GEMM over chunks of images; tiny chunks make every case
 // above take several (including a last, shorter one) instead of one.
-async function checkChunkedFilterGradient(c: ConvCase): Promise<void> {
-  {
+for (const c of CASES.filter((c) => c.x[0] > 1)) {
+  test(`filter gradient in chunks of one image matches cpu: ${c.name}`, async () => {
     const rng = Random.derive(31, c.name);
     const dyShape = await onBackend('cpu', () => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
     const x = randomValues(rng, c.x);
@@ -141,9 +138,8 @@ async function checkChunkedFilterGradient(c: ConvCase): Promise<void> {
     } finally {
       setPatchChunkColumns(previous);
     }
-  }
+  });
 }
-for (const c of CASES.filter((c) => c.x[0] > 1)) test(`filter gradient in chunks of one image matches cpu: ${c.name}`, () => checkChunkedFilterGradient(c));
 
 test('conv2dTranspose (the U-Net up conv, output 2H) matches cpu', async () => {
   const rng = Random.derive(7, 'transpose');
@@ -262,8 +258,7 @@ test('a training step on wasm uses only kernels wasm has, and matches cpu', asyn
 
 // Adam runs as one heap pass per parameter on wasm (backend/heapAdam.ts) and as tensor ops
 // elsewhere: the two must agree, and neither may leave tensors behind.
-test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps', () => checkAdam());
-async function checkAdam(): Promise<void> {
+test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps', async () => {
   const { Adam } = await import('../../src/trainer/training/adam');
   const rng = Random.derive(5, 'adam');
   const shapes: number[][] = [[3, 3, 4, 5], [5], [7, 2]];
@@ -291,7 +286,7 @@ async function checkAdam(): Promise<void> {
     assertClose(actual.out[i]!, expected.out[i]!, `parameter ${i}`, 1e-6);
     assertClose(actual.state.moments[`p${i}`]!.secondMoment, expected.state.moments[`p${i}`]!.secondMoment, `second moment ${i}`, 1e-6);
   });
-}
+});
 
 test('Mean and Sum gradients (broadcast, no ones tensor) are dy spread over the reduced axes', async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
@@ -346,8 +341,7 @@ test('Tile matches cpu, for whole-input repeats (block copies) and other tilings
   }
 });
 
-test('Sum and Mean match cpu, per channel (one-pass path) and over other axes (wasm own)', () => checkSumAndMean());
-async function checkSumAndMean(): Promise<void> {
+test('Sum and Mean match cpu, per channel (one-pass path) and over other axes (wasm own)', async () => {
   const shape = [3, 4, 5, 6];
   const values = randomValues(Random.derive(4, 'sum'), shape);
   const axesList: Array<number | number[]> = [[0, 1, 2], [2, 0, 1], [-4, -3, -2], [0, 1], [1, 2, 3], 3, [0, 1, 2, 3]];
@@ -365,23 +359,5 @@ async function checkSumAndMean(): Promise<void> {
         assertClose(actual[i]!.data, expected[i]!.data, `${i ? 'mean' : 'sum'} over ${axes} keepDims ${keepDims}`, 1e-6);
       }
     }
-  }
-}
-
-// The same checks with the kernels' own loops (channels-first and im2col copies, chunk sums,
-// per-channel totals, Adam) split between this thread and the helper threads at every size
-// (backend/heapLoops.ts). Helpers run with the threaded build: on a machine with more than
-// one core, unless DIFFUSION_LAB_WASM_THREADS=1.
-test('with the kernels\' loops split among threads at every size, conv gradients, chunked filter gradients, Adam, Sum and Mean match cpu', async () => {
-  await selectBackend('wasm');
-  if (requestedWasmThreads().threads > 1) assert.ok(heapLoopThreads() > 1, 'the helper threads started');
-  const previous = setHeapLoopMinSplit(1);
-  try {
-    for (const c of CASES) await checkConvGradients(c);
-    for (const c of CASES.filter((c) => c.x[0] > 1)) await checkChunkedFilterGradient(c);
-    await checkAdam();
-    await checkSumAndMean();
-  } finally {
-    setHeapLoopMinSplit(previous);
   }
 });

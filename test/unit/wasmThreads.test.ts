@@ -16,7 +16,6 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 interface StepResult {
   detail: string;
   threads: number;
-  loopThreads: number;
   loss0: number;
   losses: number[];
   gradients: Record<string, number[]>;
@@ -56,17 +55,15 @@ test('2 threads train as 1 thread does (gradients and three Adam steps of a tiny
   const two = runChild(['2']);
   assert.equal(two.threads, 2);
   assert.match(two.detail, /^wasm \(SIMD, 2 threads \(--threads 2\), /);
-  assert.equal(two.loopThreads, 2, 'the kernels\' own loops run on the helper thread too');
 
   const one = runChild(['-'], { [WASM_THREADS_ENV]: '1' });
   assert.equal(one.threads, 1);
-  assert.equal(one.loopThreads, 1);
   assert.match(one.detail, new RegExp(`^wasm \\(SIMD, 1 thread \\(${WASM_THREADS_ENV}=1\\), `));
 
   // The two runs use different wasm binaries (the threaded build is compiled separately),
-  // XNNPACK splits a convolution's output tiles among the threads, so a kernel may pick
-  // another micro-kernel or blocking, and per-channel totals are summed per thread (in
-  // float64) then added: equal up to float32 rounding, not necessarily to the bit.
+  // and XNNPACK splits a convolution's output tiles among the threads, so a kernel may pick
+  // another micro-kernel or blocking and round in another order: equal up to float32
+  // rounding, not necessarily to the bit (here they have been bit-identical so far).
   // Gradients: relative to the largest of each tensor. Losses after Adam steps: Adam's
   // first updates are ~lr x sign(gradient), which rounding cannot flip but for gradients
   // of ~1e-8, so a loose relative bound suffices.

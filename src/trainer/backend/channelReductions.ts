@@ -5,7 +5,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { channelTotalsOnThreads } from './heapLoops';
 
 /** True when `axes` (any order, negatives allowed) are exactly 0 .. rank-2. */
 export function reducesAllButLast(axis: number | number[], shape: readonly number[]): boolean {
@@ -15,6 +14,15 @@ export function reducesAllButLast(axis: number | number[], shape: readonly numbe
   if (set.size !== shape.length - 1) return false;
   for (let i = 0; i < shape.length - 1; i++) if (!set.has(i)) return false;
   return true;
+}
+
+/** totals[c] = sum over rows of src[row * channels + c], in float64. */
+export function channelTotals(src: Float32Array, channels: number): Float64Array {
+  const totals = new Float64Array(channels);
+  for (let o = 0; o < src.length; o += channels) {
+    for (let c = 0; c < channels; c++) totals[c] = totals[c]! + src[o + c]!;
+  }
+  return totals;
 }
 
 function channelReduction(builtin: KernelConfig, mean: boolean): KernelConfig {
@@ -30,7 +38,7 @@ function channelReduction(builtin: KernelConfig, mean: boolean): KernelConfig {
       const channels = x.shape[x.shape.length - 1]!;
       const rows = util.sizeFromShape(x.shape) / channels;
       const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels], 'float32');
-      const totals = channelTotalsOnThreads(backend.typedArrayFromHeap(x) as Float32Array, channels);
+      const totals = channelTotals(backend.typedArrayFromHeap(x) as Float32Array, channels);
       const dst = backend.typedArrayFromHeap(out) as Float32Array;
       for (let c = 0; c < channels; c++) dst[c] = mean ? totals[c]! / rows : totals[c]!;
       return out;

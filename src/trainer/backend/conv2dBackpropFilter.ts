@@ -20,7 +20,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireChannelsLast } from './convGeometry';
-import { accumulateOnThreads, channelsFirstOnThreads, patchesOnThreads } from './heapLoops';
+import { accumulate, imagesToChannelsFirst, patchesTransposed } from './layoutLoops';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
 
 /**
@@ -61,8 +61,8 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
     for (let n0 = 0; n0 < batch; n0 += perChunk) {
       const count = Math.min(perChunk, batch - n0);
       const columns = count * columnsPerImage;
-      channelsFirstOnThreads(k.heap(x), inHeight * inWidth, inChannels, n0, count, k.heap(channelsFirst));
-      patchesOnThreads(
+      imagesToChannelsFirst(k.heap(x), inHeight * inWidth, inChannels, n0, count, k.heap(channelsFirst));
+      patchesTransposed(
         k.heap(channelsFirst),
         {
           count,
@@ -89,7 +89,7 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
       if (result === undefined) {
         result = partial;
       } else {
-        accumulateOnThreads(k.heap(result), k.heap(partial));
+        accumulate(k.heap(result), k.heap(partial));
         k.free(partial);
       }
     }

@@ -5,14 +5,20 @@
 // tensors (tfjs tensors stay immutable), in float64 with torch.optim.Adam's formula.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { adamOnThreads } from './heapLoops';
-import type { AdamCoefficients } from './heapLoopTasks';
-
-export type { AdamCoefficients } from './heapLoopTasks';
 
 interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+export interface AdamCoefficients {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 - beta1^k) */
+  stepSize: number;
+  /** sqrt(1 - beta2^k) */
+  bias2Sqrt: number;
 }
 
 /** The active backend, if Adam can run on its heap (wasm, float32 tensors). */
@@ -36,9 +42,19 @@ export function heapAdamStep(
   }
   const outs = [0, 1, 2].map(() => backend.makeOutput([...param.shape], 'float32'));
   // Views only after the last allocation: a growing heap detaches earlier ones.
-  const ins = [param, m, v, g].map((t) => backend.typedArrayFromHeap(t as unknown as TensorInfo)) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const outViews = outs.map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array];
-  adamOnThreads(ins, outViews, c);
+  const [p0, m0, v0, g0] = [param, m, v, g].map((t) => backend.typedArrayFromHeap(t as unknown as TensorInfo)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [p1, m1, v1] = outs.map((t) => backend.typedArrayFromHeap(t)) as [Float32Array, Float32Array, Float32Array];
+  const { beta1, beta2, eps, stepSize, bias2Sqrt } = c;
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  for (let i = 0; i < p0.length; i++) {
+    const gi = g0[i]!;
+    const mi = beta1 * m0[i]! + a1 * gi;
+    const vi = beta2 * v0[i]! + a2 * gi * gi;
+    m1[i] = mi;
+    v1[i] = vi;
+    p1[i] = p0[i]! - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);
+  }
   const engine = tf.engine();
   return outs.map((t) => engine.makeTensorFromTensorInfo(t)) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

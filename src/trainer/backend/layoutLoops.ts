@@ -107,30 +107,16 @@ export function interleavePhases(phases: Float32Array, l: PhaseLayout, dst: Floa
 /** Pixels per tile of imagesToChannelsFirst: a tile's reads (tile x channels floats) stay in cache. */
 const TRANSPOSE_TILE = 32;
 
-/** Tiles of imagesToChannelsFirst for `count` images of `pixels` pixels: its unit of work when split among threads. */
-export function channelsFirstTiles(pixels: number, count: number): number {
-  return Math.ceil((count * pixels) / TRANSPOSE_TILE);
-}
-
 /**
  * Channels-first copy of images [n0, n0 + count) of an NHWC tensor: dst is
  * [channels, count, height * width]. Tiled, so that writes go in runs of a tile's pixels
- * and the strided reads hit a tile that is in cache. `tiles` limits it to a range of tiles
- * (channelsFirstTiles) for splitting among threads.
+ * and the strided reads hit a tile that is in cache.
  */
-export function imagesToChannelsFirst(
-  src: Float32Array,
-  pixels: number,
-  channels: number,
-  n0: number,
-  count: number,
-  dst: Float32Array,
-  tiles: readonly [number, number] = [0, channelsFirstTiles(pixels, count)],
-): void {
+export function imagesToChannelsFirst(src: Float32Array, pixels: number, channels: number, n0: number, count: number, dst: Float32Array): void {
   const plane = count * pixels;
   const total = count * pixels;
   const base = n0 * pixels * channels;
-  for (let p0 = tiles[0] * TRANSPOSE_TILE; p0 < Math.min(total, tiles[1] * TRANSPOSE_TILE); p0 += TRANSPOSE_TILE) {
+  for (let p0 = 0; p0 < total; p0 += TRANSPOSE_TILE) {
     const p1 = Math.min(total, p0 + TRANSPOSE_TILE);
     for (let c = 0; c < channels; c++) {
       let o = c * plane + p0;
@@ -167,47 +153,42 @@ function validRange(outSize: number, stride: number, shift: number, size: number
  * The transposed im2col matrix of a convolution's input: rows (kh, kw, c), columns
  * (n, oy, ox), entry xPadded[n, oy*sh + kh, ox*sw + kw, c] (zero in the padding), from the
  * channels-first chunk `xc` ([channels, count, height, width]). Rows are written in order and
- * each row reads runs of one input row, so both sides stream. `rows` limits it to a range
- * of rows (of filterHeight * filterWidth * channels), for splitting among threads.
+ * each row reads runs of one input row, so both sides stream.
  */
-export function patchesTransposed(
-  xc: Float32Array,
-  g: PatchGeometry,
-  dst: Float32Array,
-  rows: readonly [number, number] = [0, g.filterHeight * g.filterWidth * g.channels],
-): void {
-  const { count, channels, height, width, outHeight, outWidth, filterWidth, strideH, strideW, padTop, padLeft } = g;
+export function patchesTransposed(xc: Float32Array, g: PatchGeometry, dst: Float32Array): void {
+  const { count, channels, height, width, outHeight, outWidth, filterHeight, filterWidth, strideH, strideW, padTop, padLeft } = g;
   const plane = height * width;
-  let o = rows[0] * count * outHeight * outWidth;
-  for (let r = rows[0]; r < rows[1]; r++) {
-    const c = r % channels;
-    const kw = Math.floor(r / channels) % filterWidth;
-    const kh = Math.floor(r / (channels * filterWidth));
+  let o = 0;
+  for (let kh = 0; kh < filterHeight; kh++) {
     const [oyLo, oyHi] = validRange(outHeight, strideH, kh - padTop, height);
-    const shiftW = kw - padLeft;
-    const [oxLo, oxHi] = validRange(outWidth, strideW, shiftW, width);
-    for (let n = 0; n < count; n++) {
-      const image = (c * count + n) * plane;
-      for (let oy = 0; oy < outHeight; oy++) {
-        if (oy < oyLo || oy >= oyHi) {
-          dst.fill(0, o, o + outWidth);
-          o += outWidth;
-          continue;
+    for (let kw = 0; kw < filterWidth; kw++) {
+      const shiftW = kw - padLeft;
+      const [oxLo, oxHi] = validRange(outWidth, strideW, shiftW, width);
+      for (let c = 0; c < channels; c++) {
+        for (let n = 0; n < count; n++) {
+          const image = (c * count + n) * plane;
+          for (let oy = 0; oy < outHeight; oy++) {
+            if (oy < oyLo || oy >= oyHi) {
+              dst.fill(0, o, o + outWidth);
+              o += outWidth;
+              continue;
+            }
+            const row = image + (oy * strideH + kh - padTop) * width + shiftW;
+            for (let ox = 0; ox < oxLo; ox++) dst[o++] = 0;
+            if (strideW === 1) {
+              for (let ox = oxLo; ox < oxHi; ox++) dst[o++] = xc[row + ox]!;
+            } else {
+              for (let ox = oxLo; ox < oxHi; ox++) dst[o++] = xc[row + ox * strideW]!;
+            }
+            for (let ox = oxHi; ox < outWidth; ox++) dst[o++] = 0;
+          }
         }
-        const row = image + (oy * strideH + kh - padTop) * width + shiftW;
-        for (let ox = 0; ox < oxLo; ox++) dst[o++] = 0;
-        if (strideW === 1) {
-          for (let ox = oxLo; ox < oxHi; ox++) dst[o++] = xc[row + ox]!;
-        } else {
-          for (let ox = oxLo; ox < oxHi; ox++) dst[o++] = xc[row + ox * strideW]!;
-        }
-        for (let ox = oxHi; ox < outWidth; ox++) dst[o++] = 0;
       }
     }
   }
 }
 
-/** acc += add, elementwise (over [from, to) when given). */
-export function accumulate(acc: Float32Array, add: Float32Array, from = 0, to = acc.length): void {
-  for (let i = from; i < to; i++) acc[i] = acc[i]! + add[i]!;
+/** acc += add, elementwise. */
+export function accumulate(acc: Float32Array, add: Float32Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + add[i]!;
 }

@@ -17,7 +17,6 @@ import { dirname, join, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasmTrainingKernels';
-import { startHeapLoops } from './heapLoops';
 import {
   findThreadedLoader,
   installPthreadWorkers,
@@ -68,9 +67,6 @@ export interface WasmStartOptions {
   threadedLoaderDirs?: string[];
   threadedStartTimeoutMs?: number;
 }
-
-/** Set to 0: the kernels' JavaScript loops stay on the main thread even with the threaded build. */
-export const LOOP_HELPERS_ENV = 'DIFFUSION_LAB_WASM_LOOP_HELPERS';
 
 /** How long the threaded module may take to start its workers before the single-thread one is used. */
 const THREADED_START_TIMEOUT_MS = 60_000;
@@ -133,22 +129,9 @@ export async function startWasmBackend(options: WasmStartOptions = {}): Promise<
   }
   await tf.ready();
   const threads = getThreadsCount();
-  // The kernels' own JavaScript loops on as many threads, sharing the heap (heapLoops.ts).
-  // DIFFUSION_LAB_WASM_LOOP_HELPERS=0 keeps them on the main thread (for benchmarks).
-  let loopsNote: string | undefined;
-  if (threaded && threads > 1 && process.env[LOOP_HELPERS_ENV] !== '0') {
-    const memory = (tf.backend() as unknown as { wasm: { wasmMemory?: { buffer: ArrayBufferLike } } }).wasm.wasmMemory;
-    loopsNote = memory === undefined ? 'the module exports no memory' : await startHeapLoops(memory, threads - 1);
-  } else if (threaded && threads > 1) {
-    loopsNote = `${LOOP_HELPERS_ENV}=0`;
-  }
-  const notes = [
-    threadsNote ?? (request.source.startsWith('--') || request.source.includes('=') ? request.source : undefined),
-    loopsNote !== undefined ? `kernel loops on 1 thread: ${loopsNote}` : undefined,
-  ].filter((n): n is string => n !== undefined);
   const threadPart =
     `${threads} thread${threads === 1 ? '' : 's'}` +
-    (notes.length > 0 ? ` (${notes.join('; ')})` : '') +
+    (threadsNote !== undefined ? ` (${threadsNote})` : request.source.startsWith('--') || request.source.includes('=') ? ` (${request.source})` : '') +
     (request.ignored !== undefined ? `, ignored ${request.ignored}` : '');
   started = {
     binaryDir,
