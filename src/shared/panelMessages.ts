@@ -245,6 +245,8 @@ const hostMessageChecks: { [K in HostToPanelMessage['type']]: Check<Extract<Host
   'show-tab': shape({ type: oneOf(['show-tab'] as const), tab: isTab }),
 };
 
+const isNotesDraft = shape<NotesDraft>({ text: isString, baseVersion: isString });
+
 const panelMessageChecks: { [K in PanelToHostMessage['type']]: Check<Extract<PanelToHostMessage, { type: K }>> } = {
   'ready': shape({ type: oneOf(['ready'] as const) }),
   'save-notes': shape({ type: oneOf(['save-notes'] as const), text: isString, baseVersion: isString, force: optional(isBoolean) }),
@@ -268,15 +270,11 @@ export function isPanelToHostMessage(v: unknown): v is PanelToHostMessage {
   return checkByType<PanelToHostMessage>(panelMessageChecks, v);
 }
 
-function isNotesDraft(v: unknown): v is NotesDraft {
-  return shape<NotesDraft>({ text: isString, baseVersion: isString })(v);
-}
-
 const isViewState = shape<PanelViewState>({
   target: isPanelTarget, tab: isTab, selectedRuns: arrayOf(isString),
   smoothing: (v): v is number => isFiniteNumber(v) && v >= 0 && v < 1,
   xAxis: oneOf(['step', 'epoch', 'wall'] as const), logY: isBoolean,
-  notesDraft: optional((v): v is NotesDraft => isNotesDraft(v)),
+  notesDraft: optional(isNotesDraft),
 });
 
 /** The host's check on the state VS Code hands back after a reload (it was written by the webview). */
