@@ -27,6 +27,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESET_CHANNELS, type BackendRequest, type PresetName } from '../src/shared/options';
 import { selectBackend } from '../src/trainer/backend/selectBackend';
+import { setUnpackedWeightsMode } from '../src/trainer/backend/conv2dUnpackedWeights';
 import { WASM_THREADS_ENV } from '../src/trainer/backend/wasmThreads';
 import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
 import { qSample } from '../src/trainer/diffusion/forwardProcess';
@@ -194,7 +195,9 @@ function makeStep(model: SimpleUnet, optimizer: Adam, c: Case, rng: Random): () 
 /**
  * The model's convolutions and transposed convolutions alone, forward, at the step's
  * shapes: the rate a step would reach if its backward and Adam ran as fast as the forward
- * convolutions (target 1 asks for >= 0.6 of it).
+ * convolutions (target 1 asks for >= 0.6 of it). Measured on the wasm backend's own XNNPACK
+ * convolution with the same filters every call (operators and packed weights cached), not on
+ * the unpacked-weights GEMM the step uses for wide layers: the bar stays what it was.
  */
 function forwardConvolutions(channels: number[], imgSize: number, batch: number): { wallMs: number; cpuMs: number; gflop: number } {
   const layers = simpleUnetLayers(channels).filter((l) => l.kind === 'conv' || l.kind === 'convTranspose');
@@ -221,8 +224,10 @@ function forwardConvolutions(channels: number[], imgSize: number, batch: number)
     }
     return { wallMs: performance.now() - w0, cpuMs: cpuMs() - c0 };
   };
+  const previousMode = setUnpackedWeightsMode('never');
   once(); // warm-up (XNNPACK operators)
   const runs = [once(), once(), once()];
+  setUnpackedWeightsMode(previousMode);
   for (const i of inputs) tf.dispose([i.x, i.w]);
   const f = forwardFlopsBreakdown(channels, imgSize);
   return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)), gflop: ((f.conv + f.convTranspose) * batch) / 1e9 };

@@ -8,6 +8,7 @@ import { getKernel } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend/selectBackend';
 import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasmTrainingKernels';
 import { setPatchChunkColumns } from '../../src/trainer/backend/conv2dBackpropFilter';
+import { setUnpackedWeightsMode, type UnpackedWeightsMode } from '../../src/trainer/backend/conv2dUnpackedWeights';
 import { Random } from '../../src/trainer/random';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -33,6 +34,11 @@ const CASES: ConvCase[] = [
   { name: '1x1 s1 (the output conv)', x: [2, 6, 6, 16], filter: [1, 1, 16, 3], strides: 1, pad: 'valid' },
   { name: '2x2 s3, padding larger than the filter', x: [2, 7, 8, 3], filter: [2, 2, 3, 5], strides: 3, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
   { name: 'wide channels', x: [2, 4, 4, 33], filter: [3, 3, 33, 17], strides: 1, pad: 'same' },
+  // Maps so small that some taps see only padding (left out of the unpacked-weights GEMM).
+  { name: '3x3 s1 explicit 1 on a 1 px map (centre tap only)', x: [3, 1, 1, 8], filter: [3, 3, 8, 16], strides: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '4x4 s2 explicit 1 on a 2 px map (taps 1 and 2)', x: [2, 2, 2, 6], filter: [4, 4, 6, 12], strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '3x3 s1 explicit 1 on a 2x1 map', x: [2, 2, 1, 5], filter: [3, 3, 5, 9], strides: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { name: '3x3 s1 explicit [0, 2] on a 1 px map (one corner tap)', x: [2, 1, 1, 4], filter: [3, 3, 4, 6], strides: 1, pad: [[0, 0], [0, 2], [2, 0], [0, 0]] },
 ];
 
 function randomValues(rng: Random, shape: readonly number[]): Float32Array {
@@ -96,27 +102,47 @@ test('the training kernels are the ones registered on wasm', async () => {
   }
 });
 
-for (const c of CASES) {
-  test(`conv gradients match cpu: ${c.name}`, async () => {
-    const rng = Random.derive(20240611, c.name);
-    const dyShape = await onBackend('cpu', () => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
-    const x = randomValues(rng, c.x);
-    const w = randomValues(rng, c.filter);
-    const dy = randomValues(rng, dyShape);
+function runForward(c: ConvCase, x: Float32Array, w: Float32Array): Float32Array {
+  return tf.tidy(() => tf.conv2d(tf.tensor(x, c.x) as tf.Tensor4D, tf.tensor(w, c.filter) as tf.Tensor4D, c.strides, c.pad).dataSync() as Float32Array);
+}
 
-    const expectedFilter = await onBackend('cpu', () => runFilterGradient(c, x, dy, dyShape));
-    const expectedInput = await onBackend('cpu', () => runInputGradient(c, dy, dyShape, w));
+/** Runs `body` with wide-layer convolutions forced onto one path: XNNPACK's ('never') or the GEMM on unpacked weights ('always'). */
+async function withUnpackedWeights<T>(mode: UnpackedWeightsMode, body: () => T | Promise<T>): Promise<T> {
+  const previous = setUnpackedWeightsMode(mode);
+  try {
+    return await body();
+  } finally {
+    setUnpackedWeightsMode(previous);
+  }
+}
 
-    await selectBackend('wasm');
-    const backend = tf.backend();
-    const dataIdsBefore = backend.numDataIds();
-    const actualFilter = runFilterGradient(c, x, dy, dyShape);
-    const actualInput = runInputGradient(c, dy, dyShape, w);
-    assert.equal(backend.numDataIds(), dataIdsBefore, 'the kernels leave no intermediate tensors behind');
+for (const mode of ['never', 'always'] as const) {
+  for (const c of CASES) {
+    test(`conv and its gradients match cpu (${mode === 'always' ? 'GEMM on unpacked weights' : 'XNNPACK convolution'}): ${c.name}`, async () => {
+      const rng = Random.derive(20240611, c.name);
+      const dyShape = await onBackend('cpu', () => tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
+      const x = randomValues(rng, c.x);
+      const w = randomValues(rng, c.filter);
+      const dy = randomValues(rng, dyShape);
 
-    assertClose(actualFilter, expectedFilter, 'filter gradient');
-    assertClose(actualInput, expectedInput, 'input gradient');
-  });
+      const expectedOutput = await onBackend('cpu', () => runForward(c, x, w));
+      const expectedFilter = await onBackend('cpu', () => runFilterGradient(c, x, dy, dyShape));
+      const expectedInput = await onBackend('cpu', () => runInputGradient(c, dy, dyShape, w));
+
+      await selectBackend('wasm');
+      await withUnpackedWeights(mode, () => {
+        const backend = tf.backend();
+        const dataIdsBefore = backend.numDataIds();
+        const actualOutput = runForward(c, x, w);
+        const actualFilter = runFilterGradient(c, x, dy, dyShape);
+        const actualInput = runInputGradient(c, dy, dyShape, w);
+        assert.equal(backend.numDataIds(), dataIdsBefore, 'the kernels leave no intermediate tensors behind');
+        assertClose(actualOutput, expectedOutput, 'output');
+        assertClose(actualFilter, expectedFilter, 'filter gradient');
+        assertClose(actualInput, expectedInput, 'input gradient');
+      });
+    });
+  }
 }
 
 // The filter gradient sums its GEMM over chunks of images; tiny chunks make every case
@@ -141,21 +167,29 @@ for (const c of CASES.filter((c) => c.x[0] > 1)) {
   });
 }
 
-test('conv2dTranspose (the U-Net up conv, output 2H) matches cpu', async () => {
-  const rng = Random.derive(7, 'transpose');
-  const input: Shape4 = [2, 5, 5, 6];
-  const filter: Shape4 = [4, 4, 3, 6]; // conv2dTranspose filters are [h, w, out, in]
-  const x = randomValues(rng, input);
-  const w = randomValues(rng, filter);
-  const run = () =>
-    tf.tidy(() => {
-      const y = tf.conv2dTranspose(tf.tensor(x, input) as tf.Tensor4D, tf.tensor(w, filter) as tf.Tensor4D, [2, 10, 10, 3], 2, 'same');
-      return y.dataSync() as Float32Array;
+const TRANSPOSE_CASES: Array<{ name: string; input: Shape4; filter: Shape4; output: Shape4; pad: Pad }> = [
+  // conv2dTranspose filters are [h, w, out, in].
+  { name: 'output 2H', input: [2, 5, 5, 6], filter: [4, 4, 3, 6], output: [2, 10, 10, 3], pad: 'same' },
+  { name: 'the U-Net up conv from a 1 px map', input: [3, 1, 1, 8], filter: [4, 4, 6, 8], output: [3, 2, 2, 6], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+];
+for (const mode of ['never', 'always'] as const) {
+  for (const c of TRANSPOSE_CASES) {
+    test(`conv2dTranspose matches cpu (${mode === 'always' ? 'GEMM on unpacked weights' : 'XNNPACK convolution'}): ${c.name}`, async () => {
+      const rng = Random.derive(7, `transpose ${c.name}`);
+      const x = randomValues(rng, c.input);
+      const w = randomValues(rng, c.filter);
+      const run = () =>
+        tf.tidy(() => {
+          const y = tf.conv2dTranspose(tf.tensor(x, c.input) as tf.Tensor4D, tf.tensor(w, c.filter) as tf.Tensor4D, c.output, 2, c.pad);
+          return y.dataSync() as Float32Array;
+        });
+      const expected = await onBackend('cpu', run);
+      await selectBackend('wasm');
+      const actual = await withUnpackedWeights(mode, run);
+      assertClose(actual, expected, 'conv2dTranspose');
     });
-  const expected = await onBackend('cpu', run);
-  const actual = await onBackend('wasm', run);
-  assertClose(actual, expected, 'conv2dTranspose');
-});
+  }
+}
 
 // A training step touching every op family the trainer uses: explicit-padding, strided
 // and transposed convs, concat on channels, moments batch norm, all activations, the

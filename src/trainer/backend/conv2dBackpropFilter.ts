@@ -20,6 +20,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { requireChannelsLast } from './convGeometry';
+import { geometryOf, usedTapWindow } from './conv2dUnpackedWeights';
 import { accumulate, imagesToChannelsFirst, patchesTransposed } from './layoutLoops';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
 
@@ -50,11 +51,20 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
   const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode);
   const [kh, kw, inChannels, outChannels] = filterShape;
   const { batchSize: batch, inHeight, inWidth, outHeight, outWidth } = info;
-  const rows = kh * kw * inChannels;
+  // Taps that see only padding get a zero gradient, and no rows in the product.
+  const window = usedTapWindow(geometryOf(info));
+  const tapsH = window.y1 - window.y0;
+  const tapsW = window.x1 - window.x0;
+  const rows = tapsH * tapsW * inChannels;
   const columnsPerImage = outHeight * outWidth;
   const perChunk = imagesPerChunk(batch, columnsPerImage);
 
   return withWasmKernelScope(backend, (k) => {
+    if (rows === 0) {
+      const zeros = k.alloc(filterShape);
+      k.heap(zeros).fill(0);
+      return zeros;
+    }
     const channelsFirst = k.alloc([inChannels, perChunk, inHeight, inWidth]);
     const patches = k.alloc([rows, perChunk * columnsPerImage]);
     let result: TensorInfo | undefined;
@@ -71,12 +81,12 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
           width: inWidth,
           outHeight,
           outWidth,
-          filterHeight: kh,
-          filterWidth: kw,
+          filterHeight: tapsH,
+          filterWidth: tapsW,
           strideH: info.strideHeight,
           strideW: info.strideWidth,
-          padTop: info.padInfo.top,
-          padLeft: info.padInfo.left,
+          padTop: info.padInfo.top - window.y0,
+          padLeft: info.padInfo.left - window.x0,
         },
         k.heap(patches),
       );
@@ -93,8 +103,19 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
         k.free(partial);
       }
     }
-    result!.shape = [kh, kw, inChannels, outChannels];
-    return result!;
+    if (tapsH === kh && tapsW === kw) {
+      result!.shape = [kh, kw, inChannels, outChannels];
+      return result!;
+    }
+    const full = k.alloc(filterShape);
+    const [dst, src] = [k.heap(full), k.heap(result!)];
+    dst.fill(0);
+    const block = inChannels * outChannels;
+    let from = 0;
+    for (let ty = window.y0; ty < window.y1; ty++) {
+      for (let tx = window.x0; tx < window.x1; tx++, from += block) dst.set(src.subarray(from, from + block), (ty * kw + tx) * block);
+    }
+    return full;
   });
 }
 

@@ -18,7 +18,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { cropAndPad, requireChannelsLast, subPixelAxis } from './convGeometry';
-import { interleavePhases, writePhaseFilter } from './layoutLoops';
+import { conv2dWithUnpackedWeights, prefersUnpackedWeights, type ConvGeometry } from './conv2dUnpackedWeights';
+import { interleavePhases, writePhaseFilter, writePhaseWeightRows, type PhaseFilterShape } from './layoutLoops';
 import { withWasmKernelScope } from './wasmKernelScope';
 
 function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
@@ -40,37 +41,48 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const rowPad = cropAndPad(rows.padBefore, rows.padAfter);
   const colPad = cropAndPad(cols.padBefore, cols.padAfter);
 
+  const [filterHeight, filterWidth] = filter.shape as [number, number];
+  const phaseFilter: PhaseFilterShape = {
+    filterHeight,
+    filterWidth,
+    inChannels,
+    outChannels: info.outChannels,
+    tapsH: rows.taps,
+    tapsW: cols.taps,
+    strideH: rows.stride,
+    strideW: cols.stride,
+  };
+  const sourceHeight = info.outHeight - rowPad.cropBefore - rowPad.cropAfter;
+  const sourceWidth = info.outWidth - colPad.cropBefore - colPad.cropAfter;
+  const phaseConv: ConvGeometry = {
+    batch,
+    inHeight: sourceHeight,
+    inWidth: sourceWidth,
+    inChannels: info.outChannels,
+    outHeight: rows.phaseLength,
+    outWidth: cols.phaseLength,
+    outChannels: rows.stride * cols.stride * inChannels,
+    filterHeight: rows.taps,
+    filterWidth: cols.taps,
+    strideH: 1,
+    strideW: 1,
+    padTop: rowPad.pad[0],
+    padLeft: colPad.pad[0],
+  };
+
   return withWasmKernelScope(backend, (k) => {
-    const [filterHeight, filterWidth] = filter.shape as [number, number];
-    const f = k.alloc([rows.taps, cols.taps, info.outChannels, rows.stride * cols.stride * inChannels]);
-    writePhaseFilter(
-      k.heap(filter),
-      {
-        filterHeight,
-        filterWidth,
-        inChannels,
-        outChannels: info.outChannels,
-        tapsH: rows.taps,
-        tapsW: cols.taps,
-        strideH: rows.stride,
-        strideW: cols.stride,
-      },
-      k.heap(f),
-    );
     const needsCrop = rowPad.cropBefore + rowPad.cropAfter + colPad.cropBefore + colPad.cropAfter > 0;
     const source = needsCrop
-      ? k.slice(
-          dy,
-          [0, rowPad.cropBefore, colPad.cropBefore, 0],
-          [
-            batch,
-            info.outHeight - rowPad.cropBefore - rowPad.cropAfter,
-            info.outWidth - colPad.cropBefore - colPad.cropAfter,
-            info.outChannels,
-          ],
-        )
+      ? k.slice(dy, [0, rowPad.cropBefore, colPad.cropBefore, 0], [batch, sourceHeight, sourceWidth, info.outChannels])
       : dy;
-    const phases = k.conv2d(source, f, { strides: 1, dilations: 1, pad: [[0, 0], rowPad.pad, colPad.pad, [0, 0]] });
+    let phases: TensorInfo;
+    if (prefersUnpackedWeights(phaseConv)) {
+      phases = conv2dWithUnpackedWeights(k, source, phaseConv, (window, dst) => writePhaseWeightRows(k.heap(filter), phaseFilter, window, dst));
+    } else {
+      const f = k.alloc([rows.taps, cols.taps, info.outChannels, phaseConv.outChannels]);
+      writePhaseFilter(k.heap(filter), phaseFilter, k.heap(f));
+      phases = k.conv2d(source, f, { strides: 1, dilations: 1, pad: [[0, 0], rowPad.pad, colPad.pad, [0, 0]] });
+    }
     if (rows.stride === 1 && cols.stride === 1) return phases;
 
     const dx = k.alloc([batch, inHeight, inWidth, inChannels]);

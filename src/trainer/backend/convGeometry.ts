@@ -48,3 +48,23 @@ export function cropAndPad(padBefore: number, padAfter: number): { cropBefore: n
     pad: [Math.max(padBefore, 0), Math.max(padAfter, 0)],
   };
 }
+
+/**
+ * The taps [first, end) along one axis that read the input for at least one output
+ * position; the others see only padding. (A 3x3 'same' conv of a 1-pixel map uses its
+ * centre tap only; a 4x4 stride-2 conv of a 2-pixel map, taps 1 and 2.)
+ */
+export function usedTaps(inSize: number, outSize: number, filterSize: number, stride: number, padBefore: number): [number, number] {
+  let first = filterSize;
+  let end = 0;
+  for (let t = 0; t < filterSize; t++) {
+    // Input row o*stride - padBefore + t lies in [0, inSize) for some o in [0, outSize).
+    const lo = Math.max(0, Math.ceil((padBefore - t) / stride));
+    const hi = Math.min(outSize - 1, Math.floor((inSize - 1 + padBefore - t) / stride));
+    if (lo <= hi) {
+      first = Math.min(first, t);
+      end = t + 1;
+    }
+  }
+  return first < end ? [first, end] : [0, 0];
+}

@@ -72,6 +72,35 @@ export function writePhaseFilter(w: Float32Array, s: PhaseFilterShape, dst: Floa
   }
 }
 
+/**
+ * The same filter as weight rows for conv2dWithUnpackedWeights, [(ry, rx, ci), (ty, tx, co)]
+ * over the taps ty in [y0, y1), tx in [x0, x1): each entry run is one of W's rows
+ * W[kh, kw, ci, :], so this is block copies, not a transpose.
+ */
+export function writePhaseWeightRows(w: Float32Array, s: PhaseFilterShape, window: { y0: number; y1: number; x0: number; x1: number }, dst: Float32Array): void {
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co, tapsH, tapsW, strideH: sh, strideW: sw } = s;
+  let o = 0;
+  for (let ry = 0; ry < sh; ry++) {
+    for (let rx = 0; rx < sw; rx++) {
+      for (let c = 0; c < ci; c++) {
+        for (let ty = window.y0; ty < window.y1; ty++) {
+          const kh = ry + (tapsH - 1 - ty) * sh;
+          for (let tx = window.x0; tx < window.x1; tx++) {
+            const kw = rx + (tapsW - 1 - tx) * sw;
+            if (kh >= fh || kw >= fw) {
+              dst.fill(0, o, o + co);
+            } else {
+              const from = ((kh * fw + kw) * ci + c) * co;
+              dst.set(w.subarray(from, from + co), o);
+            }
+            o += co;
+          }
+        }
+      }
+    }
+  }
+}
+
 export interface PhaseLayout {
   batch: number;
   /** Phase conv output: [batch, phaseRows, phaseCols, strideH, strideW, channels]. */
@@ -191,4 +220,25 @@ export function patchesTransposed(xc: Float32Array, g: PatchGeometry, dst: Float
 /** acc += add, elementwise. */
 export function accumulate(acc: Float32Array, add: Float32Array): void {
   for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + add[i]!;
+}
+
+/** Side of the square tiles of transposeInto: a tile's rows and columns stay in cache. */
+const MATRIX_TILE = 32;
+
+/**
+ * dst[dstOffset + c * dstStride + r] = src[srcOffset + r * cols + c] for a rows x cols
+ * block: a matrix transpose (dstStride = rows) or a block of one written into a wider matrix.
+ */
+export function transposeInto(src: Float32Array, srcOffset: number, rows: number, cols: number, dst: Float32Array, dstOffset: number, dstStride: number): void {
+  for (let r0 = 0; r0 < rows; r0 += MATRIX_TILE) {
+    const r1 = Math.min(rows, r0 + MATRIX_TILE);
+    for (let c0 = 0; c0 < cols; c0 += MATRIX_TILE) {
+      const c1 = Math.min(cols, c0 + MATRIX_TILE);
+      for (let c = c0; c < c1; c++) {
+        let from = srcOffset + r0 * cols + c;
+        const to = dstOffset + c * dstStride;
+        for (let r = r0; r < r1; r++, from += cols) dst[to + r] = src[from]!;
+      }
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { engine, getKernel, registerKernel, unregisterKernel, type KernelBackend
 import { wasmConv2DBackpropFilterConfig } from './conv2dBackpropFilter';
 import { wasmConv2DBackpropInputConfig } from './conv2dBackpropInput';
 import { channelMeanConfig, channelSumConfig } from './channelReductions';
+import { unpackedWeightsConv2DConfig } from './conv2d';
 import { repeatingTileConfig, sharingCastConfig, sharingIdentityConfig } from './sharingKernels';
 
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig, wasmConv2DBackpropInputConfig];
@@ -47,8 +48,13 @@ export function registerWasmTrainingKernels(): void {
   }
 }
 
-/** Zero-copy Identity (the engine clones every tensor a gradient saves) and same-dtype Cast; Tile that repeats by block copies; per-channel Sum/Mean in one pass. */
+/**
+ * Zero-copy Identity (the engine clones every tensor a gradient saves) and same-dtype Cast;
+ * Tile that repeats by block copies; per-channel Sum/Mean in one pass; Conv2D without
+ * repacking wide layers' weights every step.
+ */
 const WRAPPED: ReadonlyArray<[string, (builtin: KernelConfig) => KernelConfig]> = [
+  ['Conv2D', unpackedWeightsConv2DConfig],
   ['Identity', sharingIdentityConfig],
   ['Cast', sharingCastConfig],
   ['Tile', repeatingTileConfig],
