@@ -226,11 +226,13 @@ function forwardConvolutions(channels: number[], imgSize: number, batch: number)
   };
   const previousMode = setUnpackedWeightsMode('never');
   once(); // warm-up (XNNPACK operators)
-  const runs = [once(), once(), once()];
+  // The fastest of five: a pass takes well under a second, so one disturbed pass would
+  // move a median of three; the fastest is also the stricter bar.
+  const runs = [once(), once(), once(), once(), once()];
   setUnpackedWeightsMode(previousMode);
   for (const i of inputs) tf.dispose([i.x, i.w]);
   const f = forwardFlopsBreakdown(channels, imgSize);
-  return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)), gflop: ((f.conv + f.convTranspose) * batch) / 1e9 };
+  return { wallMs: Math.min(...runs.map((r) => r.wallMs)), cpuMs: Math.min(...runs.map((r) => r.cpuMs)), gflop: ((f.conv + f.convTranspose) * batch) / 1e9 };
 }
 
 interface TrainResult {
@@ -365,7 +367,7 @@ async function training(): Promise<void> {
   }
   if (isChild) return;
   printTable(
-    'training (vs 1 thread: wall img/s / the 1-thread row\'s, target 2 >= 1.7; best vs 1: the same of the fastest steps; vs fwd conv: step cpu GFLOP/s / forward-conv cpu GFLOP/s, ' +
+    'training (vs 1 thread: wall img/s / the 1-thread row\'s, target 2 >= 1.7; best vs 1: the same of the fastest steps; vs fwd conv: step cpu GFLOP/s / the fastest of five forward-conv passes\' cpu GFLOP/s, ' +
       'both in CPU time of all threads, target 1 >= 0.6; vs torch: wall img/s ratio, target 3 >= 0.25; others: cores\' worth of CPU ' +
       'other processes used during the timed steps, from /proc/stat)',
     header,

@@ -1,10 +1,14 @@
 // Conv2D for the wasm backend: layers whose weights outnumber their patches run as a GEMM
-// on unpacked weights (conv2dUnpackedWeights.ts); all others, and dilated or channels-first
-// convolutions, run the wasm backend's own XNNPACK convolution.
+// on unpacked weights (conv2dUnpackedWeights.ts) while their filter tensor is new; all
+// others, and dilated or channels-first convolutions, run the wasm backend's own XNNPACK
+// convolution.
 import { backend_util, type Conv2DAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWithUnpackedWeights, forwardWeightRows, geometryOf, prefersUnpackedWeights } from './conv2dUnpackedWeights';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
+
+/** Convolutions so far per filter tensor (dataIds are objects: entries leave with their tensors). */
+const filterUses = new WeakMap<object, number>();
 
 export function unpackedWeightsConv2DConfig(builtin: KernelConfig): KernelConfig {
   return {
@@ -18,7 +22,9 @@ export function unpackedWeightsConv2DConfig(builtin: KernelConfig): KernelConfig
       const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode);
       if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return builtin.kernelFunc(args);
       const g = geometryOf(info);
-      if (!prefersUnpackedWeights(g)) return builtin.kernelFunc(args);
+      const earlierUses = filterUses.get(filter.dataId) ?? 0;
+      filterUses.set(filter.dataId, earlierUses + 1);
+      if (!prefersUnpackedWeights(g, earlierUses)) return builtin.kernelFunc(args);
       const backend = args.backend as BackendWasm;
       return withWasmKernelScope(backend, (k) => conv2dWithUnpackedWeights(k, x, g, forwardWeightRows(() => k.heap(filter), g)));
     }) as KernelFunc,

@@ -79,11 +79,14 @@ export function setUnpackedWeightsMode(next: UnpackedWeightsMode): UnpackedWeigh
 /**
  * True when the GEMM on unpacked weights should beat XNNPACK's convolution: when the
  * weights (taps x in x out) are at least as many as the patches (taps x in x outputs),
- * packing them is the larger cost. Measured in bench/NOTES.md section 7.
+ * packing them is the larger cost (bench/NOTES.md section 7) - unless the same filter
+ * tensor has been convolved twice already. Training convolves each filter tensor at most
+ * twice (forward, and a transposed conv's input gradient) before Adam replaces it; a filter
+ * used more often stays (sampling), and XNNPACK packs it once and keeps it.
  */
-export function prefersUnpackedWeights(g: ConvGeometry): boolean {
+export function prefersUnpackedWeights(g: ConvGeometry, earlierUses = 0): boolean {
   if (mode !== 'auto') return mode === 'always';
-  return g.outChannels >= g.batch * g.outHeight * g.outWidth;
+  return earlierUses < 2 && g.outChannels >= g.batch * g.outHeight * g.outWidth;
 }
 
 /** The convolution of `x` (NHWC, on the wasm heap) as out^T = weightRows x P; the result is NHWC. */
