@@ -322,6 +322,28 @@ test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps
   });
 });
 
+test('Adam on wasm overwrites moments in place only when nothing else shares their data; parameters are always new tensors', async () => {
+  const { heapAdamBackend, heapAdamStep } = await import('../../src/trainer/backend/heapAdam');
+  await selectBackend('wasm');
+  const heap = heapAdamBackend();
+  assert.ok(heap, 'the wasm backend runs Adam on its heap');
+  const c = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.1, bias2Sqrt: Math.sqrt(0.001) };
+  const param = tf.tensor([1, 2, 3]);
+  const m = tf.tensor([0.5, 0.5, 0.5]);
+  const v = tf.tensor([0.25, 0.25, 0.25]);
+  const vShared = tf.clone(v); // e.g. a tensor someone kept from an earlier state
+  const g = tf.tensor([1, -1, 2]);
+  const next = heapAdamStep(heap, param, m, v, g, c);
+  assert.equal(next.m, undefined, 'an unshared first moment is updated in place');
+  assertClose(m.dataSync(), [0.55, 0.35, 0.65], 'first moment, in place', 1e-6);
+  assert.ok(next.v !== undefined, 'a shared second moment gets a new tensor');
+  assert.deepEqual([...vShared.dataSync()], [0.25, 0.25, 0.25], 'the tensor sharing the old second moment keeps its values');
+  assertClose(next.v.dataSync(), [0.25075, 0.25075, 0.25375], 'second moment', 1e-6);
+  assert.notEqual(next.param.dataId, param.dataId, 'the parameter is a new tensor (XNNPACK caches packed weights per filter tensor)');
+  assert.deepEqual([...param.dataSync()], [1, 2, 3], 'the old parameter tensor is unchanged');
+  tf.dispose([param, m, v, vShared, g, next.param, next.v]);
+});
+
 test('Mean and Sum gradients (broadcast, no ones tensor) are dy spread over the reduced axes', async () => {
   for (const backend of ['cpu', 'wasm'] as const) {
     await selectBackend(backend);

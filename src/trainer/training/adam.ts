@@ -76,10 +76,13 @@ export class Adam {
       const coefficients = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize, bias2Sqrt };
       for (const [name, { param, m, v }] of this.slots) {
         const next = heapAdamStep(heap, param, m, v, grads.get(name)!, coefficients);
-        param.assign(next[0]);
-        m.assign(next[1]);
-        v.assign(next[2]);
-        tf.dispose(next);
+        param.assign(next.param);
+        next.param.dispose();
+        for (const [slot, fresh] of [[m, next.m], [v, next.v]] as const) {
+          if (fresh === undefined) continue;
+          slot.assign(fresh);
+          fresh.dispose();
+        }
       }
       return;
     }
