@@ -4,7 +4,8 @@
 // convolution.
 import { backend_util, type Conv2DAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dWithUnpackedWeights, forwardWeightRows, geometryOf, prefersUnpackedWeights } from './conv2dUnpackedWeights';
+import { geometryOf } from './convGeometry';
+import { conv2dWithUnpackedWeights, forwardWeightRows, prefersUnpackedWeights } from './conv2dUnpackedWeights';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
 
 /** Convolutions so far per filter tensor (dataIds are objects: entries leave with their tensors). */

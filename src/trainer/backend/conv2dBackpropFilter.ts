@@ -19,8 +19,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { requireChannelsLast } from './convGeometry';
-import { geometryOf, usedTapWindow } from './conv2dUnpackedWeights';
+import { geometryOf, requireChannelsLast, usedTapWindow } from './convGeometry';
 import { accumulate, imagesToChannelsFirst, patchesTransposed } from './layoutLoops';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
 

@@ -17,8 +17,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { cropAndPad, requireChannelsLast, subPixelAxis } from './convGeometry';
-import { conv2dWithUnpackedWeights, prefersUnpackedWeights, type ConvGeometry } from './conv2dUnpackedWeights';
+import { cropAndPad, requireChannelsLast, subPixelAxis, type ConvGeometry } from './convGeometry';
+import { conv2dWithUnpackedWeights, prefersUnpackedWeights } from './conv2dUnpackedWeights';
 import { interleavePhases, writePhaseFilter, writePhaseWeightRows, type PhaseFilterShape } from './layoutLoops';
 import { withWasmKernelScope } from './wasmKernelScope';
 

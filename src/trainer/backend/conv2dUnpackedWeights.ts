@@ -9,59 +9,10 @@
 // the weights being the GEMM's left operand, read where they lie, and P the transposed
 // patch matrix, which is what XNNPACK packs. Taps that see only padding for every output
 // are left out of both: a 3x3 'same' conv of a 1 px map is its centre tap alone.
-import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
-import { usedTaps } from './convGeometry';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { usedTapWindow, type ConvGeometry, type TapWindow } from './convGeometry';
 import { imagesToChannelsFirst, patchesTransposed, transposeInto } from './layoutLoops';
 import type { WasmKernelScope } from './wasmKernelScope';
-
-/** A stride/padding convolution of NHWC input (no dilation). */
-export interface ConvGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-}
-
-export function geometryOf(info: backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
-
-/** The taps [y0, y1) x [x0, x1) that read the input somewhere. */
-export interface TapWindow {
-  y0: number;
-  y1: number;
-  x0: number;
-  x1: number;
-}
-
-export function usedTapWindow(g: ConvGeometry): TapWindow {
-  const [y0, y1] = usedTaps(g.inHeight, g.outHeight, g.filterHeight, g.strideH, g.padTop);
-  const [x0, x1] = usedTaps(g.inWidth, g.outWidth, g.filterWidth, g.strideW, g.padLeft);
-  return { y0, y1, x0, x1 };
-}
 
 /** Writes weightRows [outChannels, (ty, tx, ci)] for the window's taps into `dst`. */
 export type WeightRowsWriter = (window: TapWindow, dst: Float32Array) => void;

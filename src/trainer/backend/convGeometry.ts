@@ -1,5 +1,6 @@
-// Index arithmetic shared by the convolution gradient kernels, kept apart from the
-// kernels so it can be read (and tested) as plain numbers.
+// Index arithmetic shared by the convolution kernels, kept apart from the kernels so it
+// can be read (and tested) as plain numbers.
+import type { backend_util } from '@tensorflow/tfjs-core';
 
 /** XNNPACK's convolution, which the gradient kernels build on, is NHWC only. */
 export function requireChannelsLast(kernelName: string, dataFormat: string): void {
@@ -67,4 +68,53 @@ export function usedTaps(inSize: number, outSize: number, filterSize: number, st
     }
   }
   return first < end ? [first, end] : [0, 0];
+}
+
+/** A stride/padding convolution of NHWC input (no dilation). */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+export function geometryOf(info: backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** The taps [y0, y1) x [x0, x1) that read the input somewhere. */
+export interface TapWindow {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
+export function usedTapWindow(g: ConvGeometry): TapWindow {
+  const [y0, y1] = usedTaps(g.inHeight, g.outHeight, g.filterHeight, g.strideH, g.padTop);
+  const [x0, x1] = usedTaps(g.inWidth, g.outWidth, g.filterWidth, g.strideW, g.padLeft);
+  return { y0, y1, x0, x1 };
 }

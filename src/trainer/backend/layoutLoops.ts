@@ -3,6 +3,7 @@
 // generic Transpose, Reverse, Slice and DepthToSpace take 10–40 ms on a training-sized
 // tensor, several times these loops (writes in order, reads strided) and as long as the
 // convolution they feed.
+import type { TapWindow } from './convGeometry';
 
 /**
  * dst = transpose(src, perm) for a rank-4 src, keeping only the first `extent[i]` entries
@@ -77,7 +78,7 @@ export function writePhaseFilter(w: Float32Array, s: PhaseFilterShape, dst: Floa
  * over the taps ty in [y0, y1), tx in [x0, x1): each entry run is one of W's rows
  * W[kh, kw, ci, :], so this is block copies, not a transpose.
  */
-export function writePhaseWeightRows(w: Float32Array, s: PhaseFilterShape, window: { y0: number; y1: number; x0: number; x1: number }, dst: Float32Array): void {
+export function writePhaseWeightRows(w: Float32Array, s: PhaseFilterShape, window: TapWindow, dst: Float32Array): void {
   const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co, tapsH, tapsW, strideH: sh, strideW: sw } = s;
   let o = 0;
   for (let ry = 0; ry < sh; ry++) {
