@@ -9,6 +9,7 @@ import { selectBackend } from '../../src/trainer/backend/selectBackend';
 import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasmTrainingKernels';
 import { setPatchChunkColumns } from '../../src/trainer/backend/conv2dBackpropFilter';
 import { setUnpackedWeightsMode, type UnpackedWeightsMode } from '../../src/trainer/backend/conv2dUnpackedWeights';
+import { usedTaps } from '../../src/trainer/backend/convGeometry';
 import { Random } from '../../src/trainer/random';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -100,6 +101,15 @@ test('the training kernels are the ones registered on wasm', async () => {
   for (const config of WASM_TRAINING_KERNELS) {
     assert.equal(getKernel(config.kernelName, 'wasm')?.kernelFunc, config.kernelFunc, config.kernelName);
   }
+});
+
+test('usedTaps: the filter taps that read the input for some output (hand-counted)', () => {
+  assert.deepEqual(usedTaps(1, 1, 3, 1, 1), [1, 2], "3x3 'same' on 1 px: the centre");
+  assert.deepEqual(usedTaps(2, 1, 4, 2, 1), [1, 3], '4-tap stride 2 pad 1, 2 px -> 1: taps 1 and 2');
+  assert.deepEqual(usedTaps(2, 2, 3, 1, 1), [0, 3], "3x3 'same' on 2 px: all three");
+  assert.deepEqual(usedTaps(1, 1, 3, 1, 2), [2, 3], 'padding 2 before on 1 px: the last tap');
+  assert.deepEqual(usedTaps(8, 4, 4, 2, 1), [0, 4], 'a normal strided conv: all');
+  assert.deepEqual(usedTaps(3, 0, 3, 1, 0), [0, 0], 'no outputs: none');
 });
 
 function runForward(c: ConvCase, x: Float32Array, w: Float32Array): Float32Array {
