@@ -8,7 +8,7 @@ import { ConfigError, DEFAULT_RUN_CONFIG, RunConfig, resolveRunConfig } from '..
 import { CONFIG_FLAGS, configFromFlags, parseFlagValue } from './cliArgs';
 import { withStopOnSignal } from './stopOnSignal';
 import { VERSION } from './version';
-import { WASM_THREADS_ENV } from './backend/wasmThreads';
+import { applyThreadsFlag, THREADS_HELP, THREADS_OPTION } from './threadsFlag';
 
 const USAGE = `diffusion-lab ${VERSION}: train and sample DDPMs (TensorFlow.js)
 
@@ -28,9 +28,8 @@ ${Object.entries(CONFIG_FLAGS).map(([flag, s]) => `  --${flag.padEnd(16)} ${s.he
   --out DIR          where run directories go (default .diffusion)
   --cache DIR        where decoded image folders are cached (default OUT/cache)
 
-train, resume, sample, demo, info and env also take:
-  --threads N        wasm backend: threads for its convolutions (1 = the single-thread build;
-                     default: every core, at most 8). Same as ${WASM_THREADS_ENV}=N.
+train, resume, sample, demo, info, env and sweep also take:
+${THREADS_HELP}
 `;
 
 function defaultFor(field: keyof RunConfig): unknown {
@@ -42,28 +41,22 @@ class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | undefined>;
 
-function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }>): Values {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { ...extra };
+/** Parses a command's flags; `threads` adds --threads and applies it. */
+function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }>, threads = false): Values {
+  const options: Record<string, { type: 'string' | 'boolean' }> = threads ? { ...extra, ...THREADS_OPTION } : { ...extra };
+  let values: Values;
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]!);
   }
+  if (threads) applyThreadsFlag(values.threads);
+  return values;
 }
 
 const STOPPING_RUN = 'stopping after this step (checkpoint, then exit)';
 
 const runFlagOptions = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }]));
-
-const threadsOption = { threads: { type: 'string' as const } };
-
-/** --threads N: handed to the wasm backend (and to any child process) through the environment. */
-function applyThreadsFlag(values: Values): void {
-  if (values.threads === undefined) return;
-  const n = Number(values.threads);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive integer, got ${String(values.threads)}`);
-  process.env[WASM_THREADS_ENV] = String(n);
-}
 
 async function checkWritable(outDir: string): Promise<void> {
   try {
@@ -75,8 +68,7 @@ async function checkWritable(outDir: string): Promise<void> {
 }
 
 async function trainCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { ...runFlagOptions, ...threadsOption, config: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' } });
-  applyThreadsFlag(values);
+  const values = parse(argv, { ...runFlagOptions, config: { type: 'string' }, out: { type: 'string' }, cache: { type: 'string' } }, true);
   const source = typeof values.config === 'string' ? values.config : 'command line';
   const partial = configFromFlags(values);
   // Recorded in config.json: absolute, so resume and sample work from any folder.
@@ -90,9 +82,8 @@ async function trainCommand(argv: string[]): Promise<number> {
 }
 
 async function resumeCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { run: { type: 'string' }, ...threadsOption });
+  const values = parse(argv, { run: { type: 'string' } }, true);
   if (typeof values.run !== 'string') throw new UsageError('resume needs --run DIR');
-  applyThreadsFlag(values);
   const { resumeRun } = await import('./training/trainRun');
   return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => resumeRun(path.resolve(values.run as string), { signal, onEvent })));
 }
@@ -105,9 +96,8 @@ function reportOutcome(outcome: { runDir: string; state: string; error?: string 
 }
 
 async function sampleCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { run: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, ...threadsOption });
+  const values = parse(argv, { run: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' } }, true);
   if (typeof values.run !== 'string') throw new UsageError('sample needs --run DIR');
-  applyThreadsFlag(values);
   const count = values.count === undefined ? undefined : (parseFlagValue('count', 'int', String(values.count)) as number);
   const seed = values.seed === undefined ? undefined : (parseFlagValue('seed', 'int', String(values.seed)) as number);
   if (count !== undefined && count <= 0) throw new UsageError(`--count must be positive, got ${count}`);
@@ -128,8 +118,7 @@ function channelsFrom(values: Values): number[] {
 }
 
 async function infoCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { preset: { type: 'string' }, channels: { type: 'string' }, 'img-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...threadsOption });
-  applyThreadsFlag(values);
+  const values = parse(argv, { preset: { type: 'string' }, channels: { type: 'string' }, 'img-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, true);
   const channels = channelsFrom(values);
   const imgSize = values['img-size'] === undefined ? DEFAULT_RUN_CONFIG.imgSize : (parseFlagValue('img-size', 'int', String(values['img-size'])) as number);
   resolveRunConfig({ channels, imgSize }, 'command line');
@@ -179,8 +168,7 @@ async function scheduleCommand(argv: string[]): Promise<number> {
 }
 
 async function envCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { json: { type: 'boolean' }, ...threadsOption });
-  applyThreadsFlag(values);
+  const values = parse(argv, { json: { type: 'boolean' } }, true);
   const { probeBackends, formatBackendReport } = await import('./backend/selectBackend');
   const probes = await probeBackends();
   process.stdout.write(values.json ? JSON.stringify(probes, null, 2) + '\n' : formatBackendReport(probes));
@@ -188,8 +176,7 @@ async function envCommand(argv: string[]): Promise<number> {
 }
 
 async function demoCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { out: { type: 'string' }, ...threadsOption });
-  applyThreadsFlag(values);
+  const values = parse(argv, { out: { type: 'string' } }, true);
   const outDir = path.resolve(String(values.out ?? '.diffusion'));
   await checkWritable(outDir);
   const { DEMO_CONFIG } = await import('./demoConfig');

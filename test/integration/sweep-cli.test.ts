@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { RunConfigFile } from '../../src/shared/runConfig';
 import type { MetricRecord, RunStatus } from '../../src/shared/runDirectory';
 import type { ResolvedSweepFile } from '../../src/shared/sweepSpec';
 
@@ -137,6 +138,20 @@ test('maxParallelRuns 2: runs in child processes; Ctrl-C reaches them, and the s
   for (const id of [a, b]) assert.match(row(second.stdout, id), / done .* resumed$/);
   assert.match(row(second.stdout, c), / done .* trained$/);
   for (const id of [a, b, c]) assert.deepEqual(steps(out, id).map((s) => s.step), Array.from({ length: 24 }, (_, i) => i + 1));
+});
+
+test('--threads: each run of the sweep trains on that many wasm threads; a bad count is refused before anything is written', (t) => {
+  const { file, out } = setUp(t, { name: 'threads', base: { ...TINY, maxSteps: 2 }, axes: { timesteps: [50] } });
+  const bad = cli(['sweep', file, '--out', out, '--threads', '0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--threads must be a positive integer, got 0/);
+  assert.ok(!existsSync(out), 'nothing written');
+
+  const r = cli(['sweep', file, '--out', out, '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const [id] = runIds(out, 'threads') as [string];
+  const config = readJson<RunConfigFile>(path.join(out, 'runs', id, 'config.json'));
+  assert.match(config.environment.backendDetail ?? '', /1 thread \(DIFFUSION_LAB_WASM_THREADS=1\)/);
 });
 
 test('a run that fails does not stop the sweep; the summary names it; exit 1', (t) => {

@@ -12,14 +12,16 @@ import { resolveSweep, type ResolvedSweep } from './resolveSweep';
 import { runDirOf, writeResolvedSweep } from './sweepDirectory';
 import { formatSummaryTable, formatTable, formatValue, summarizeRun, type RunSummary } from './sweepSummary';
 import { readSweepFile } from './validateSweep';
+import { applyThreadsFlag, THREADS_OPTION } from '../threadsFlag';
 
-export const SWEEP_USAGE = `diffusion-lab sweep FILE [--out DIR] [--dry-run] [--yes] [--run ID] [--gflops N]
+export const SWEEP_USAGE = `diffusion-lab sweep FILE [--out DIR] [--dry-run] [--yes] [--run ID] [--gflops N] [--threads N]
   FILE        a *.sweep.json file (schema: schemas/sweep.schema.json)
   --out DIR   where sweeps/ and runs/ go (default .diffusion)
   --dry-run   list the runs and an estimated time; train nothing, write nothing
   --yes       allow a sweep of more than 1,000 runs
   --run ID    train only this run of the sweep (how parallel runs are started)
   --gflops N  the dry run's throughput, instead of a measured or assumed one
+  --threads N wasm backend threads per run (default: the cores shared among parallel runs)
 Runs already done are skipped and interrupted ones resumed, so after Ctrl-C or a crash
 the same command continues the sweep.
 `;
@@ -32,6 +34,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       options: {
         out: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' },
         run: { type: 'string' }, gflops: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        ...THREADS_OPTION,
       },
     });
   } catch (err) {
@@ -42,6 +45,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     process.stdout.write(SWEEP_USAGE);
     return 0;
   }
+  applyThreadsFlag(values.threads);
   if (positionals.length !== 1) throw new ConfigError(`needs exactly one sweep file, got ${positionals.length}\n${SWEEP_USAGE}`);
   const file = positionals[0]!;
   const gflops = values.gflops === undefined ? undefined : Number(values.gflops);
