@@ -300,6 +300,43 @@ test('a training step on wasm uses only kernels wasm has, and matches cpu', asyn
   }
 });
 
+// A whole U-Net's gradients with the path chosen per layer as in training: at 8 px with four
+// widths the deep layers (2 and 1 px, out channels >= batch x pixels) take the GEMM on
+// unpacked weights with dropped taps, the 8 px layers XNNPACK's convolution.
+test('U-Net gradients on wasm, wide 1-2 px layers on the unpacked-weights path, match cpu', async () => {
+  const { SimpleUnet } = await import('../../src/trainer/model/simpleUnet');
+  const rng = Random.derive(11, 'unet gradients');
+  const shape: Shape4 = [4, 8, 8, 3];
+  const x = randomValues(rng, shape);
+  const noise = randomValues(rng, shape);
+  const t = [0, 1, 2, 3].map(() => rng.int(300));
+  const run = () => {
+    const model = SimpleUnet.create({ channels: [4, 8, 16, 32], activation: 'relu' }, 3);
+    const params = model.trainableVariables();
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.forwardTrain(tf.tensor4d(x, shape), tf.tensor1d(t, 'int32'));
+      tf.dispose(out.batchStats.flatMap((s) => [s.mean, s.variance]));
+      return tf.mean(tf.square(tf.sub(out.output, tf.tensor4d(noise, shape))));
+    }, [...params.values()]);
+    const result = {
+      loss: value.dataSync()[0]!,
+      gradients: new Map([...params].map(([name, v]) => [name, grads[v.name]!.dataSync() as Float32Array])),
+    };
+    tf.dispose([value, ...Object.values(grads)]);
+    model.dispose();
+    return result;
+  };
+  const expected = await onBackend('cpu', run);
+  await selectBackend('wasm');
+  const actual = await withUnpackedWeights('auto', run);
+  assert.ok(Math.abs(actual.loss - expected.loss) <= 1e-5 * expected.loss, `loss ${actual.loss} vs ${expected.loss}`);
+  for (const [name, values] of expected.gradients) {
+    if (values.every((v) => v === 0)) continue; // e.g. biases right before a BatchNorm
+    assertClose(actual.gradients.get(name)!, values, `gradient of ${name}`, 1e-3);
+  }
+  assert.ok(expected.gradients.get('ups.0.conv2.weight')!.some((v) => v !== 0), 'the 1 px layer learns');
+});
+
 // Adam runs as one heap pass per parameter on wasm (backend/heapAdam.ts) and as tensor ops
 // elsewhere: the two must agree, and neither may leave tensors behind.
 test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps', async () => {
