@@ -50,6 +50,13 @@ export function cropAndPad(padBefore: number, padAfter: number): { cropBefore: n
   };
 }
 
+/** First and one-past-last output index o with 0 <= o * stride + shift < size. */
+export function validRange(outSize: number, stride: number, shift: number, size: number): [number, number] {
+  const lo = Math.min(outSize, Math.max(0, Math.ceil(-shift / stride)));
+  const hi = Math.max(lo, Math.min(outSize, Math.floor((size - 1 - shift) / stride) + 1));
+  return [lo, hi];
+}
+
 /**
  * The taps [first, end) along one axis that read the input for at least one output
  * position; the others see only padding. (A 3x3 'same' conv of a 1-pixel map uses its
@@ -59,10 +66,8 @@ export function usedTaps(inSize: number, outSize: number, filterSize: number, st
   let first = filterSize;
   let end = 0;
   for (let t = 0; t < filterSize; t++) {
-    // Input row o*stride - padBefore + t lies in [0, inSize) for some o in [0, outSize).
-    const lo = Math.max(0, Math.ceil((padBefore - t) / stride));
-    const hi = Math.min(outSize - 1, Math.floor((inSize - 1 + padBefore - t) / stride));
-    if (lo <= hi) {
+    const [lo, hi] = validRange(outSize, stride, t - padBefore, inSize);
+    if (lo < hi) {
       first = Math.min(first, t);
       end = t + 1;
     }

@@ -3,7 +3,7 @@
 // generic Transpose, Reverse, Slice and DepthToSpace take 10–40 ms on a training-sized
 // tensor, several times these loops (writes in order, reads strided) and as long as the
 // convolution they feed.
-import type { TapWindow } from './convGeometry';
+import { validRange, type TapWindow } from './convGeometry';
 
 /**
  * dst = transpose(src, perm) for a rank-4 src, keeping only the first `extent[i]` entries
@@ -170,13 +170,6 @@ export interface PatchGeometry {
   strideW: number;
   padTop: number;
   padLeft: number;
-}
-
-/** First and one-past-last output index o with 0 <= o * stride + shift < size. */
-function validRange(outSize: number, stride: number, shift: number, size: number): [number, number] {
-  const lo = Math.min(outSize, Math.max(0, Math.ceil(-shift / stride)));
-  const hi = Math.max(lo, Math.min(outSize, Math.floor((size - 1 - shift) / stride) + 1));
-  return [lo, hi];
 }
 
 /**
