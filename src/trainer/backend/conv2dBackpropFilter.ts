@@ -19,7 +19,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { geometryOf, requireChannelsLast, usedTapWindow } from './convGeometry';
+import { croppedToTaps, geometryOf, requireChannelsLast, usedTapWindow } from './convGeometry';
 import { accumulate, imagesToChannelsFirst, patchesTransposed } from './layoutLoops';
 import { withWasmKernelScope, type Shape4 } from './wasmKernelScope';
 
@@ -51,7 +51,9 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
   const [kh, kw, inChannels, outChannels] = filterShape;
   const { batchSize: batch, inHeight, inWidth, outHeight, outWidth } = info;
   // Taps that see only padding get a zero gradient, and no rows in the product.
-  const window = usedTapWindow(geometryOf(info));
+  const geometry = geometryOf(info);
+  const window = usedTapWindow(geometry);
+  const cropped = croppedToTaps(geometry, window);
   const tapsH = window.y1 - window.y0;
   const tapsW = window.x1 - window.x0;
   const rows = tapsH * tapsW * inChannels;
@@ -71,24 +73,7 @@ function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
       const count = Math.min(perChunk, batch - n0);
       const columns = count * columnsPerImage;
       imagesToChannelsFirst(k.heap(x), inHeight * inWidth, inChannels, n0, count, k.heap(channelsFirst));
-      patchesTransposed(
-        k.heap(channelsFirst),
-        {
-          count,
-          channels: inChannels,
-          height: inHeight,
-          width: inWidth,
-          outHeight,
-          outWidth,
-          filterHeight: tapsH,
-          filterWidth: tapsW,
-          strideH: info.strideHeight,
-          strideW: info.strideWidth,
-          padTop: info.padInfo.top - window.y0,
-          padLeft: info.padInfo.left - window.x0,
-        },
-        k.heap(patches),
-      );
+      patchesTransposed(k.heap(channelsFirst), { ...cropped, batch: count }, k.heap(patches));
       const a = k.alias(patches, 0, [1, rows, columns]);
       const b = k.alias(dy, n0 * columnsPerImage * outChannels, [1, columns, outChannels]);
       const partial = k.matMul(a, b);

@@ -10,7 +10,7 @@
 // patch matrix, which is what XNNPACK packs. Taps that see only padding for every output
 // are left out of both: a 3x3 'same' conv of a 1 px map is its centre tap alone.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { usedTapWindow, type ConvGeometry, type TapWindow } from './convGeometry';
+import { croppedToTaps, usedTapWindow, type ConvGeometry, type TapWindow } from './convGeometry';
 import { imagesToChannelsFirst, patchesTransposed, transposeInto } from './layoutLoops';
 import type { WasmKernelScope } from './wasmKernelScope';
 
@@ -55,24 +55,7 @@ export function conv2dWithUnpackedWeights(k: WasmKernelScope, x: TensorInfo, g: 
   const patches = k.alloc([1, depth, outputs]);
   const weightRows = k.alloc([1, g.outChannels, depth]);
   imagesToChannelsFirst(k.heap(x), g.inHeight * g.inWidth, g.inChannels, 0, g.batch, k.heap(channelsFirst));
-  patchesTransposed(
-    k.heap(channelsFirst),
-    {
-      count: g.batch,
-      channels: g.inChannels,
-      height: g.inHeight,
-      width: g.inWidth,
-      outHeight: g.outHeight,
-      outWidth: g.outWidth,
-      filterHeight: window.y1 - window.y0,
-      filterWidth: window.x1 - window.x0,
-      strideH: g.strideH,
-      strideW: g.strideW,
-      padTop: g.padTop - window.y0,
-      padLeft: g.padLeft - window.x0,
-    },
-    k.heap(patches),
-  );
+  patchesTransposed(k.heap(channelsFirst), croppedToTaps(g, window), k.heap(patches));
   k.free(channelsFirst);
   writeWeightRows(window, k.heap(weightRows));
   const outT = k.matMul(weightRows, patches);

@@ -123,3 +123,14 @@ export function usedTapWindow(g: ConvGeometry): TapWindow {
   const [x0, x1] = usedTaps(g.inWidth, g.outWidth, g.filterWidth, g.strideW, g.padLeft);
   return { y0, y1, x0, x1 };
 }
+
+/** The same convolution with its filter cut to `window`: what im2col needs to leave unused taps out. */
+export function croppedToTaps(g: ConvGeometry, window: TapWindow): ConvGeometry {
+  return {
+    ...g,
+    filterHeight: window.y1 - window.y0,
+    filterWidth: window.x1 - window.x0,
+    padTop: g.padTop - window.y0,
+    padLeft: g.padLeft - window.x0,
+  };
+}

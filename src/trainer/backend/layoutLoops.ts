@@ -3,7 +3,7 @@
 // generic Transpose, Reverse, Slice and DepthToSpace take 10–40 ms on a training-sized
 // tensor, several times these loops (writes in order, reads strided) and as long as the
 // convolution they feed.
-import { validRange, type TapWindow } from './convGeometry';
+import { validRange, type ConvGeometry, type TapWindow } from './convGeometry';
 
 /**
  * dst = transpose(src, perm) for a rank-4 src, keeping only the first `extent[i]` entries
@@ -156,30 +156,15 @@ export function imagesToChannelsFirst(src: Float32Array, pixels: number, channel
   }
 }
 
-export interface PatchGeometry {
-  /** Images in the chunk. */
-  count: number;
-  channels: number;
-  height: number;
-  width: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-}
-
 /**
  * The transposed im2col matrix of a convolution's input: rows (kh, kw, c), columns
  * (n, oy, ox), entry xPadded[n, oy*sh + kh, ox*sw + kw, c] (zero in the padding), from the
- * channels-first chunk `xc` ([channels, count, height, width]). Rows are written in order and
- * each row reads runs of one input row, so both sides stream.
+ * channels-first chunk `xc` ([inChannels, batch, inHeight, inWidth]; `batch` is the images in
+ * the chunk). Rows are written in order and each row reads runs of one input row, so both
+ * sides stream.
  */
-export function patchesTransposed(xc: Float32Array, g: PatchGeometry, dst: Float32Array): void {
-  const { count, channels, height, width, outHeight, outWidth, filterHeight, filterWidth, strideH, strideW, padTop, padLeft } = g;
+export function patchesTransposed(xc: Float32Array, g: Omit<ConvGeometry, 'outChannels'>, dst: Float32Array): void {
+  const { batch: count, inChannels: channels, inHeight: height, inWidth: width, outHeight, outWidth, filterHeight, filterWidth, strideH, strideW, padTop, padLeft } = g;
   const plane = height * width;
   let o = 0;
   for (let kh = 0; kh < filterHeight; kh++) {
