@@ -13,7 +13,7 @@ import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
 import { qSample } from '../src/trainer/diffusion/forwardProcess';
 import { SimpleUnet } from '../src/trainer/model/simpleUnet';
 import { Adam } from '../src/trainer/training/adam';
-import { trainStep } from '../src/trainer/training/trainStep';
+import { readScalar, trainStep } from '../src/trainer/training/trainStep';
 import { Random } from '../src/trainer/random';
 
 const { values } = parseArgs({
@@ -38,13 +38,13 @@ async function main(): Promise<void> {
   const step = () => {
     const t = Int32Array.from({ length: batch }, () => rng.int(300));
     const noiseValues = rng.normals(n);
-    return tf.tidy(() => {
+    return readScalar(tf.tidy(() => {
       const noise = tf.tensor4d(noiseValues, shape);
       const xt = qSample(schedule, tf.tensor4d(x0, shape), t, noise);
       return trainStep(model, optimizer, xt, tf.tensor1d(Float32Array.from(t)), noise, 'l1', { huberDelta: 1 });
-    });
+    }));
   };
-  step();
+  await step();
   // CPU time (this process, all threads) or wall time per kernel: on a shared machine wall
   // time mostly measures the other processes. Kernels called from inside kernels count to
   // the outer one, unless --inner.
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   byKernel.clear(); // the warm-up step's calls
   const wall0 = performance.now();
   const cpu0 = cpuMs();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) await step();
   const cpuTotal = (cpuMs() - cpu0) / steps;
   const wall = (performance.now() - wall0) / steps;
   const total = values.clock === 'wall' ? wall : cpuTotal;

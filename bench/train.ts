@@ -36,7 +36,7 @@ import { forwardFlopsBreakdown, forwardFlopsPerImage } from '../src/trainer/mode
 import { simpleUnetLayers } from '../src/trainer/model/parameters';
 import { SimpleUnet } from '../src/trainer/model/simpleUnet';
 import { Adam } from '../src/trainer/training/adam';
-import { trainStep } from '../src/trainer/training/trainStep';
+import { readScalar, trainStep } from '../src/trainer/training/trainStep';
 import { Random } from '../src/trainer/random';
 
 interface Case {
@@ -87,11 +87,11 @@ function machineBusyMs(): number | undefined {
 }
 
 /** Cores' worth of CPU other processes used while `run` ran (0 = we had the machine to ourselves). */
-function othersCores<T>(run: () => T): { result: T; others: number } {
+async function othersCores<T>(run: () => Promise<T>): Promise<{ result: T; others: number }> {
   const busy0 = machineBusyMs();
   const c0 = cpuMs();
   const w0 = performance.now();
-  const result = run();
+  const result = await run();
   const busy1 = machineBusyMs();
   const others = busy0 === undefined || busy1 === undefined ? NaN : Math.max(0, busy1 - busy0 - (cpuMs() - c0)) / (performance.now() - w0);
   return { result, others };
@@ -176,7 +176,7 @@ function runTorch(args: string[]): Record<string, number> | undefined {
 
 // ---------------------------------------------------------------- training
 
-function makeStep(model: SimpleUnet, optimizer: Adam, c: Case, rng: Random): () => number {
+function makeStep(model: SimpleUnet, optimizer: Adam, c: Case, rng: Random): () => Promise<number> {
   const schedule = makeNoiseSchedule('linear', 300, 1e-4, 0.02);
   const shape: [number, number, number, number] = [c.batch, c.imgSize, c.imgSize, 3];
   const n = c.batch * c.imgSize * c.imgSize * 3;
@@ -184,11 +184,11 @@ function makeStep(model: SimpleUnet, optimizer: Adam, c: Case, rng: Random): () 
   return () => {
     const t = Int32Array.from({ length: c.batch }, () => rng.int(300));
     const noiseValues = rng.normals(n);
-    return tf.tidy(() => {
+    return readScalar(tf.tidy(() => {
       const noise = tf.tensor4d(noiseValues, shape);
       const xt = qSample(schedule, tf.tensor4d(x0, shape), t, noise);
       return trainStep(model, optimizer, xt, tf.tensor1d(Float32Array.from(t)), noise, 'l1', { huberDelta: 1 });
-    });
+    }));
   };
 }
 
@@ -260,14 +260,14 @@ async function measureTraining(c: Case): Promise<TrainResult> {
   const model = SimpleUnet.create({ channels, activation: 'relu' }, 0);
   const optimizer = new Adam(model.trainableVariables(), { lr: 1e-4 });
   const step = makeStep(model, optimizer, c, new Random(1));
-  step(); // warm-up: kernel setup, first allocations
+  await step(); // warm-up: kernel setup, first allocations
   const wall: number[] = [];
   const cpu: number[] = [];
-  const { others } = othersCores(() => {
+  const { others } = await othersCores(async () => {
     for (let i = 0; i < (stepsOverride ?? c.steps); i++) {
       const w0 = performance.now();
       const c0 = cpuMs();
-      step();
+      await step();
       cpu.push(cpuMs() - c0);
       wall.push(performance.now() - w0);
     }
@@ -457,7 +457,7 @@ async function memory(steps: number): Promise<void> {
   const rows: string[][] = [];
   let first: { rss: number; tensors: number; bytes: number } | undefined;
   for (let i = 1; i <= steps; i++) {
-    step();
+    await step();
     if (!marks.has(i)) continue;
     if (typeof global.gc === 'function') global.gc();
     const m = tf.memory();

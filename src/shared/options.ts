@@ -11,10 +11,11 @@ export type LossName = (typeof LOSSES)[number];
 export const SCHEDULES = ['linear', 'cosine', 'linear-scaled'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** What actually ran: tfjs's own backend names, in the order `auto` tries them. */
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export const BACKENDS = ['auto', ...BACKEND_NAMES] as const;
 export type BackendRequest = (typeof BACKENDS)[number];
-/** What actually ran: tfjs's own backend names. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export const PRESETS = ['reference', 'small'] as const;
 export type PresetName = (typeof PRESETS)[number];

@@ -2,6 +2,7 @@
 // another version, a crashed write or a stray `process.send` must not reach the tree as
 // `undefined`s. Returns the message or why it is not one (for the log).
 import type { SweepEvent, TrainerEvent, TrainerMessage } from './messages';
+import { BACKEND_NAMES } from './options';
 
 const RUN_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 
@@ -19,7 +20,7 @@ const shape = (fields: Record<string, Check>): Check => (v) => record(v) && Obje
 
 /** The fields each event must have; fields not listed pass through untouched. */
 const EVENT_FIELDS: { [K in TrainerEvent['type']]: Record<string, Check> } = {
-  'run-started': { runId: id, runDir: str, backend: oneOf('tensorflow', 'wasm', 'cpu'), gpu: optional(str), totalSteps: count, resumedFromStep: count },
+  'run-started': { runId: id, runDir: str, backend: oneOf(...BACKEND_NAMES), gpu: optional(str), totalSteps: count, resumedFromStep: count },
   'data-progress': { runId: id, done: count, total: count, imagesPerSec: num, etaMs: num, skipped: count },
   // Phases and image kinds are only shown, and the trainer adds new ones: any name passes.
   phase: { runId: id, phase: str, detail: optional(str) },

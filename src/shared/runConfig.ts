@@ -113,12 +113,28 @@ export interface RunEnvironment {
   gpu?: string;
   /** What started and how, e.g. `wasm (SIMD, 2 threads, custom conv gradient kernels)`. */
   backendDetail?: string;
+  /** The WebGPU adapter, when the backend is webgpu. */
+  gpuAdapter?: GpuAdapterRecord;
   parameterCount: number;
   datasetFingerprint: string;
   /** What the run trained and evaluated on (written by trainers that know it). */
   dataset?: DatasetRecord;
   diffusionLabVersion: string;
   createdAt: string;
+}
+
+/** A WebGPU adapter as Dawn reports it, with the limits that bound the largest tensor. */
+export interface GpuAdapterRecord {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** SwiftShader, llvmpipe or another fallback adapter: correct, but far slower than wasm. */
+  software: boolean;
+  /** Bytes. */
+  maxBufferSize: number;
+  /** Bytes: the largest tensor one kernel can bind. */
+  maxStorageBufferBindingSize: number;
 }
 
 /** The images behind a run, as recorded in config.json. */

@@ -116,7 +116,7 @@ export const RUN_CONFIG_PROPERTIES = {
   },
   backend: {
     type: 'string', enum: BACKENDS, default: d.backend,
-    description: 'TensorFlow.js backend: `auto` tries tensorflow (CUDA, then CPU), then wasm, then cpu.',
+    description: 'TensorFlow.js backend: `auto` tries tensorflow (CUDA, then CPU), then webgpu on a hardware GPU (Metal, Vulkan, D3D12), then wasm, then cpu. `webgpu` asked for by name also takes a software adapter (SwiftShader), and says so.',
   },
   sampler: {
     type: 'string', enum: SAMPLERS, default: d.sampler,

@@ -14,7 +14,7 @@ const USAGE = `diffusion-lab ${VERSION}: train and sample DDPMs (TensorFlow.js)
 
 Usage:
   diffusion-lab train [--config FILE.json] [flags] [--out DIR] [--cache DIR]
-  diffusion-lab resume --run DIR
+  diffusion-lab resume --run DIR [--backend NAME]
   diffusion-lab sample --run DIR [--count N] [--seed N]
   diffusion-lab info [--preset NAME | --channels LIST] [--img-size N] [--json]
   diffusion-lab schedule --timesteps N [--schedule NAME] [--json]
@@ -77,15 +77,34 @@ async function trainCommand(argv: string[]): Promise<number> {
   const outDir = path.resolve(String(values.out ?? '.diffusion'));
   await checkWritable(outDir);
   const cacheDir = typeof values.cache === 'string' ? path.resolve(values.cache) : undefined;
+  await preflightBackend(config.backend);
   const { trainNewRun } = await import('./training/trainRun');
   return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent, ...(cacheDir ? { cacheDir } : {}) })));
 }
 
+/**
+ * A backend asked for by name that cannot start is bad input (exit 2), found before a run
+ * directory exists. `auto` always finds one; wasm and cpu start inside the run as ever.
+ */
+async function preflightBackend(request: RunConfig['backend']): Promise<void> {
+  if (request !== 'webgpu' && request !== 'tensorflow') return;
+  const { selectBackend } = await import('./backend/selectBackend');
+  try {
+    await selectBackend(request);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 async function resumeCommand(argv: string[]): Promise<number> {
-  const values = parse(argv, { run: { type: 'string' } }, true);
+  const values = parse(argv, { run: { type: 'string' }, backend: { type: 'string' } }, true);
   if (typeof values.run !== 'string') throw new UsageError('resume needs --run DIR');
+  // A checkpoint holds no backend: a run trained on one resumes on any other.
+  const backend = values.backend === undefined ? undefined : resolveRunConfig({ backend: String(values.backend) } as Partial<RunConfig>, '--backend').backend;
+  if (backend) await preflightBackend(backend);
   const { resumeRun } = await import('./training/trainRun');
-  return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => resumeRun(path.resolve(values.run as string), { signal, onEvent })));
+  return reportOutcome(await withStopOnSignal(STOPPING_RUN, (signal, onEvent) =>
+    resumeRun(path.resolve(values.run as string), { signal, onEvent, ...(backend ? { backend } : {}) })));
 }
 
 function reportOutcome(outcome: { runDir: string; state: string; error?: string }): number {

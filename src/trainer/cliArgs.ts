@@ -1,5 +1,6 @@
 // Turns command-line flags into a partial RunConfig, naming the flag at fault on bad input.
 import { readFileSync } from 'node:fs';
+import { ACTIVATIONS, BACKENDS, LOSSES } from '../shared/options';
 import { ConfigError, RunConfig } from '../shared/runConfig';
 
 type FlagKind = 'int' | 'number' | 'string' | 'channels';
@@ -20,8 +21,8 @@ export const CONFIG_FLAGS: Record<string, { field: keyof RunConfig; kind: FlagKi
   schedule: { field: 'schedule', kind: 'string', help: 'linear | cosine | linear-scaled' },
   'beta-start': { field: 'betaStart', kind: 'number', help: 'first beta of the linear schedules' },
   'beta-end': { field: 'betaEnd', kind: 'number', help: 'last beta of the linear schedules' },
-  activation: { field: 'activation', kind: 'string', help: 'relu | silu | gelu | leaky-relu | elu | mish' },
-  loss: { field: 'loss', kind: 'string', help: 'l1 | l2 | huber | smooth-l1' },
+  activation: { field: 'activation', kind: 'string', help: ACTIVATIONS.join(' | ') },
+  loss: { field: 'loss', kind: 'string', help: LOSSES.join(' | ') },
   'huber-delta': { field: 'huberDelta', kind: 'number', help: 'delta of huber / beta of smooth-l1' },
   lr: { field: 'lr', kind: 'number', help: 'Adam learning rate' },
   epochs: { field: 'epochs', kind: 'int', help: 'passes over the data' },
@@ -29,7 +30,7 @@ export const CONFIG_FLAGS: Record<string, { field: keyof RunConfig; kind: FlagKi
   'sample-every': { field: 'sampleEvery', kind: 'int', help: 'reverse strip + checkpoint every N epochs (0 = end only)' },
   'sample-count': { field: 'sampleCount', kind: 'int', help: 'images in the final sample grid' },
   seed: { field: 'seed', kind: 'int', help: 'random seed' },
-  backend: { field: 'backend', kind: 'string', help: 'auto | tensorflow | wasm | cpu' },
+  backend: { field: 'backend', kind: 'string', help: `${BACKENDS.join(' | ')} (auto: tensorflow, webgpu on a hardware GPU, wasm, cpu)` },
   sampler: { field: 'sampler', kind: 'string', help: 'ddpm (all T steps) | ddim (ddim-steps steps)' },
   'ddim-steps': { field: 'ddimSteps', kind: 'int', help: 'DDIM: model evaluations over T' },
   'ddim-eta': { field: 'ddimEta', kind: 'number', help: 'DDIM: 0 deterministic .. 1 DDPM-like noise' },

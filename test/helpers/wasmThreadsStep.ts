@@ -10,7 +10,7 @@ import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
 import { Random } from '../../src/trainer/random';
 import { Adam } from '../../src/trainer/training/adam';
 import { lossByName } from '../../src/trainer/training/losses';
-import { trainStep } from '../../src/trainer/training/trainStep';
+import { readScalar, trainStep } from '../../src/trainer/training/trainStep';
 
 const SHAPE: [number, number, number, number] = [4, 16, 16, 3];
 
@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const loss0 = value.dataSync()[0]!;
   tf.dispose([value, ...Object.values(grads)]);
   const adam = new Adam(params, { lr: 1e-3 });
-  const losses = [0, 1, 2].map(() => trainStep(model, adam, x, t, noise, 'l2', { huberDelta: 1 }));
+  const losses: number[] = [];
+  for (let i = 0; i < 3; i++) losses.push(await readScalar(trainStep(model, adam, x, t, noise, 'l2', { huberDelta: 1 })));
   // After a failed threaded start, no global Worker may be left behind.
   const worker = typeof (globalThis as { Worker?: unknown }).Worker;
   process.stdout.write(JSON.stringify({ detail: started.detail, threads: started.threads, loss0, losses, gradients, worker }) + '\n');

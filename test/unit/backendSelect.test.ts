@@ -1,5 +1,6 @@
 // selectBackend, probeBackends and the env report, on a machine without the optional
-// libtensorflow packages (this one: tfjs-node-gpu cannot install without its download).
+// libtensorflow packages (this one: tfjs-node-gpu cannot install without its download),
+// whose only WebGPU adapter is SwiftShader (a software one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +9,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatBackendReport, probeBackends, selectBackend, type BackendProbe } from '../../src/trainer/backend/selectBackend';
 import { requestedWasmThreads } from '../../src/trainer/backend/wasmThreads';
+import { useSoftwareGpu } from '../helpers/softwareGpu';
+
+useSoftwareGpu();
 
 // Point the extra search directory at an empty place, so a DIFFUSION_LAB_BACKEND_DIR in
 // the environment of whoever runs the tests cannot change what they see.
@@ -40,11 +44,27 @@ test("'wasm' starts the wasm backend with SIMD and the training kernels", async 
   assert.deepEqual(grads, [9, 9, 12, 12, 9, 9, 12, 12, 16, 16, 12, 12, 9, 9, 12, 12, 9, 9]);
 });
 
-test("'auto' ends at wasm here, saying why it skipped the tensorflow packages", async () => {
+test("'auto' ends at wasm here, saying why it skipped the tensorflow packages and the software GPU", async () => {
   const selected = await selectBackend('auto');
   assert.equal(selected.backend, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.match(selected.detail, /skipped: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed/);
+  assert.match(selected.detail, /skipped: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed; /);
+  assert.match(selected.detail, /backend 'webgpu' is unavailable: only a software adapter \(SwiftShader driver [\d.]+ \(software adapter: slow, for tests only\)\); auto never picks one/);
+});
+
+test("'webgpu' by name takes the software adapter, and says so", async () => {
+  const selected = await selectBackend('webgpu');
+  assert.equal(selected.backend, 'webgpu');
+  assert.equal(tf.getBackend(), 'webgpu');
+  assert.match(selected.gpu ?? '', /^SwiftShader driver .* \(software adapter: slow, for tests only\)$/);
+  assert.equal(selected.gpuAdapter?.software, true);
+  assert.equal(selected.gpuAdapter?.architecture, 'swiftshader');
+  assert.ok((selected.gpuAdapter?.maxStorageBufferBindingSize ?? 0) >= 128 * 2 ** 20);
+  assert.match(selected.detail, /^webgpu on SwiftShader.*max storage binding \d+ MiB\)$/);
+  assert.equal(selected.fault?.(), undefined);
+  // Starting it again reuses the device; wasm and cpu still start after it.
+  assert.equal((await selectBackend('webgpu')).gpuAdapter, selected.gpuAdapter);
+  assert.equal((await selectBackend('cpu')).backend, 'cpu');
 });
 
 test("'tensorflow' fails with one line saying why and what to install", async () => {
@@ -68,18 +88,22 @@ test('probeBackends lists every backend in auto order and restores the active on
     [
       ['@tensorflow/tfjs-node-gpu', 'tensorflow', false],
       ['@tensorflow/tfjs-node', 'tensorflow', false],
+      ['@tensorflow/tfjs-backend-webgpu', 'webgpu', true],
       ['@tensorflow/tfjs-backend-wasm', 'wasm', true],
       ['@tensorflow/tfjs-backend-cpu', 'cpu', true],
     ],
   );
   assert.match(probes[0]!.reason ?? '', /not installed/);
-  assert.equal(probes[2]!.reason, undefined);
+  assert.equal(probes[2]!.software, true, 'SwiftShader is reported as a software adapter');
+  assert.equal(probes[2]!.gpuAdapter?.vendor, 'google');
+  assert.equal(probes[3]!.reason, undefined);
   assert.equal(tf.getBackend(), 'cpu');
 });
 
 const HERE: BackendProbe[] = [
   { name: '@tensorflow/tfjs-node-gpu', backend: 'tensorflow', loads: false, reason: '@tensorflow/tfjs-node-gpu is not installed' },
   { name: '@tensorflow/tfjs-node', backend: 'tensorflow', loads: false, reason: '@tensorflow/tfjs-node is not installed' },
+  { name: '@tensorflow/tfjs-backend-webgpu', backend: 'webgpu', loads: false, reason: "backend 'webgpu' is unavailable: no Vulkan adapter: install the Vulkan loader" },
   { name: '@tensorflow/tfjs-backend-wasm', backend: 'wasm', loads: true, detail: 'wasm (SIMD, 1 thread)' },
   { name: '@tensorflow/tfjs-backend-cpu', backend: 'cpu', loads: true, detail: 'cpu' },
 ];
@@ -109,4 +133,23 @@ test('the env report says when there is no GPU path, and when the GPU package ru
 
   const onGpu: BackendProbe[] = [{ ...noCuda[0]!, gpu: 'NVIDIA T4' }, ...HERE.slice(1)];
   assert.match(formatBackendReport(onGpu, { platform: 'linux', arch: 'x64', nvidiaGpus: ['NVIDIA T4'] }), /active: @tensorflow\/tfjs-node-gpu runs on NVIDIA T4/);
+});
+
+test('the env report: a hardware WebGPU adapter is what auto picks; a software one is listed but passed over', () => {
+  const host = { platform: 'linux' as const, arch: 'x64', nvidiaGpus: [] };
+  const adapter = { vendor: 'amd', architecture: 'rdna-3', device: '', description: 'AMD Radeon 780M', software: false, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
+  const withGpu = HERE.map((p) => (p.backend === 'webgpu' ? { ...p, loads: true, reason: undefined, gpu: adapter.description, gpuAdapter: adapter, detail: 'webgpu on AMD Radeon 780M' } : p));
+  const text = formatBackendReport(withGpu, host);
+  assert.match(text, /auto picks: webgpu \(@tensorflow\/tfjs-backend-webgpu\)/);
+  assert.match(text, /active: AMD Radeon 780M; auto trains on it/);
+
+  const software = HERE.map((p) => (p.backend === 'webgpu' ? { ...p, loads: true, software: true, reason: undefined, gpu: 'SwiftShader driver 5.0.0 (software adapter: slow, for tests only)', detail: 'webgpu on SwiftShader' } : p));
+  const sw = formatBackendReport(software, host);
+  assert.match(sw, /webgpu \(@tensorflow\/tfjs-backend-webgpu\) +sw +webgpu on SwiftShader/);
+  assert.match(sw, /auto picks: wasm/);
+  assert.match(sw, /only a software adapter: SwiftShader.*auto does not/);
+  assert.match(sw, /libvulkan1 and mesa-vulkan-drivers/);
+
+  const none = formatBackendReport(HERE, host);
+  assert.match(none, /webgpu \(@tensorflow\/tfjs-backend-webgpu\) +no +backend 'webgpu' is unavailable: no Vulkan adapter/);
 });

@@ -8,9 +8,9 @@ import { exportTorchStateDict } from '../../src/trainer/model/torchStateDict';
 import { testOnEachBackend } from '../helpers/backends';
 import { readJsonFixture } from '../helpers/tensors';
 
-type StateDict = ReturnType<typeof exportTorchStateDict>;
+type StateDict = Awaited<ReturnType<typeof exportTorchStateDict>>;
 
-test('parameter counts: reference 62,438,883, small preset, fixture model', () => {
+test('parameter counts: reference 62,438,883, small preset, fixture model', async () => {
   assert.equal(parameterCount(PRESET_CHANNELS.reference), 62_438_883);
   // reference_torch.py params --channels 32,64,128,256
   assert.equal(parameterCount(PRESET_CHANNELS.small), 3_878_147);
@@ -18,7 +18,7 @@ test('parameter counts: reference 62,438,883, small preset, fixture model', () =
   assert.equal(parameterCount(meta.channels), meta.params);
 });
 
-test('forward FLOPs per image as reference_torch.py counts them', () => {
+test('forward FLOPs per image as reference_torch.py counts them', async () => {
   // reference_torch.py params --img-size 32 [--channels 32,64,128,256]
   assert.deepEqual(forwardFlopsBreakdown(PRESET_CHANNELS.reference, 32), {
     conv: 2_730_229_760, convTranspose: 134_217_728, linear: 186_368, total: 2_864_633_856,
@@ -30,7 +30,7 @@ test('forward FLOPs per image as reference_torch.py counts them', () => {
   assert.throws(() => forwardFlopsPerImage(PRESET_CHANNELS.reference, 24), /divisible|multiple of 2\^4/);
 });
 
-test('state_dict names and torch shapes follow the reference module tree', () => {
+test('state_dict names and torch shapes follow the reference module tree', async () => {
   const specs = new Map(simpleUnetParameters(PRESET_CHANNELS.reference).map((s) => [s.name, s.torchShape]));
   assert.deepEqual(specs.get('time_mlp.1.weight'), [32, 32]);
   assert.deepEqual(specs.get('conv0.weight'), [64, 3, 3, 3]);
@@ -47,7 +47,7 @@ test('state_dict names and torch shapes follow the reference module tree', () =>
   assert.equal(specs.size, 2 + 2 + 2 + 8 * (4 * 2 + 2 * 5));
 });
 
-test('fan-in for initialisation: ConvTranspose2d uses weight.size(1) = out channels', () => {
+test('fan-in for initialisation: ConvTranspose2d uses weight.size(1) = out channels', async () => {
   const specs = simpleUnetParameters([4, 8, 16]);
   const layer = (name: string) => specs.find((s) => s.name === `${name}.weight`)!.layer;
   assert.equal(torchFanIn(layer('conv0')), 3 * 9);
@@ -56,10 +56,10 @@ test('fan-in for initialisation: ConvTranspose2d uses weight.size(1) = out chann
   assert.equal(torchFanIn(layer('downs.1.time_mlp')), 32);
 });
 
-testOnEachBackend('initialisation: seeded, U(+-1/sqrt(fan_in)), BatchNorm at 1/0/0/1', () => {
+testOnEachBackend('initialisation: seeded, U(+-1/sqrt(fan_in)), BatchNorm at 1/0/0/1', async () => {
   const channels = [4, 8, 16];
   const models = [7, 7, 8].map((seed) => SimpleUnet.create({ channels, activation: 'relu' }, seed));
-  const [a, b, c] = models.map(exportTorchStateDict) as [StateDict, StateDict, StateDict];
+  const [a, b, c] = (await Promise.all(models.map(exportTorchStateDict))) as unknown as [StateDict, StateDict, StateDict];
   for (const m of models) m.dispose();
   for (const spec of simpleUnetParameters(channels)) {
     const values = Array.from(a.get(spec.name)!.data, Number);

@@ -7,7 +7,7 @@ import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
 import { exportTorchStateDict, importTorchStateDict } from '../../src/trainer/model/torchStateDict';
 import { toFloat32, type SafeTensor } from '../../src/trainer/model/safetensors';
 import { Adam } from '../../src/trainer/training/adam';
-import { trainStep } from '../../src/trainer/training/trainStep';
+import { readScalar, trainStep } from '../../src/trainer/training/trainStep';
 import { testOnEachBackend } from '../helpers/backends';
 import {
   assertAllClose,
@@ -47,7 +47,7 @@ function torchValues(t: SafeTensor): Float32Array {
   return toFloat32(t);
 }
 
-testOnEachBackend('eval-mode output matches torch (running statistics)', () => {
+testOnEachBackend('eval-mode output matches torch (running statistics)', async () => {
   const model = loadFixtureModel();
   const out = tf.tidy(() => model.predict(nhwcFromTorch(fixtureTensor(io, 'x')), timesteps('t'), 'eval'));
   assertAllClose(torchOrderValues(out), torchValues(fixtureTensor(io, 'out_eval')), RTOL, 'out_eval');
@@ -55,21 +55,21 @@ testOnEachBackend('eval-mode output matches torch (running statistics)', () => {
   model.dispose();
 });
 
-testOnEachBackend('train-mode output and running-statistics update match torch', () => {
+testOnEachBackend('train-mode output and running-statistics update match torch', async () => {
   const model = loadFixtureModel();
-  const before = exportTorchStateDict(model);
+  const before = (await exportTorchStateDict(model));
   const [x, t] = [nhwcFromTorch(fixtureTensor(io, 'x')), timesteps('t')];
   const { output, batchStats } = model.forwardTrain(x, t);
   assertAllClose(torchOrderValues(output), torchValues(fixtureTensor(io, 'out_train')), RTOL, 'out_train');
   assert.equal(batchStats.length, 4 * (meta.channels.length - 1), 'two BatchNorms per block');
 
   // The forward itself left the running statistics alone ...
-  const unchanged = exportTorchStateDict(model);
+  const unchanged = (await exportTorchStateDict(model));
   for (const [name, t] of before) assert.deepEqual(unchanged.get(name)!.data, t.data, `${name} changed by forwardTrain`);
 
   // ... and applying its statistics does what torch's train-mode forward did.
   model.applyBatchStatistics(batchStats);
-  const after = exportTorchStateDict(model);
+  const after = (await exportTorchStateDict(model));
   for (const [key, expected] of io) {
     if (!key.startsWith('after_train_forward.')) continue;
     const name = key.slice('after_train_forward.'.length);
@@ -83,16 +83,16 @@ testOnEachBackend('train-mode output and running-statistics update match torch',
   model.dispose();
 });
 
-testOnEachBackend('predict in train mode does not touch the running statistics', () => {
+testOnEachBackend('predict in train mode does not touch the running statistics', async () => {
   const model = loadFixtureModel();
-  const before = exportTorchStateDict(model);
+  const before = (await exportTorchStateDict(model));
   tf.dispose(tf.tidy(() => model.predict(nhwcFromTorch(fixtureTensor(io, 'x')), timesteps('t'), 'train')));
-  const after = exportTorchStateDict(model);
+  const after = (await exportTorchStateDict(model));
   for (const [name, t] of before) assert.deepEqual(after.get(name)!.data, t.data, name);
   model.dispose();
 });
 
-testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', () => {
+testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', async () => {
   const model = loadFixtureModel();
   const optimizer = new Adam(model.trainableVariables(), { lr: meta.lr });
 
@@ -109,14 +109,14 @@ testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', () => 
   for (const spec of model.specs.filter((s) => s.trainable)) {
     const torchGrad = torchValues(fixtureTensor(io, `step1.grad.${spec.name}`));
     // Gradients in torch layout: export a throwaway variable through the same layout code.
-    const ours = exportGradient(model, spec.name, gradsByName.get(spec.name)!);
+    const ours = await exportGradient(model, spec.name, gradsByName.get(spec.name)!);
     assertAllClose(ours, torchGrad, RTOL, `grad ${spec.name}`);
   }
   tf.dispose(grads);
 
   const losses: number[] = [];
   for (const step of [1, 2]) {
-    const loss = tf.tidy(() =>
+    const loss = await readScalar(tf.tidy(() =>
       trainStep(
         model, optimizer,
         nhwcFromTorch(fixtureTensor(io, `step${step}.x_noisy`)),
@@ -124,7 +124,7 @@ testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', () => 
         nhwcFromTorch(fixtureTensor(io, `step${step}.noise`)),
         'l1', { huberDelta: 1 },
       ),
-    );
+    ));
     losses.push(loss);
   }
   tf.dispose([x1, n1, t1]);
@@ -133,8 +133,8 @@ testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', () => 
   // Adam's first step moves every weight by about lr * sign(grad); where torch's gradient
   // is within float noise of zero the sign (and so the step) may differ. Everywhere else the
   // updated weights agree to a small fraction of one step.
-  const ours = exportTorchStateDict(model);
-  const start = exportTorchStateDict(loadFixtureModelOnce());
+  const ours = (await exportTorchStateDict(model));
+  const start = (await exportTorchStateDict(loadFixtureModelOnce()));
   let uncertain = 0;
   let total = 0;
   for (const [name, expected] of afterAdam) {
@@ -174,11 +174,11 @@ function loadFixtureModelOnce(): SimpleUnet {
 }
 
 /** A gradient (tfjs layout) in torch layout, via a scratch model's export. */
-function exportGradient(model: SimpleUnet, name: string, grad: tf.Tensor): Float32Array {
+async function exportGradient(model: SimpleUnet, name: string, grad: tf.Tensor): Promise<Float32Array> {
   const v = model.variable(name);
   const saved = tf.clone(v);
   v.assign(grad);
-  const values = exportTorchStateDict(model).get(name)!.data as Float32Array;
+  const values = (await exportTorchStateDict(model)).get(name)!.data as Float32Array;
   v.assign(saved);
   saved.dispose();
   return values;

@@ -39,12 +39,12 @@ function trainedLookingModel(channels: number[], seed: number): SimpleUnet {
   return model;
 }
 
-testOnEachBackend('export -> safetensors -> import round-trips bit-exactly', () => {
+testOnEachBackend('export -> safetensors -> import round-trips bit-exactly', async () => {
   const a = trainedLookingModel([4, 8, 16], 3);
   const b = SimpleUnet.create({ channels: [4, 8, 16], activation: 'relu' }, 4);
-  importTorchStateDict(b, decodeSafetensors(encodeTorchSafetensors(a)).tensors);
-  const ea = exportTorchStateDict(a);
-  const eb = exportTorchStateDict(b);
+  importTorchStateDict(b, decodeSafetensors((await encodeTorchSafetensors(a))).tensors);
+  const ea = (await exportTorchStateDict(a));
+  const eb = (await exportTorchStateDict(b));
   assert.equal(eb.get('downs.0.bnorm1.num_batches_tracked')!.data[0], 1n);
   for (const [name, t] of ea) {
     assert.deepEqual(eb.get(name)!.shape, t.shape, name);
@@ -55,10 +55,10 @@ testOnEachBackend('export -> safetensors -> import round-trips bit-exactly', () 
   b.dispose();
 });
 
-testOnEachBackend('a torch state_dict imports and exports unchanged (names, layouts, I64 counts)', () => {
+testOnEachBackend('a torch state_dict imports and exports unchanged (names, layouts, I64 counts)', async () => {
   const model = SimpleUnet.create({ channels: channelsFromTorchStateDict(initial), activation: 'relu' }, 0);
   importTorchStateDict(model, initial);
-  const exported = exportTorchStateDict(model);
+  const exported = (await exportTorchStateDict(model));
   assert.deepEqual([...exported.keys()].sort(), [...initial.keys()].sort());
   for (const [name, t] of initial) {
     const e = exported.get(name)!;
@@ -67,17 +67,17 @@ testOnEachBackend('a torch state_dict imports and exports unchanged (names, layo
     assertBitIdentical(e.data, t.data, name);
   }
   // What torch's save_file writes is what we write, apart from header formatting.
-  const ours = decodeSafetensors(encodeTorchSafetensors(model));
+  const ours = decodeSafetensors((await encodeTorchSafetensors(model)));
   assert.equal(ours.metadata.format, 'pt');
   model.dispose();
 });
 
-test('the widths are read from the state_dict', () => {
+test('the widths are read from the state_dict', async () => {
   assert.deepEqual(channelsFromTorchStateDict(initial), [4, 8, 16]);
   assert.throws(() => channelsFromTorchStateDict(new Map()), /conv0.weight is missing/);
 });
 
-testOnEachBackend('simpleUnetFromTorchSafetensors builds the saved model', () => {
+testOnEachBackend('simpleUnetFromTorchSafetensors builds the saved model', async () => {
   const bytes = readFileSync(join(FIXTURES, 'unet_initial.safetensors'));
   const model = simpleUnetFromTorchSafetensors(bytes, 'relu');
   assert.deepEqual(model.config.channels, [4, 8, 16]);
@@ -87,9 +87,9 @@ testOnEachBackend('simpleUnetFromTorchSafetensors builds the saved model', () =>
   model.dispose();
 });
 
-testOnEachBackend('wrong state_dicts are refused, naming every problem, and change nothing', () => {
+testOnEachBackend('wrong state_dicts are refused, naming every problem, and change nothing', async () => {
   const model = SimpleUnet.create({ channels: [4, 8, 16], activation: 'relu' }, 5);
-  const before = exportTorchStateDict(model);
+  const before = (await exportTorchStateDict(model));
   const broken = new Map(initial);
   broken.delete('ups.1.conv2.bias');
   broken.set('ups.1.extra.weight', { dtype: 'F32', shape: [1], data: Float32Array.of(0) });
@@ -105,13 +105,13 @@ testOnEachBackend('wrong state_dicts are refused, naming every problem, and chan
   // A model of other widths: the shapes say so.
   const wide = SimpleUnet.create({ channels: [8, 16, 32], activation: 'relu' }, 5);
   assert.throws(() => importTorchStateDict(wide, initial), /size mismatch for downs\.0\.conv1\.weight: the file has shape \[8, 4, 3, 3\], the model has \[16, 8, 3, 3\]/);
-  const after = exportTorchStateDict(model);
+  const after = (await exportTorchStateDict(model));
   for (const [name, t] of before) assertBitIdentical(after.get(name)!.data, t.data, name);
   model.dispose();
   wide.dispose();
 });
 
-testOnEachBackend('torch checkpoints without num_batches_tracked load (as torch allows)', () => {
+testOnEachBackend('torch checkpoints without num_batches_tracked load (as torch allows)', async () => {
   const old = new Map([...initial].filter(([name]) => !name.endsWith('num_batches_tracked')));
   const model = SimpleUnet.create({ channels: [4, 8, 16], activation: 'relu' }, 5);
   importTorchStateDict(model, old);
@@ -131,7 +131,7 @@ test('our export loads into the reference PyTorch SimpleUnet (load_state_dict st
     const model = trainedLookingModel([4, 8, 16], 11);
     const x = fixtureTensor(io, 'x');
     const t = fixtureTensor(io, 't');
-    writeFileSync(join(dir, 'state.safetensors'), encodeTorchSafetensors(model));
+    writeFileSync(join(dir, 'state.safetensors'), (await encodeTorchSafetensors(model)));
     writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors({ x, t }));
     const r = spawnSync('/usr/bin/python3', [join(FIXTURES, 'torch_eval.py'), join(dir, 'state.safetensors'), join(dir, 'input.safetensors'), join(dir, 'out.safetensors')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

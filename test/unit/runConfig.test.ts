@@ -27,7 +27,7 @@ test('unknown names list the valid ones', () => {
     e instanceof ConfigError && /x\.json: activation "swish" is not known \(valid: relu, silu, gelu, leaky-relu, elu, mish\)/.test(e.message));
   assert.throws(() => resolveRunConfig({ loss: 'nll' as never }), /loss "nll" is not known \(valid: l1, l2, huber, smooth-l1\)/);
   assert.throws(() => resolveRunConfig({ schedule: 'quadratic' as never }), /valid: linear, cosine, linear-scaled/);
-  assert.throws(() => resolveRunConfig({ backend: 'webgl' as never }), /valid: auto, tensorflow, wasm, cpu/);
+  assert.throws(() => resolveRunConfig({ backend: 'webgl' as never }), /valid: auto, tensorflow, webgpu, wasm, cpu/);
   assert.throws(() => resolveRunConfig({ preset: 'huge' as never }), /unknown preset "huge" \(valid: reference, small\)/);
   assert.throws(() => resolveRunConfig({ imgsize: 32 } as never), /unknown field "imgsize"/);
 });

@@ -39,7 +39,7 @@ function run(adam: Adam, param: tf.Variable, steps: number[][]): number[][] {
   });
 }
 
-testOnEachBackend('Adam follows torch.optim.Adam (defaults and custom betas/eps)', () => {
+testOnEachBackend('Adam follows torch.optim.Adam (defaults and custom betas/eps)', async () => {
   for (const opts of [{}, { lr: 0.01, beta1: 0.5, beta2: 0.9, eps: 1e-3 }]) {
     const param = tf.variable(tf.tensor2d(START, [2, 2]));
     const adam = new Adam(new Map([['w', param]]), opts);
@@ -56,11 +56,11 @@ testOnEachBackend('Adam follows torch.optim.Adam (defaults and custom betas/eps)
   }
 });
 
-testOnEachBackend('Adam state restores exactly: resumed steps equal uninterrupted ones', () => {
+testOnEachBackend('Adam state restores exactly: resumed steps equal uninterrupted ones', async () => {
   const p1 = tf.variable(tf.tensor2d(START, [2, 2]));
   const a1 = new Adam(new Map([['w', p1]]), { lr: 0.05 });
   run(a1, p1, GRADS.slice(0, 2));
-  const state = a1.getState();
+  const state = (await a1.getState());
   assert.equal(state.step, 2);
   assert.deepEqual(state.moments.w!.shape, [2, 2]);
   const uninterrupted = run(a1, p1, GRADS.slice(2));

@@ -103,7 +103,7 @@ test('the training kernels are the ones registered on wasm', async () => {
   }
 });
 
-test('usedTaps: the filter taps that read the input for some output (hand-counted)', () => {
+test('usedTaps: the filter taps that read the input for some output (hand-counted)', async () => {
   assert.deepEqual(usedTaps(1, 1, 3, 1, 1), [1, 2], "3x3 'same' on 1 px: the centre");
   assert.deepEqual(usedTaps(2, 1, 4, 2, 1), [1, 3], '4-tap stride 2 pad 1, 2 px -> 1: taps 1 and 2');
   assert.deepEqual(usedTaps(2, 2, 3, 1, 1), [0, 3], "3x3 'same' on 2 px: all three");
@@ -345,7 +345,7 @@ test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps
   const shapes: number[][] = [[3, 3, 4, 5], [5], [7, 2]];
   const start = shapes.map((s) => randomValues(rng, s));
   const grads = [0, 1, 2].map(() => shapes.map((s) => randomValues(rng, s)));
-  const run = () => {
+  const run = async () => {
     const params = new Map(shapes.map((s, i) => [`p${i}`, tf.variable(tf.tensor(start[i]!, s))] as const));
     const adam = new Adam(params, { lr: 1e-2 });
     const tensorsBefore = tf.memory().numTensors;
@@ -356,7 +356,7 @@ test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps
     }
     assert.equal(tf.memory().numTensors, tensorsBefore, 'Adam leaves no tensors behind');
     const out = [...params.values()].map((p) => p.dataSync() as Float32Array);
-    const state = adam.getState();
+    const state = (await adam.getState());
     adam.dispose();
     tf.dispose([...params.values()]);
     return { out, state };

@@ -2,7 +2,7 @@
 // `auto` would take, and what to do to get training onto a GPU.
 import { version_core } from '@tensorflow/tfjs-core';
 import { BACKEND_DIR_ENV, nvidiaGpuNames } from './nativeBackend';
-import type { BackendProbe } from './selectBackend';
+import { autoChoice, type BackendProbe } from '../../shared/backendProbe';
 
 export interface HostFacts {
   platform: NodeJS.Platform;
@@ -22,13 +22,30 @@ export function formatBackendReport(probes: readonly BackendProbe[], host: HostF
   const width = Math.max(...probes.map((p) => `${p.backend} (${p.name})`.length));
   for (const p of probes) {
     const label = `${p.backend} (${p.name})`.padEnd(width);
-    lines.push(`  ${label}  ${p.loads ? 'yes' : 'no '}  ${p.loads ? (p.detail ?? '') : (p.reason ?? '')}`);
+    const loads = p.loads ? (p.software ? 'sw ' : 'yes') : 'no ';
+    lines.push(`  ${label}  ${loads}  ${p.loads ? (p.detail ?? '') : (p.reason ?? '')}`);
   }
-  const chosen = probes.find((p) => p.loads);
+  const chosen = autoChoice(probes);
   lines.push('', chosen ? `auto picks: ${chosen.backend} (${chosen.name})` : 'auto picks: nothing loads here');
   lines.push(`host: ${host.platform} ${host.arch}; NVIDIA GPUs seen by nvidia-smi: ${host.nvidiaGpus.join(', ') || 'none'}`);
-  lines.push('', 'GPU training:', ...gpuAdvice(probes.find((p) => p.name === GPU_PACKAGE), host).map((l) => `  ${l}`));
+  lines.push('', 'GPU training through WebGPU (any GPU with Metal, Vulkan or D3D12):',
+    ...webgpuAdvice(probes.find((p) => p.backend === 'webgpu')).map((l) => `  ${l}`));
+  lines.push('', 'GPU training through CUDA (@tensorflow/tfjs-node-gpu):',
+    ...gpuAdvice(probes.find((p) => p.name === GPU_PACKAGE), host).map((l) => `  ${l}`));
   return lines.join('\n') + '\n';
+}
+
+function webgpuAdvice(probe: BackendProbe | undefined): string[] {
+  if (!probe) return ['not probed'];
+  if (probe.loads && !probe.software) return [`active: ${probe.gpu ?? 'a hardware adapter'}; auto trains on it unless tensorflow loads on a GPU.`];
+  const driver = [
+    'Install the GPU driver with Vulkan (Linux: the Vulkan loader libvulkan1 and mesa-vulkan-drivers for Intel/AMD,',
+    'or the NVIDIA driver), D3D12 (Windows: any current driver) or Metal (macOS 11+); then run diffusion-lab env again.',
+  ];
+  if (probe.loads) {
+    return [`only a software adapter: ${probe.gpu ?? ''}. --backend webgpu runs on it (for tests); auto does not.`, ...driver];
+  }
+  return [`no: ${probe.reason ?? 'unknown'}`, ...driver];
 }
 
 function gpuAdvice(gpuProbe: BackendProbe | undefined, host: HostFacts): string[] {

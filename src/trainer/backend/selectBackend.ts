@@ -1,38 +1,35 @@
 // Picks the tfjs backend a run uses, in the order DESIGN.md gives: libtensorflow on the
-// GPU, libtensorflow on the CPU, wasm with this project's training kernels, pure JS.
+// GPU, libtensorflow on the CPU, WebGPU on a hardware adapter, wasm with this project's
+// training kernels, pure JS.
 // A backend asked for by name either starts or fails with the reason and the fix.
 import * as tf from '@tensorflow/tfjs-core';
 import { version_core } from '@tensorflow/tfjs-core';
 // Imported by name, not for side effects only: the package's "sideEffects" list omits its
 // node entry point, so esbuild would drop a bare import and with it the cpu backend.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import type { BackendProbe } from '../../shared/backendProbe';
 import type { BackendName, BackendRequest } from '../../shared/options';
+import type { GpuAdapterRecord } from '../../shared/runConfig';
 import { BACKEND_DIR_ENV, loadNativeBackend, NATIVE_PACKAGES, type BackendSearchOptions, type NativeLoad } from './nativeBackend';
 import { registerTrainingGradients } from './trainingGradients';
 import { startWasmBackend } from './wasmBackend';
+import { adapterName, startWebgpuBackend, WebgpuUnavailable, type GpuFault } from './webgpuBackend';
 
 export { formatBackendReport } from './backendReport';
 export type { BackendSearchOptions } from './nativeBackend';
+export type { BackendProbe } from '../../shared/backendProbe';
+export type { GpuFault } from './webgpuBackend';
 
 export interface SelectedBackend {
   backend: BackendName;
-  /** The GPU TensorFlow runs on, when it runs on one. */
+  /** The GPU it runs on, when it runs on one. */
   gpu?: string;
+  /** The WebGPU adapter, on webgpu. */
+  gpuAdapter?: GpuAdapterRecord;
   /** What started and why the ones before it did not, for the run record and the log. */
   detail: string;
-}
-
-export interface BackendProbe {
-  /** The package that provides the backend. */
-  name: string;
-  backend: BackendName;
-  loads: boolean;
-  /** Why it does not load. */
-  reason?: string;
-  /** The GPU it runs on, when it reports one. */
-  gpu?: string;
-  /** What loaded and from where. */
-  detail?: string;
+  /** A fault the device reported since it started (a lost device, out of memory); GPU backends only. */
+  fault?: () => GpuFault | undefined;
 }
 
 export async function selectBackend(request: BackendRequest, options: BackendSearchOptions = {}): Promise<SelectedBackend> {
@@ -40,6 +37,8 @@ export async function selectBackend(request: BackendRequest, options: BackendSea
   switch (request) {
     case 'tensorflow':
       return startTensorflow(options);
+    case 'webgpu':
+      return startWebgpu(true);
     case 'wasm':
       return startWasm();
     case 'cpu':
@@ -55,6 +54,12 @@ async function startBest(options: BackendSearchOptions): Promise<SelectedBackend
     const load = await loadNativeBackend(pkg, options);
     if (load.loaded) return fromNative(load, skipped);
     skipped.push(load.installed ? load.reason : `${pkg} not installed`);
+  }
+  try {
+    const webgpu = await startWebgpu(false);
+    return { ...webgpu, detail: withSkipped(webgpu.detail, skipped) };
+  } catch (err) {
+    skipped.push((err as Error).message);
   }
   try {
     const wasm = await startWasm();
@@ -79,6 +84,16 @@ async function startTensorflow(options: BackendSearchOptions): Promise<SelectedB
       `or @tensorflow/tfjs-node@${version_core} (CPU), with npm install here or with npm install --prefix DIR ` +
       `and ${BACKEND_DIR_ENV}=DIR, or choose backend 'wasm'`,
   );
+}
+
+/** `allowSoftware`: asked for by name, a software adapter will do (and says so); `auto` never takes one. */
+async function startWebgpu(allowSoftware: boolean): Promise<SelectedBackend> {
+  try {
+    const gpu = await startWebgpuBackend({ allowSoftware });
+    return { backend: 'webgpu', gpu: adapterName(gpu.adapter), gpuAdapter: gpu.adapter, detail: gpu.detail, fault: gpu.fault };
+  } catch (err) {
+    throw new Error(`backend 'webgpu' is unavailable: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 async function startWasm(): Promise<SelectedBackend> {
@@ -138,10 +153,27 @@ export async function probeBackends(options: BackendSearchOptions = {}): Promise
       probes.push({ name: pkg, backend: 'tensorflow', loads: false, reason: load.reason });
     }
   }
+  probes.push(await probeWebgpu());
   probes.push(await probe('@tensorflow/tfjs-backend-wasm', 'wasm', startWasm));
   probes.push(await probe('@tensorflow/tfjs-backend-cpu', 'cpu', startCpu));
   if (before && before !== tf.engine().backendName) await tf.setBackend(before);
   return probes;
+}
+
+async function probeWebgpu(): Promise<BackendProbe> {
+  const name = '@tensorflow/tfjs-backend-webgpu';
+  try {
+    const started = await startWebgpu(true);
+    const software = started.gpuAdapter?.software === true;
+    return {
+      name, backend: 'webgpu', loads: true, detail: started.detail,
+      ...(started.gpu ? { gpu: started.gpu } : {}), ...(started.gpuAdapter ? { gpuAdapter: started.gpuAdapter } : {}),
+      ...(software ? { software } : {}),
+    };
+  } catch (err) {
+    const adapter = (err as Error).cause instanceof WebgpuUnavailable ? ((err as Error).cause as WebgpuUnavailable).software : undefined;
+    return { name, backend: 'webgpu', loads: false, reason: (err as Error).message, ...(adapter ? { gpuAdapter: adapter } : {}) };
+  }
 }
 
 async function probe(name: string, backend: BackendName, start: () => Promise<SelectedBackend>): Promise<BackendProbe> {

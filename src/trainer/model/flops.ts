@@ -56,3 +56,21 @@ export function forwardFlopsBreakdown(channels: readonly number[], imgSize: numb
 export function forwardFlopsPerImage(channels: readonly number[], imgSize: number): number {
   return forwardFlopsBreakdown(channels, imgSize).total;
 }
+
+/**
+ * The most float32 values any one tensor of a training step holds: the largest activation
+ * (a layer's input or output) times the batch, or the largest weight. A GPU must bind it
+ * whole (WebGPU's maxStorageBufferBindingSize).
+ */
+export function largestTensorElements(channels: readonly number[], imgSize: number, batch: number): number {
+  let activation = 0;
+  let weight = 0;
+  for (const l of simpleUnetLayers(channels)) {
+    if (l.kind !== 'conv' && l.kind !== 'convTranspose') continue;
+    const inSize = imgSize / l.inputDownscale;
+    const outSize = l.kind === 'conv' ? convOutputSize(inSize, l) : inSize * l.stride;
+    activation = Math.max(activation, inSize * inSize * l.inChannels, outSize * outSize * l.outChannels);
+    weight = Math.max(weight, l.kernel * l.kernel * l.inChannels * l.outChannels);
+  }
+  return Math.max(batch * activation, weight);
+}

@@ -45,12 +45,12 @@ export function tensorFromTorchLayout(spec: ParameterSpec, data: Float32Array): 
 }
 
 /** Row-major float32 data in PyTorch's layout from a tensor in tfjs layout. */
-export function torchLayoutData(spec: ParameterSpec, tensor: tf.Tensor): Float32Array {
+export async function torchLayoutData(spec: ParameterSpec, tensor: tf.Tensor): Promise<Float32Array> {
   const { shape, perm } = tfjsLayout(spec);
   if (!sameShape(tensor.shape, shape)) {
     throw new Error(`${spec.name}: tfjs tensor has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}]`);
   }
-  const values = tensor.dataSync() as Float32Array;
+  const values = (await tensor.data()) as Float32Array;
   // A copy either way: the cpu backend hands out its own storage.
   return perm ? permute(values, shape, inversePermutation(perm)) : values.slice();
 }

@@ -18,14 +18,14 @@ const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
 const INT_DTYPES: readonly SafetensorsDtype[] = ['I64', 'I32', 'I16', 'I8', 'U8'];
 
 /** The model's state_dict, PyTorch layouts, in state_dict order. */
-export function exportTorchStateDict(model: SimpleUnet): Map<string, SafeTensor> {
+export async function exportTorchStateDict(model: SimpleUnet): Promise<Map<string, SafeTensor>> {
   const out = new Map<string, SafeTensor>();
   for (const spec of model.specs) {
     if (spec.role === 'num_batches_tracked') {
       const n = model.batchesTracked.get(spec.layer.name) ?? 0;
       out.set(spec.name, { dtype: 'I64', shape: [], data: BigInt64Array.of(BigInt(n)) });
     } else {
-      out.set(spec.name, { dtype: 'F32', shape: [...spec.torchShape], data: torchLayoutData(spec, model.variable(spec.name)) });
+      out.set(spec.name, { dtype: 'F32', shape: [...spec.torchShape], data: await torchLayoutData(spec, model.variable(spec.name)) });
     }
   }
   return out;
@@ -100,8 +100,8 @@ export function channelsFromTorchStateDict(tensors: ReadonlyMap<string, SafeTens
 }
 
 /** safetensors bytes as safetensors.torch.save_file writes them (metadata format = pt). */
-export function encodeTorchSafetensors(model: SimpleUnet, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
-  return encodeSafetensors(exportTorchStateDict(model), { format: 'pt', ...metadata });
+export async function encodeTorchSafetensors(model: SimpleUnet, metadata: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
+  return encodeSafetensors(await exportTorchStateDict(model), { format: 'pt', ...metadata });
 }
 
 /** A SimpleUnet with the widths and weights of a saved state_dict; the activation is not in a state_dict. */

@@ -17,9 +17,10 @@ import type { RunSummary } from './sweepSummary';
 /**
  * Training throughput assumed when nothing was measured, in GFLOP/s. wasm: measured for the
  * small preset at 16 and 32 px, batch 64, on a 2-core cloud VM (5-6.5 GFLOP/s). tensorflow and
- * cpu are guesses (libtensorflow on a few CPU cores; plain JavaScript): pass --gflops for yours.
+ * cpu are guesses (libtensorflow on a few CPU cores; plain JavaScript), webgpu a guess for a laptop
+ * GPU at tfjs-webgpu's conv rates (bench/NOTES.md, WebGPU): pass --gflops for yours.
  */
-export const ASSUMED_GFLOPS: Readonly<Record<BackendName, number>> = { tensorflow: 50, wasm: 6, cpu: 0.5 };
+export const ASSUMED_GFLOPS: Readonly<Record<BackendName, number>> = { tensorflow: 50, webgpu: 200, wasm: 6, cpu: 0.5 };
 
 export interface RunEstimate {
   /** Optimiser steps still to do; null when the dataset cannot be counted. */

@@ -99,13 +99,14 @@ export class Adam {
     });
   }
 
-  getState(): AdamState {
+  async getState(): Promise<AdamState> {
     const moments: AdamState['moments'] = {};
     for (const [name, { m, v }] of this.slots) {
+      const [first, second] = await Promise.all([m.data(), v.data()]);
       moments[name] = {
         shape: [...m.shape],
-        firstMoment: (m.dataSync() as Float32Array).slice(),
-        secondMoment: (v.dataSync() as Float32Array).slice(),
+        firstMoment: (first as Float32Array).slice(),
+        secondMoment: (second as Float32Array).slice(),
       };
     }
     return { step: this.stepCount, moments };

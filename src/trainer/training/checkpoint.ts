@@ -36,9 +36,9 @@ export async function saveCheckpoint(dir: string, model: SimpleUnet, optimizer: 
   const modelFile = `model-${tag}.safetensors`;
   const optimizerFile = `optimizer-${tag}.safetensors`;
   const emaFile = ema ? `ema-${tag}.safetensors` : undefined;
-  await writeFileAtomic(path.join(dir, modelFile), encodeTorchSafetensors(model, { step: String(progress.step) }));
-  await writeFileAtomic(path.join(dir, optimizerFile), encodeAdamState(optimizer.getState()));
-  if (ema && emaFile) await writeFileAtomic(path.join(dir, emaFile), encodeTorchSafetensors(ema, { step: String(progress.step), ema: 'true' }));
+  await writeFileAtomic(path.join(dir, modelFile), await encodeTorchSafetensors(model, { step: String(progress.step) }));
+  await writeFileAtomic(path.join(dir, optimizerFile), encodeAdamState(await optimizer.getState()));
+  if (ema && emaFile) await writeFileAtomic(path.join(dir, emaFile), await encodeTorchSafetensors(ema, { step: String(progress.step), ema: 'true' }));
   const state: CheckpointState = {
     formatVersion: 1, ...progress, model: modelFile, optimizer: optimizerFile, ...(emaFile ? { ema: emaFile } : {}),
     adamStep: optimizer.step, savedAt: new Date().toISOString(),

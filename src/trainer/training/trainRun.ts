@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainerEvent } from '../../shared/messages';
 import { resolveRunConfig, type RunConfig, type RunEnvironment } from '../../shared/runConfig';
 import { RUN_FILES, type RunState } from '../../shared/runDirectory';
-import { selectBackend } from '../backend/selectBackend';
+import { selectBackend, type SelectedBackend } from '../backend/selectBackend';
 import { TrainingBatches, scaledImages } from '../data/batches';
 import { datasetRecord, loadDataset } from '../data/loadDataset';
 import { splitHeldOut } from '../data/heldOut';
@@ -13,6 +13,7 @@ import { describeLoad } from '../data/imageFolderDataset';
 import { forwardDiffusionStrip, qSample } from '../diffusion/forwardProcess';
 import { makeNoiseSchedule, type NoiseSchedule } from '../diffusion/schedules';
 import type { EpsModel } from '../diffusion/samplers';
+import { largestTensorElements } from '../model/flops';
 import { parameterCount } from '../model/parameters';
 import { SimpleUnet } from '../model/simpleUnet';
 import { Random } from '../random';
@@ -25,7 +26,7 @@ import { WeightAverage } from './ema';
 import { writeForwardSteps } from './forwardSteps';
 import { evaluateBitsPerDim, evaluateHeldOutLoss, evaluateSlicedWasserstein } from './evaluate';
 import { sampleImages, type SampledImages } from './sampling';
-import { trainStep } from './trainStep';
+import { readScalar, trainStep } from './trainStep';
 import type { ImageSet } from '../metrics/imageSet';
 import { scheduleRecord } from '../metrics/records';
 import { scheduleFacts } from '../metrics/scheduleFacts';
@@ -37,6 +38,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Where decoded image folders are cached; default `<out>/cache`. */
   cacheDir?: string;
+  /** Resume only: train on this backend instead of the recorded one. */
+  backend?: RunConfig['backend'];
 }
 
 export interface RunOutcome {
@@ -60,7 +63,7 @@ export async function resumeRun(runDir: string, opts: TrainOptions = {}): Promis
   }
   const recorded = await readRunConfigFile(runDir);
   // Fields added since the run was made take their defaults (which are the old behaviour).
-  const config = resolveRunConfig({ ...recorded.config }, path.join(runDir, RUN_FILES.config));
+  const config = resolveRunConfig({ ...recorded.config, ...(opts.backend ? { backend: opts.backend } : {}) }, path.join(runDir, RUN_FILES.config));
   const { environment } = recorded;
   // <out>/runs/<id>: the cache sits beside runs/.
   return runTraining(writer, config, environment, { cacheDir: path.join(runDir, '..', '..', 'cache'), ...opts });
@@ -83,6 +86,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
   let ema: WeightAverage | null = null;
   let progress: TrainingProgress = { step: 0, epoch: 0, batchInEpoch: 0 };
   let lastCheckpointStep = -1;
+  let backend: SelectedBackend | undefined;
   const checkpoint = async () => {
     if (!model || !optimizer || progress.step === lastCheckpointStep) return;
     emit({ type: 'phase', runId, phase: 'checkpoint', detail: `step ${progress.step}` });
@@ -103,7 +107,8 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
   };
 
   try {
-    const backend = await selectBackend(config.backend);
+    backend = await selectBackend(config.backend);
+    checkGpuLimits(backend, config);
     const dataset = await loadDataset(config, {
       ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
       onProgress: (p) => emit({ type: 'data-progress', runId, ...p }),
@@ -135,6 +140,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
       backend: backend.backend,
       ...(backend.gpu ? { gpu: backend.gpu } : {}),
       backendDetail: backend.detail,
+      ...(backend.gpuAdapter ? { gpuAdapter: backend.gpuAdapter } : {}),
       parameterCount: parameterCount(config.channels),
       datasetFingerprint: dataset.fingerprint,
       dataset: datasetRecord(dataset, split),
@@ -160,7 +166,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
       await writeForwardStrip(writer, schedule, dataset.imgSize, scaledImages(dataset, [split.training[0]!]), config.seed);
       await writeForwardSteps(writer, schedule, dataset.imgSize, scaledImages(dataset, [split.training[0]!]), config.seed);
       emit({ type: 'image', runId, kind: 'forward-strip', file: writer.file(RUN_FILES.forwardStrip), epoch: 0 });
-      writer.appendMetric({ kind: 'timing', name: 'forwardDiffusion', ms: timeForwardDiffusion(schedule, batches, config), batch: config.batchSize, wallMs: wallMs() });
+      writer.appendMetric({ kind: 'timing', name: 'forwardDiffusion', ms: await timeForwardDiffusion(schedule, batches, config), batch: config.batchSize, wallMs: wallMs() });
     }
 
     const { batchSize, imgSize } = config;
@@ -181,7 +187,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
         const t = new Int32Array(batchSize);
         for (let i = 0; i < batchSize; i++) t[i] = rng.int(config.timesteps);
         const noiseValues = rng.normals(batch.length);
-        const loss = tf.tidy(() => {
+        const lossTensor = tf.tidy(() => {
           const x0 = tf.tensor4d(batch, imageShape);
           const noise = tf.tensor4d(noiseValues, imageShape);
           const xNoisy = qSample(schedule, x0, t, noise);
@@ -190,6 +196,9 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
           });
         });
         ema?.update();
+        const loss = await readScalar(lossTensor);
+        const fault = backend.fault?.();
+        if (fault) throw new RunFailure(gpuFaultMessage(fault, config, progress.step + 1), progress.step + 1);
         if (!Number.isFinite(loss)) {
           throw new RunFailure(`loss became ${loss} at step ${progress.step + 1} (epoch ${epoch + 1}); try a lower learning rate`, progress.step + 1);
         }
@@ -263,9 +272,40 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     writer.appendMetric({ kind: 'timing', name: 'run', ms: round3(performance.now() - t0), wallMs: wallMs() });
     return await finish('done');
   } catch (err) {
-    const failure = err instanceof RunFailure ? err : new RunFailure((err as Error).message, progress.step);
+    // A GPU fault often surfaces as some later, vaguer error: name the fault instead.
+    const fault = backend?.fault?.();
+    const failure = err instanceof RunFailure ? err
+      : fault ? new RunFailure(gpuFaultMessage(fault, config, progress.step), progress.step)
+      : new RunFailure((err as Error).message, progress.step);
     return finish('failed', failure);
   }
+}
+
+/** Refuses, before anything trains, a batch whose largest tensor this GPU cannot bind. */
+function checkGpuLimits(backend: SelectedBackend, config: RunConfig): void {
+  const adapter = backend.gpuAdapter;
+  if (!adapter) return;
+  const batch = Math.max(config.batchSize, config.sampleCount);
+  const bytes = 4 * largestTensorElements(config.channels, config.imgSize, batch);
+  const [limitName, limit] = adapter.maxStorageBufferBindingSize <= adapter.maxBufferSize
+    ? ['maxStorageBufferBindingSize', adapter.maxStorageBufferBindingSize] as const
+    : ['maxBufferSize', adapter.maxBufferSize] as const;
+  if (bytes > limit) {
+    throw new RunFailure(
+      `batch ${batch} at ${config.imgSize} px needs a ${mib(bytes)} tensor, over this GPU's ${limitName} of ${mib(limit)} ` +
+        `(${adapter.description || 'webgpu adapter'}): lower batchSize or imgSize, or use another backend`, 0);
+  }
+}
+
+function gpuFaultMessage(fault: { kind: string; message: string }, config: RunConfig, step: number): string {
+  const where = `at step ${step}, batch ${config.batchSize} at ${config.imgSize} px`;
+  return fault.kind === 'out-of-memory'
+    ? `the GPU ran out of memory ${where}: lower batchSize or imgSize (${fault.message}); resume continues from the last checkpoint`
+    : `${fault.message} (${where}); resume continues from the last checkpoint`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
 function round3(x: number): number {
@@ -273,7 +313,7 @@ function round3(x: number): number {
 }
 
 /** Forward diffusion of one batch, timed: the assignment's "time taken for diffusion". */
-function timeForwardDiffusion(schedule: NoiseSchedule, batches: TrainingBatches, config: RunConfig): number {
+async function timeForwardDiffusion(schedule: NoiseSchedule, batches: TrainingBatches, config: RunConfig): Promise<number> {
   const rng = Random.derive(config.seed, 'forward-timing');
   const batch = batches.epoch(0).next().value as Float32Array;
   const shape: [number, number, number, number] = [config.batchSize, config.imgSize, config.imgSize, 3];
@@ -281,7 +321,7 @@ function timeForwardDiffusion(schedule: NoiseSchedule, batches: TrainingBatches,
   const noise = rng.normals(batch.length);
   const start = performance.now();
   const xt = tf.tidy(() => qSample(schedule, tf.tensor4d(batch, shape), t, tf.tensor4d(noise, shape)));
-  xt.dataSync();
+  await xt.data();
   const ms = performance.now() - start;
   xt.dispose();
   return round3(ms);

@@ -16,19 +16,37 @@ export interface TrainStepOptions extends LossOptions {
   gradClipNorm?: number;
 }
 
-/** Replaces each gradient in `grads` by its clipped version, disposing the unclipped one. */
+/**
+ * Replaces each gradient in `grads` by its clipped version, disposing the unclipped one.
+ * The factor stays on the device (a GPU would stall on reading the norm back); below the
+ * limit it is exactly 1.
+ */
 export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): void {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
-  // torch adds 1e-6 to the norm; the same factor keeps results comparable.
-  const factor = maxNorm / (norm + 1e-6);
-  if (!(factor < 1)) return;
+  const factor = tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))));
+    // torch adds 1e-6 to the norm; the same factor keeps results comparable.
+    return tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+  });
   for (const [name, g] of grads) {
     grads.set(name, tf.mul(g, factor));
     g.dispose();
   }
+  factor.dispose();
 }
 
-/** Returns the loss before the update. Leaves no tensors behind; inputs stay the caller's. */
+/** The value of a scalar, read without blocking (a GPU backend has no synchronous read); disposes it. */
+export async function readScalar(scalar: tf.Tensor): Promise<number> {
+  try {
+    return (await scalar.data())[0]!;
+  } finally {
+    scalar.dispose();
+  }
+}
+
+/**
+ * Returns the loss before the update as a scalar the caller owns (read it once, with
+ * readScalar). Leaves no other tensors behind; inputs stay the caller's.
+ */
 export function trainStep(
   model: SimpleUnet,
   optimizer: Adam,
@@ -37,7 +55,7 @@ export function trainStep(
   noise: tf.Tensor4D,
   loss: LossName,
   opts: TrainStepOptions,
-): number {
+): tf.Scalar {
   const lossFn = lossByName(loss);
   const params = model.trainableVariables();
   let batchStats: BatchStatistics[] = [];
@@ -54,9 +72,11 @@ export function trainStep(
     if (opts.gradClipNorm) clipByGlobalNorm(byName, opts.gradClipNorm);
     optimizer.applyGradients(byName);
     model.applyBatchStatistics(batchStats);
-    return value.dataSync()[0]!;
-  } finally {
+    return value;
+  } catch (err) {
     value.dispose();
+    throw err;
+  } finally {
     // Clipping replaces gradients; disposing one twice is a no-op.
     tf.dispose(grads);
     tf.dispose([...byName.values()]);
