@@ -29,9 +29,9 @@ export function nhwcFromTorch(t: SafeTensor): tf.Tensor4D {
 }
 
 /** NHWC tfjs tensor -> row-major NCHW values, to compare with torch. */
-export function torchOrderValues(x: tf.Tensor4D): Float32Array {
+export async function torchOrderValues(x: tf.Tensor4D): Promise<Float32Array> {
   const t = tf.transpose(x, [0, 3, 1, 2]);
-  const values = t.dataSync() as Float32Array;
+  const values = (await t.data()) as Float32Array;
   t.dispose();
   return values;
 }

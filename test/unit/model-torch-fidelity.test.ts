@@ -50,17 +50,17 @@ function torchValues(t: SafeTensor): Float32Array {
 testOnEachBackend('eval-mode output matches torch (running statistics)', async () => {
   const model = loadFixtureModel();
   const out = tf.tidy(() => model.predict(nhwcFromTorch(fixtureTensor(io, 'x')), timesteps('t'), 'eval'));
-  assertAllClose(torchOrderValues(out), torchValues(fixtureTensor(io, 'out_eval')), RTOL, 'out_eval');
+  assertAllClose(await torchOrderValues(out), torchValues(fixtureTensor(io, 'out_eval')), RTOL, 'out_eval');
   tf.dispose(out);
   model.dispose();
-});
+}, { gpu: true });
 
 testOnEachBackend('train-mode output and running-statistics update match torch', async () => {
   const model = loadFixtureModel();
   const before = (await exportTorchStateDict(model));
   const [x, t] = [nhwcFromTorch(fixtureTensor(io, 'x')), timesteps('t')];
   const { output, batchStats } = model.forwardTrain(x, t);
-  assertAllClose(torchOrderValues(output), torchValues(fixtureTensor(io, 'out_train')), RTOL, 'out_train');
+  assertAllClose(await torchOrderValues(output), torchValues(fixtureTensor(io, 'out_train')), RTOL, 'out_train');
   assert.equal(batchStats.length, 4 * (meta.channels.length - 1), 'two BatchNorms per block');
 
   // The forward itself left the running statistics alone ...
@@ -81,7 +81,7 @@ testOnEachBackend('train-mode output and running-statistics update match torch',
   }
   tf.dispose([x, t, output, ...batchStats.flatMap((s) => [s.mean, s.variance])]);
   model.dispose();
-});
+}, { gpu: true });
 
 testOnEachBackend('predict in train mode does not touch the running statistics', async () => {
   const model = loadFixtureModel();
@@ -90,7 +90,7 @@ testOnEachBackend('predict in train mode does not touch the running statistics',
   const after = (await exportTorchStateDict(model));
   for (const [name, t] of before) assert.deepEqual(after.get(name)!.data, t.data, name);
   model.dispose();
-});
+}, { gpu: true });
 
 testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', async () => {
   const model = loadFixtureModel();
@@ -165,7 +165,7 @@ testOnEachBackend('two Adam steps on the L1 loss match torch.optim.Adam', async 
   assert.ok(uncertain <= total / 100, `${uncertain} of ${total} weights have gradients within float noise of zero`);
   optimizer.dispose();
   model.dispose();
-});
+}, { gpu: true });
 
 let pristine: SimpleUnet | undefined;
 function loadFixtureModelOnce(): SimpleUnet {

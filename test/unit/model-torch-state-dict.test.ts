@@ -82,7 +82,7 @@ testOnEachBackend('simpleUnetFromTorchSafetensors builds the saved model', async
   const model = simpleUnetFromTorchSafetensors(bytes, 'relu');
   assert.deepEqual(model.config.channels, [4, 8, 16]);
   const out = tf.tidy(() => model.predict(nhwcFromTorch(fixtureTensor(io, 'x')), tf.tensor1d(toFloat32(fixtureTensor(io, 't'))), 'eval'));
-  assertAllClose(torchOrderValues(out), toFloat32(fixtureTensor(io, 'out_eval')), 1e-4, 'out_eval');
+  assertAllClose(await torchOrderValues(out), toFloat32(fixtureTensor(io, 'out_eval')), 1e-4, 'out_eval');
   out.dispose();
   model.dispose();
 });
@@ -139,7 +139,7 @@ test('our export loads into the reference PyTorch SimpleUnet (load_state_dict st
     const torchOut = decodeSafetensors(readFileSync(join(dir, 'out.safetensors'))).tensors;
     for (const mode of ['eval', 'train'] as const) {
       const out = tf.tidy(() => model.predict(nhwcFromTorch(x), tf.tensor1d(toFloat32(t)), mode));
-      assertAllClose(torchOrderValues(out), toFloat32(torchOut.get(`out_${mode}`)!), 1e-4, `out_${mode}`);
+      assertAllClose(await torchOrderValues(out), toFloat32(torchOut.get(`out_${mode}`)!), 1e-4, `out_${mode}`);
       out.dispose();
     }
     model.dispose();

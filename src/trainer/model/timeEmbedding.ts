@@ -19,6 +19,35 @@ export function sinusoidalTimeEmbedding(t: tf.Tensor1D, dim: number): tf.Tensor2
   const freqs = sinusoidalFrequencies(dim);
   return tf.tidy(() => {
     const args = tf.mul(tf.reshape(tf.cast(t, 'float32'), [-1, 1]), tf.tensor2d(freqs, [1, freqs.length]));
-    return tf.concat([tf.sin(args), tf.cos(args)], 1) as tf.Tensor2D;
+    const { sin, cos } = sinCos(args);
+    return tf.concat([sin, cos], 1) as tf.Tensor2D;
+  });
+}
+
+// 2 pi in two parts (Cody and Waite): the first has few mantissa bits, so k * TWO_PI_HIGH is
+// exact for the k that timesteps reach, and the remainder keeps float32's precision.
+const TWO_PI_HIGH = 6.28125;
+const TWO_PI_LOW = 2 * Math.PI - TWO_PI_HIGH;
+const TAYLOR_TERMS = 11;
+
+/**
+ * sin and cos as torch computes them (to float32 rounding) on every backend. WGSL allows
+ * sin/cos an absolute error of 2^-11 and GPUs use it (SwiftShader: 2e-4 at t < 300), which
+ * moved the time-MLP gradients 7x past the PyTorch fixtures' tolerance; so the argument is
+ * reduced to [-pi, pi] and both series are summed here, in plain multiply-adds.
+ */
+export function sinCos(x: tf.Tensor): { sin: tf.Tensor; cos: tf.Tensor } {
+  return tf.tidy(() => {
+    const k = tf.round(tf.div(x, 2 * Math.PI));
+    const r = tf.sub(tf.sub(x, tf.mul(k, TWO_PI_HIGH)), tf.mul(k, TWO_PI_LOW));
+    const r2 = tf.square(r);
+    // Horner from the last term: sin r = r (1 - r^2/(2*3) (1 - r^2/(4*5) (...))), cos likewise.
+    let sin: tf.Tensor = tf.onesLike(r);
+    let cos: tf.Tensor = tf.onesLike(r);
+    for (let n = TAYLOR_TERMS; n >= 1; n--) {
+      sin = tf.sub(1, tf.mul(r2, tf.div(sin, 2 * n * (2 * n + 1))));
+      cos = tf.sub(1, tf.mul(r2, tf.div(cos, (2 * n - 1) * 2 * n)));
+    }
+    return { sin: tf.mul(r, sin), cos };
   });
 }
