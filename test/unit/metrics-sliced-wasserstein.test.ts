@@ -166,3 +166,18 @@ test('levels run from the image size down to 16 px; bad inputs are refused', () 
   assert.equal(p.shape[0], 5);
   assert.equal(q.shape[0], 5);
 });
+
+test('the run\'s SWD evaluation measures images below 16 px too (one level, patches as large as fit), and still tells distributions apart', async () => {
+  const { evaluateSlicedWasserstein } = await import('../../src/trainer/training/evaluate');
+  const at = { epoch: 1, step: 10, wallMs: 0 };
+  for (const size of [8, 4, 2, 1]) {
+    const real = texture(64, size, 3);
+    const same = evaluateSlicedWasserstein(texture(32, size, 4), real, 1, at);
+    const other = evaluateSlicedWasserstein(texture(32, size, 5, 1), real, 1, at);
+    assert.equal(same.length, 1, `${size} px: one record`);
+    const [s, o] = [same[0], other[0]] as [{ swd: number[]; floor: number[]; resolutions: number[] }, { swd: number[] }];
+    assert.deepEqual(s.resolutions, [size]);
+    assert.ok(Number.isFinite(s.swd[0]) && Number.isFinite(s.floor[0]), `${size} px: finite`);
+    if (size > 1) assert.ok(o.swd[0]! > 1.5 * s.swd[0]!, `${size} px: shifted texture ${o.swd[0]} vs the same texture ${s.swd[0]}`);
+  }
+});

@@ -49,5 +49,9 @@ export async function evaluateBitsPerDim(
 export function evaluateSlicedWasserstein(generated: ImageSet, heldOut: ImageSet, seed: number, at: EvalPoint): MetricRecord[] {
   const n = Math.min(generated.shape[0], Math.floor(heldOut.shape[0] / 2));
   if (n < 2) return [];
-  return [slicedWassersteinRecord(slicedWassersteinEval(firstImages(generated, n), heldOut, { seed: seed + EVAL_SEED_OFFSET }), at)];
+  // Below Karras et al.'s 16 px: one pyramid level at the image's own size, patches as large
+  // as fit (odd), so every image size a config allows is measured rather than failing at the end.
+  const size = generated.shape[1];
+  const small = size < 16 ? { minResolution: size, patchSize: Math.min(7, size % 2 === 1 ? size : size - 1) } : {};
+  return [slicedWassersteinRecord(slicedWassersteinEval(firstImages(generated, n), heldOut, { seed: seed + EVAL_SEED_OFFSET, ...small }), at)];
 }
