@@ -156,11 +156,11 @@ export async function startWebgpuBackend(opts: { allowSoftware: boolean }): Prom
   let fault: GpuFault | undefined;
   void device.lost.then((info) => {
     // `destroyed` is our own doing (none today); anything else is the driver's.
-    if (info.reason !== 'destroyed') fault ??= { kind: 'device-lost', message: `the GPU device was lost (${info.reason || 'unknown'}): ${info.message}` };
+    if (info.reason !== 'destroyed') fault ??= { kind: 'device-lost', message: `the GPU device was lost (${info.reason || 'unknown'}): ${firstLine(info.message)}` };
   });
   device.addEventListener('uncapturederror', (e) => {
     const oom = e.error.constructor.name === 'GPUOutOfMemoryError';
-    fault ??= { kind: oom ? 'out-of-memory' : 'error', message: `${oom ? 'GPU out of memory' : 'GPU error'}: ${e.error.message}` };
+    fault ??= { kind: oom ? 'out-of-memory' : 'error', message: `${oom ? 'GPU out of memory' : 'GPU error'}: ${firstLine(e.error.message)}` };
   });
   tf.registerBackend('webgpu', () => new WebGPUBackend(device as never, adapter.info as never));
   if (!(await tf.setBackend('webgpu'))) throw new WebgpuUnavailable('the webgpu backend did not initialise');
