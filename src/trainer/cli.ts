@@ -87,10 +87,9 @@ async function trainCommand(argv: string[]): Promise<number> {
  * directory exists. `auto` always finds one; wasm and cpu start inside the run as ever.
  */
 async function preflightBackend(request: RunConfig['backend']): Promise<void> {
-  if (request !== 'webgpu' && request !== 'tensorflow') return;
-  const { selectBackend } = await import('./backend/selectBackend');
+  const { checkRequestedBackend } = await import('./backend/selectBackend');
   try {
-    await selectBackend(request);
+    await checkRequestedBackend(request);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

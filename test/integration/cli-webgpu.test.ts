@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RunConfigFile } from '../../src/shared/runConfig';
@@ -117,6 +117,16 @@ test('--backend webgpu without an adapter exits 2 with one line naming what was 
   assert.deepEqual(ours.length, 1, r.stderr);
   assert.match(ours[0]!, /^diffusion-lab train: backend 'webgpu' is unavailable: no Vulkan adapter: install the Vulkan loader/);
   assert.deepEqual(existsSync(path.join(out, 'runs')) ? readdirSync(path.join(out, 'runs')) : [], []);
+});
+
+test('a sweep naming webgpu where there is no adapter exits 2 before it writes anything', { timeout: 60_000 }, (t) => {
+  const out = tempOut(t);
+  const file = path.join(out, 'gpu.sweep.json');
+  writeFileSync(file, JSON.stringify({ name: 'gpu', base: { preset: 'small', imgSize: 8, backend: 'webgpu', maxSteps: 2 }, axes: { timesteps: [20, 30] } }));
+  const r = cli(['sweep', file, '--out', path.join(out, 'runs-here')], { ...GPU_ENV, VK_ICD_FILENAMES: path.join(out, 'no-such-driver.json') });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^diffusion-lab sweep: .*gpu\.sweep\.json: backend 'webgpu' is unavailable: no Vulkan adapter/m);
+  assert.equal(existsSync(path.join(out, 'runs-here', 'sweeps')), false);
 });
 
 test('a batch whose largest tensor is over the adapter\'s binding limit is refused before any step, naming the limit', { timeout: 60_000 }, (t) => {

@@ -48,6 +48,14 @@ export async function selectBackend(request: BackendRequest, options: BackendSea
   }
 }
 
+/**
+ * Starts a backend asked for by name, to find out before any run is written whether it can:
+ * `auto` always ends somewhere, and wasm and cpu start inside the run as ever.
+ */
+export async function checkRequestedBackend(request: BackendRequest, options: BackendSearchOptions = {}): Promise<void> {
+  if (request === 'webgpu' || request === 'tensorflow') await selectBackend(request, options);
+}
+
 async function startBest(options: BackendSearchOptions): Promise<SelectedBackend> {
   const skipped: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {

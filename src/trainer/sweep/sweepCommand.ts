@@ -63,8 +63,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const current = await Promise.all(runs.map((r) => summarizeRun(r, runDirOf(outDir, r))));
   if (values['dry-run']) return dryRun(sweep, runs, current, outDir, gflops);
 
-  const written = await writeResolvedSweep(outDir, sweep, spec, file);
   const child = values.run !== undefined;
+  if (!child) await checkBackends(file, runs);
+  const written = await writeResolvedSweep(outDir, sweep, spec, file);
   if (!child) {
     process.stderr.write(`sweep ${sweep.name}: ${describeCounts(runs, current)}\nsweep file ${written}\n`);
   }
@@ -130,4 +131,16 @@ function describeCounts(runs: SweepRun[], current: RunSummary[]): string {
   for (const c of current) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
   const parts = [...counts].map(([state, n]) => `${n} ${state}`);
   return `${runs.length} run${runs.length === 1 ? '' : 's'} (${parts.join(', ')})`;
+}
+
+/** A backend the sweep names that cannot start here is bad input, found before any run is written. */
+async function checkBackends(file: string, runs: readonly SweepRun[]): Promise<void> {
+  const { checkRequestedBackend } = await import('../backend/selectBackend');
+  for (const backend of new Set(runs.map((r) => r.config.backend))) {
+    try {
+      await checkRequestedBackend(backend);
+    } catch (err) {
+      throw new ConfigError(`${file}: ${(err as Error).message}`);
+    }
+  }
 }
