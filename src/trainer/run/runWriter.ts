@@ -2,7 +2,7 @@ import { appendFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PRESET_CHANNELS } from '../../shared/options';
-import type { RunConfig, RunConfigFile, RunEnvironment } from '../../shared/runConfig';
+import { ConfigError, type RunConfig, type RunConfigFile, type RunEnvironment } from '../../shared/runConfig';
 import { MetricRecord, RUN_FILES, RunStatus } from '../../shared/runDirectory';
 import { writeJsonAtomic } from './atomicFile';
 
@@ -86,18 +86,19 @@ export class RunWriter {
   }
 }
 
+/** A missing or unreadable run file is bad input (the CLI exits 2), named with its path. */
 async function readRunJson<T>(dir: string, name: string): Promise<T> {
   const file = path.join(dir, name);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is ${dir} a run directory?`);
+    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is ${dir} a run directory?`);
   }
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
 }
 
