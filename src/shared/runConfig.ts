@@ -214,6 +214,8 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
     if (c[field] < 0) fail(field, `must be zero or more, got ${c[field]}`);
   }
   if (c.timesteps < 2) fail('timesteps', `must be at least 2, got ${c.timesteps}`);
+  // One term would train to the end and then fail: bits/dim needs two for a standard error.
+  if (c.evalTimesteps < 2) fail('evalTimesteps', `must be at least 2 (the bits/dim estimate needs two terms for its standard error), got ${c.evalTimesteps}`);
   if (!Array.isArray(c.channels) || c.channels.length < 2 || !c.channels.every((w) => Number.isInteger(w) && w > 0)) {
     fail('channels', `must list at least two positive integer widths, got ${JSON.stringify(c.channels)}`);
   }

@@ -155,8 +155,8 @@ export const RUN_CONFIG_PROPERTIES = {
     description: 'Held-out images scored for the held-out loss (at every sampling epoch) and bits/dim (at the end); 0 turns quality evaluation off.',
   },
   evalTimesteps: {
-    type: 'integer', minimum: 1, default: d.evalTimesteps,
-    description: 'Diffusion terms the bits/dim bound evaluates (a Monte-Carlo estimate over t; T-1 or more is exact).',
+    type: 'integer', minimum: 2, default: d.evalTimesteps,
+    description: 'Diffusion terms the bits/dim bound evaluates (a Monte-Carlo estimate over t, at least 2 for its standard error; T-1 or more is exact).',
   },
 } as const satisfies Record<keyof RunConfig, FieldSchema>;
 

@@ -28,6 +28,7 @@ const CASES: [string[], number, RegExp][] = [
   [['train', '--backend', 'webgl'], 2, /backend "webgl" is not known \(valid: auto, tensorflow, webgpu, wasm, cpu\)/],
   [['train', '--config', path.join(dir, 'missing.json')], 2, /missing\.json/],
   [['train', ...TINY, '--lr', '1e30', '--epochs', '50', '--out', dir], 1, /run failed: loss became NaN at step \d+/],
+  [['train', '--eval-timesteps', '1'], 2, /evalTimesteps must be at least 2 \(the bits\/dim estimate needs two terms/],
   [['resume'], 2, /resume needs --run DIR/],
   [['resume', '--run', path.join(dir, 'missing')], 2, /missing[/\\]status\.json: cannot read \(ENOENT\); is .* a run directory\?/],
   [['resume', '--run', dir, '--backend', 'webgl'], 2, /backend "webgl" is not known/],
