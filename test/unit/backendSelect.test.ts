@@ -153,3 +153,13 @@ test('the env report: a hardware WebGPU adapter is what auto picks; a software o
   const none = formatBackendReport(HERE, host);
   assert.match(none, /webgpu \(@tensorflow\/tfjs-backend-webgpu\) +no +backend 'webgpu' is unavailable: no Vulkan adapter/);
 });
+
+test('Dawn ships dawn.node for glibc Linux, macOS (one universal build) and Windows; not for musl or 32-bit ARM', async () => {
+  const { dawnPlatform, DAWN_PLATFORMS } = await import('../../src/trainer/backend/webgpuBackend');
+  const ships = (platform: NodeJS.Platform, arch: string, glibc = true) => (DAWN_PLATFORMS as readonly string[]).includes(dawnPlatform(platform, arch, glibc));
+  assert.equal(dawnPlatform('darwin', 'arm64'), 'darwin-universal');
+  assert.equal(dawnPlatform('darwin', 'x64'), 'darwin-universal');
+  assert.ok(ships('linux', 'x64') && ships('linux', 'arm64') && ships('win32', 'x64') && ships('win32', 'arm64'));
+  assert.equal(ships('linux', 'x64', false), false, 'Alpine (musl)');
+  assert.equal(ships('linux', 'arm'), false, 'linux-armhf');
+});

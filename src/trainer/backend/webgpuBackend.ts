@@ -19,8 +19,16 @@ import type { GpuAdapterRecord } from '../../shared/runConfig';
 /** Where `webgpu` 0.6 ships a prebuilt dawn.node. */
 export const DAWN_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-universal', 'win32-x64', 'win32-arm64'] as const;
 
-export function dawnPlatform(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string {
-  return platform === 'darwin' ? 'darwin-universal' : `${platform}-${arch}`;
+/** The dist/ folder webgpu would load dawn.node from; its Linux builds need glibc (musl, e.g. Alpine, has none). */
+export function dawnPlatform(platform: NodeJS.Platform = process.platform, arch: string = process.arch, glibc: boolean = hasGlibc()): string {
+  if (platform === 'darwin') return 'darwin-universal';
+  return platform === 'linux' && !glibc ? `linux-musl-${arch}` : `${platform}-${arch}`;
+}
+
+function hasGlibc(): boolean {
+  if (process.platform !== 'linux') return false;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return typeof header?.glibcVersionRuntime === 'string';
 }
 
 /** What went wrong on the device after it started: the step loop asks after every step. */
@@ -74,11 +82,12 @@ function dawnEntry(): string {
 }
 
 async function loadDawn(): Promise<DawnModule> {
-  const entry = dawnEntry();
+  // First: a VSIX for such a platform carries no webgpu at all.
   const platform = dawnPlatform();
   if (!(DAWN_PLATFORMS as readonly string[]).includes(platform)) {
     throw new WebgpuUnavailable(`webgpu (Dawn) has no prebuilt dawn.node for ${platform} (it ships ${DAWN_PLATFORMS.join(', ')})`);
   }
+  const entry = dawnEntry();
   try {
     // An ES module: import() it by path, which a CommonJS bundle keeps as it is.
     return (await import(pathToFileURL(entry).href)) as DawnModule;
