@@ -50,6 +50,8 @@ export interface CodeServerOptions {
   installVsix?: string;
   /** Keep workspace trust on (the folder then opens in Restricted Mode); tests otherwise switch it off. */
   workspaceTrust?: boolean;
+  /** More environment for the server, which its extension hosts and their trainers inherit (e.g. softwareGpuEnv()). */
+  env?: Record<string, string>;
 }
 
 export async function startCodeServer(workspace: string, userSettings: Record<string, unknown> = {}, options: CodeServerOptions = {}): Promise<CodeServer> {
@@ -62,7 +64,7 @@ export async function startCodeServer(workspace: string, userSettings: Record<st
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false,
     'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, ...userSettings,
   }));
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(runDir, 'xdg'), XDG_DATA_HOME: path.join(runDir, 'xdg'), TMPDIR: path.join(runDir, 'tmp') };
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(runDir, 'xdg'), XDG_DATA_HOME: path.join(runDir, 'xdg'), TMPDIR: path.join(runDir, 'tmp'), ...options.env };
   const dirs = ['--config', path.join(runDir, 'cs.yaml'), '--user-data-dir', path.join(runDir, 'ud'), '--extensions-dir', path.join(runDir, 'ext')];
   if (options.installVsix) {
     const r = spawnSync(CODE_SERVER, [...dirs, '--install-extension', options.installVsix], { env, encoding: 'utf8', timeout: 120_000 });
