@@ -141,7 +141,7 @@ test('bad input: one clear line, exit 2, nothing written', (t) => {
     [['--activation', 'swish'], /activation "swish" is not known \(valid: relu, silu, gelu, leaky-relu, elu, mish\)/],
     [['--loss', 'nll'], /loss "nll" is not known \(valid: l1, l2, huber, smooth-l1\)/],
     [['--schedule', 'quad'], /schedule "quad" is not known/],
-    [['--backend', 'webgl'], /backend "webgl" is not known \(valid: auto, tensorflow, wasm, cpu\)/],
+    [['--backend', 'webgl'], /backend "webgl" is not known \(valid: auto, tensorflow, webgpu, wasm, cpu\)/],
     [['--img-size', '24', '--preset', 'reference'], /imgSize 24 is not divisible by 2\^4 = 16/],
     [['--batch-size', '0'], /batchSize must be positive/],
     [['--timesteps', '1'], /timesteps must be at least 2/],
