@@ -149,7 +149,7 @@ async function scenario(page: Page, workspace: string, server: CodeServer, exten
   await failed.getByRole('button', { name: 'Check Environment' }).click();
   const envDoc = page.locator('.editor-instance .monaco-editor', { hasText: 'Diffusion Lab: environment' }).first();
   await envDoc.waitFor({ timeout: 60_000 });
-  await until('the report names the training backend', async () => /Training runs on:\*\* wasm/.test((await envDoc.innerText()).replace(/\s+/g, ' ')), 30_000, page);
+  await until('the report names the training backend', async () => /Training runs on \(auto\):\*\* wasm/.test((await envDoc.innerText()).replace(/\s+/g, ' ')), 30_000, page);
   await shot('vsix-gpu-install-failed');
 }
 

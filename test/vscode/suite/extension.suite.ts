@@ -99,8 +99,9 @@ describe('Diffusion Lab in the extension host', () => {
     const a = await api();
     const doc = await a.commands.checkEnvironment();
     assert.ok(doc);
-    assert.match(doc.getText(), /Training runs on:\*\* (wasm|tensorflow|cpu)/);
+    assert.match(doc.getText(), /Training runs on \(auto\):\*\* (wasm|tensorflow|webgpu|cpu)/);
     assert.match(doc.getText(), /\| wasm \|/);
+    assert.match(doc.getText(), /\| webgpu \| `@tensorflow\/tfjs-backend-webgpu` \| (yes|no|software adapter only) \|/);
   });
 
   it('a malformed sweep file is opened with the problem selected; nothing runs', async () => {
