@@ -1,6 +1,6 @@
-// selectBackend, probeBackends and the env report, on a machine without the optional
-// libtensorflow packages (this one: tfjs-node-gpu cannot install without its download),
-// whose only WebGPU adapter is SwiftShader (a software one).
+// selectBackend, probeBackends and the env report, with the native libtensorflow packages
+// searched for in an empty folder only (whatever npm installed here) and SwiftShader as the
+// only WebGPU adapter (a software one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,10 +13,11 @@ import { useSoftwareGpu } from '../helpers/softwareGpu';
 
 useSoftwareGpu();
 
-// Point the extra search directory at an empty place, so a DIFFUSION_LAB_BACKEND_DIR in
-// the environment of whoever runs the tests cannot change what they see.
+// Search an empty place only, so neither a DIFFUSION_LAB_BACKEND_DIR in the environment of
+// whoever runs the tests nor an optional tfjs-node-gpu that npm managed to install can
+// change what they see.
 const emptyDir = mkdtempSync(join(tmpdir(), 'dl-backend-empty-'));
-process.env.DIFFUSION_LAB_BACKEND_DIR = emptyDir;
+const NOTHING_NATIVE = { backendDir: emptyDir, onlyBackendDir: true };
 test.after(() => rmSync(emptyDir, { recursive: true, force: true }));
 
 test("'cpu' starts the cpu backend", async () => {
@@ -45,7 +46,7 @@ test("'wasm' starts the wasm backend with SIMD and the training kernels", async 
 });
 
 test("'auto' ends at wasm here, saying why it skipped the tensorflow packages and the software GPU", async () => {
-  const selected = await selectBackend('auto');
+  const selected = await selectBackend('auto', NOTHING_NATIVE);
   assert.equal(selected.backend, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.match(selected.detail, /skipped: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed; /);
@@ -69,9 +70,9 @@ test("'webgpu' by name takes the software adapter, and says so", async () => {
 
 test("'tensorflow' fails with one line saying why and what to install", async () => {
   const before = tf.getBackend();
-  await assert.rejects(selectBackend('tensorflow'), (err: Error) => {
+  await assert.rejects(selectBackend('tensorflow', NOTHING_NATIVE), (err: Error) => {
     assert.doesNotMatch(err.message, /\n/);
-    assert.match(err.message, /^backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node-gpu is not installed \(searched from [^)]*dl-backend-empty-/);
+    assert.match(err.message, /^backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node-gpu is not installed \(searched from [^,)]*dl-backend-empty-[^,)]*\)/);
     assert.match(err.message, /@tensorflow\/tfjs-node is not installed/);
     assert.match(err.message, /Install @tensorflow\/tfjs-node-gpu@4\.22\.0 \(Linux x64 with CUDA 11\.2 and cuDNN 8\.1\)/);
     assert.match(err.message, /DIFFUSION_LAB_BACKEND_DIR=DIR, or choose backend 'wasm'$/);
@@ -82,7 +83,7 @@ test("'tensorflow' fails with one line saying why and what to install", async ()
 
 test('probeBackends lists every backend in auto order and restores the active one', async () => {
   await selectBackend('cpu');
-  const probes = await probeBackends();
+  const probes = await probeBackends(NOTHING_NATIVE);
   assert.deepEqual(
     probes.map((p) => [p.name, p.backend, p.loads]),
     [

@@ -19,6 +19,8 @@ export type NativePackage = (typeof NATIVE_PACKAGES)[number];
 export interface BackendSearchOptions {
   /** An npm prefix (or its node_modules) holding a native package; defaults to $DIFFUSION_LAB_BACKEND_DIR. */
   backendDir?: string;
+  /** Search backendDir alone, not beside the trainer too (tests: what they see must not depend on what npm installed here). */
+  onlyBackendDir?: boolean;
 }
 
 export type NativeLoad =
@@ -28,7 +30,7 @@ export type NativeLoad =
 /** Directories whose node_modules are searched, extra directory first. */
 export function nativeSearchBases(options: BackendSearchOptions = {}): string[] {
   const extra = options.backendDir ?? process.env[BACKEND_DIR_ENV];
-  return [...(extra ? [extra] : []), __dirname];
+  return [...(extra ? [extra] : []), ...(options.onlyBackendDir && extra ? [] : [__dirname])];
 }
 
 function resolveNative(pkg: NativePackage, bases: readonly string[]): { path: string; requireFrom: NodeJS.Require } | undefined {
