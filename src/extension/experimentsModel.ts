@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfigFile } from '../shared/runConfig';
 import { RUN_FILES, type MetricRecord, type RunState, type RunStatus } from '../shared/runDirectory';
+import { parseMetricsJsonl } from '../shared/metricsLines';
 import { SWEEP_FILES, type ResolvedSweepFile } from '../shared/sweepSpec';
 
 export type RunDisplayState = RunState | 'not started' | 'unreadable';
@@ -24,6 +25,8 @@ export interface RunEntry {
   finalLoss?: number;
   /** Wall time over every session of the run. */
   totalMs?: number;
+  /** Lines of metrics.jsonl that are not records (a torn last line is not one of them). */
+  metricsProblems?: string[];
   hasForwardStrip: boolean;
   /** File names in samples/, sorted. */
   samples: string[];
@@ -54,15 +57,18 @@ const RUN_STATES: readonly RunState[] = ['queued', 'running', 'done', 'failed', 
 
 /** Parsed metrics per file, kept while the file's size and time stay the same. */
 export class MetricsCache {
-  private readonly entries = new Map<string, { size: number; mtimeMs: number; summary: Pick<RunEntry, 'finalLoss' | 'totalMs'> }>();
+  private readonly entries = new Map<string, { size: number; mtimeMs: number; summary: Pick<RunEntry, 'finalLoss' | 'totalMs' | 'metricsProblems'> }>();
 
-  async summarize(runDir: string): Promise<Pick<RunEntry, 'finalLoss' | 'totalMs'>> {
+  async summarize(runDir: string): Promise<Pick<RunEntry, 'finalLoss' | 'totalMs' | 'metricsProblems'>> {
     const file = path.join(runDir, RUN_FILES.metrics);
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) return {};
     const hit = this.entries.get(file);
     if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs) return hit.summary;
-    const summary = summarizeMetrics(parseMetricLines(await fs.readFile(file, 'utf8').catch(() => '')));
+    // Unreadable though listed (permissions, a race with a delete): no metrics, said as a problem.
+    const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => ({ error: `${file}: cannot read (${err.code ?? err.message})` }));
+    const parsed = typeof text === 'string' ? parseMetricsJsonl(text, file) : { records: [], problems: [text.error] };
+    const summary = { ...summarizeMetrics(parsed.records), ...(parsed.problems.length > 0 ? { metricsProblems: parsed.problems } : {}) };
     this.entries.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, summary });
     return summary;
   }
@@ -127,20 +133,6 @@ export async function readRun(dir: string, cache: MetricsCache, varied: Record<s
   entry.samples = (await fs.readdir(path.join(dir, RUN_FILES.samples)).catch(() => [] as string[])).filter((f) => !f.startsWith('.')).sort();
   entry.hasNotes = await exists(path.join(dir, RUN_FILES.notes));
   return entry;
-}
-
-export function parseMetricLines(text: string): MetricRecord[] {
-  const out: MetricRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as unknown;
-      if (isRecord(r) && typeof r.kind === 'string') out.push(r as unknown as MetricRecord);
-    } catch {
-      // a torn last line after a crash, or a hand edit: skip it
-    }
-  }
-  return out;
 }
 
 /** The final loss (mean over the last epoch's steps) and total wall time; repeated records of a resume count once. */

@@ -220,6 +220,7 @@ function runTooltip(run: RunEntry): vscode.MarkdownString {
   md.appendMarkdown(`**${escapeMd(run.runId)}** — ${run.state}\n\n`);
   if (run.error) md.appendMarkdown(`${escapeMd(run.error)}\n\n`);
   if (run.status?.error) md.appendMarkdown(`Error: ${escapeMd(run.status.error.message)}\n\n`);
+  for (const problem of run.metricsProblems ?? []) md.appendMarkdown(`**Corrupt metrics:** ${escapeMd(problem)}\n\n`);
   const config = run.config?.config;
   if (config) {
     md.appendMarkdown('| field | value |\n|---|---|\n');

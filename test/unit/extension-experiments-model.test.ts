@@ -94,6 +94,18 @@ test('the metrics cache reads a file again only when it changed', async (t) => {
   assert.equal((await cache.summarize(dir)).finalLoss, 2);
 });
 
+test('the tree\'s reading of metrics.jsonl names a corrupt line with file and line, not a torn last one', async (t) => {
+  const out = outDir(t);
+  const torn = writeRun(out, 'torn', { 'metrics.jsonl': `${steps([1])}{"kind":"st` });
+  const corrupt = writeRun(out, 'corrupt', { 'metrics.jsonl': `${steps([1])}garbage\n${steps([1])}` });
+  const cache = new MetricsCache();
+  assert.equal((await cache.summarize(torn)).metricsProblems, undefined);
+  const summary = await cache.summarize(corrupt);
+  assert.equal(summary.finalLoss, 1, 'the records around it still count');
+  assert.equal(summary.metricsProblems?.length, 1);
+  assert.match(summary.metricsProblems![0]!, /corrupt[/\\]metrics\.jsonl line \d+: not JSON \(garbage\)$/);
+});
+
 test('a dead trainer\'s run is marked only while status.json still names that process', async (t) => {
   const out = outDir(t);
   const mine = writeRun(out, 'mine', { 'status.json': status('running', { pid: 4242 }), 'notes.md': 'keep me' });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { PRESET_CHANNELS } from '../../shared/options';
 import { ConfigError, type RunConfig, type RunConfigFile, type RunEnvironment } from '../../shared/runConfig';
 import { MetricRecord, RUN_FILES, RunStatus } from '../../shared/runDirectory';
+import { parseMetricsJsonl, type ParsedMetrics } from '../../shared/metricsLines';
 import { writeJsonAtomic } from './atomicFile';
 
 /** A readable, unique run id: the main hyperparameters plus a short random suffix. */
@@ -110,17 +111,20 @@ export function readRunConfigFile(dir: string): Promise<RunConfigFile> {
   return readRunJson<RunConfigFile>(dir, RUN_FILES.config);
 }
 
-/** Reads metrics.jsonl, skipping a torn last line left by a crash. */
-export async function readMetrics(dir: string): Promise<MetricRecord[]> {
-  const text = await fs.readFile(path.join(dir, RUN_FILES.metrics), 'utf8').catch(() => '');
-  const out: MetricRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as MetricRecord);
-    } catch {
-      // only the record being written at a crash can be torn
-    }
+/** Reads metrics.jsonl (none yet: no records); corrupt lines are listed in `problems`, a torn last line is not. */
+export async function readMetricsFile(dir: string): Promise<ParsedMetrics> {
+  const file = path.join(dir, RUN_FILES.metrics);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { records: [], problems: code === 'ENOENT' ? [] : [`${file}: cannot read (${code ?? (err as Error).message})`] };
   }
-  return out;
+  return parseMetricsJsonl(text, file);
+}
+
+/** The records of metrics.jsonl, for readers that show its problems elsewhere or not at all. */
+export async function readMetrics(dir: string): Promise<MetricRecord[]> {
+  return (await readMetricsFile(dir)).records;
 }

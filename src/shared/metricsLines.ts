@@ -1,0 +1,39 @@
+// metrics.jsonl, parsed the one way every reader parses it. The file is append-only, so a
+// crash can tear only the record being written: a last line with no newline after it. That
+// one is dropped quietly; any other line that is not a record is corruption, reported with
+// the file and the line number, and the records around it are kept.
+import type { MetricRecord } from './runDirectory';
+
+export interface ParsedMetrics {
+  records: MetricRecord[];
+  /** `FILE line N: …`, one per corrupt line. */
+  problems: string[];
+}
+
+export function parseMetricsJsonl(text: string, file: string): ParsedMetrics {
+  const records: MetricRecord[] = [];
+  const problems: string[] = [];
+  const lines = text.split('\n');
+  // After a final newline split() leaves '', so the last element is torn only when it has text.
+  const tornIndex = text.endsWith('\n') ? -1 : lines.length - 1;
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (i !== tornIndex) problems.push(`${file} line ${i + 1}: not JSON (${excerpt(line)})`);
+      return;
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { kind?: unknown }).kind === 'string') {
+      records.push(value as MetricRecord);
+    } else {
+      problems.push(`${file} line ${i + 1}: not a metrics record (${excerpt(line)})`);
+    }
+  });
+  return { records, problems };
+}
+
+function excerpt(line: string): string {
+  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
+}
