@@ -130,7 +130,9 @@ export type HostToPanelMessage =
   /** A save was refused: the file changed on disk since `baseVersion`. */
   | { type: 'notes-conflict'; disk: NotesDocument }
   | { type: 'notes-error'; message: string }
-  | { type: 'show-tab'; tab: PanelTab };
+  | { type: 'show-tab'; tab: PanelTab }
+  /** Reading the run directories failed (which file, what is wrong); null once a read succeeds again. */
+  | { type: 'read-error'; message: string | null };
 
 export type PanelToHostMessage =
   | { type: 'ready' }
@@ -243,6 +245,7 @@ const hostMessageChecks: { [K in HostToPanelMessage['type']]: Check<Extract<Host
   'notes-conflict': shape({ type: oneOf(['notes-conflict'] as const), disk: isNotesDocument }),
   'notes-error': shape({ type: oneOf(['notes-error'] as const), message: isString }),
   'show-tab': shape({ type: oneOf(['show-tab'] as const), tab: isTab }),
+  'read-error': shape({ type: oneOf(['read-error'] as const), message: (v): v is string | null => v === null || isString(v) }),
 };
 
 const isNotesDraft = shape<NotesDraft>({ text: isString, baseVersion: isString });

@@ -33,6 +33,7 @@ export class DiffusionApp extends LightElement {
     logY: { state: true },
     lossVersion: { state: true },
     notesDraft: { state: true },
+    readError: { state: true },
   };
 
   declare target: PanelTarget | undefined;
@@ -48,6 +49,8 @@ export class DiffusionApp extends LightElement {
   declare lossVersion: number;
   /** Typed notes not yet confirmed saved (kept with setState: hiding or reloading the panel keeps them). */
   declare notesDraft: NotesDraft | undefined;
+  /** The host could not read the run directories: what it said, until a read succeeds. */
+  declare readError: string | null;
 
   readonly store = new LossStore();
   /** The latest notes event from the host that the notes view has not handled yet. */
@@ -67,6 +70,7 @@ export class DiffusionApp extends LightElement {
     this.logY = false;
     this.lossVersion = 0;
     this.notesDraft = undefined;
+    this.readError = null;
     const saved = loadViewState();
     if (isPanelViewState(saved)) {
       this.applyViewState(saved);
@@ -145,6 +149,9 @@ export class DiffusionApp extends LightElement {
       case 'show-tab':
         this.setTab(m.tab);
         return;
+      case 'read-error':
+        this.readError = m.message;
+        return;
       case 'notes':
       case 'notes-saved':
       case 'notes-conflict':
@@ -205,6 +212,7 @@ export class DiffusionApp extends LightElement {
         <h1>${this.heading}</h1>
         <span class="summary">${this.target.kind === 'sweep' ? `${this.runs.length} runs` : 'single run'}${running ? html` · <span class="live">${running} training</span>` : nothing}${this.target.kind === 'sweep' && shown.length !== this.runs.length ? ` · ${shown.length} shown` : ''}</span>
       </header>
+      ${this.readError ? html`<div class="banner read-error" role="alert"><span>${this.readError}</span></div>` : nothing}
       <vscode-panels activeid="tab-${this.tab}" aria-label="Results views" @change=${(e: Event) => {
         const id = (e.target as HTMLElement & { activeid?: string }).activeid ?? '';
         const tab = id.replace(/^tab-/, '') as PanelTab;

@@ -56,6 +56,8 @@ export class ResultsPanel implements vscode.Disposable {
   private ready = false;
   private flushing: Promise<void> | undefined;
   private flushAgain = false;
+  /** The last disk read's failure, shown in the panel until a read succeeds. */
+  private readError: string | undefined;
   private sourcesStale = true;
   private lastSummaryCheck = 0;
   private pendingTab: PanelTab | undefined;
@@ -131,8 +133,14 @@ export class ResultsPanel implements vscode.Disposable {
     this.flushing = (async () => {
       try {
         await work();
+        if (this.readError !== undefined) {
+          this.readError = undefined;
+          this.post({ type: 'read-error', message: null });
+        }
       } catch (err) {
-        console.error('diffusion results panel:', err);
+        // Shown in the panel, where it went stale, until a read succeeds again.
+        this.readError = (err as Error).message;
+        this.post({ type: 'read-error', message: `Could not read the run directories: ${this.readError}` });
       } finally {
         this.flushing = undefined;
         if (this.flushAgain) {
@@ -204,7 +212,7 @@ export class ResultsPanel implements vscode.Disposable {
   private async sendEverything(): Promise<void> {
     await this.flushing;
     // What changed since the last read (on a new panel: since the reading started at its creation).
-    await this.readAll();
+    await this.readingDisk(() => this.readAll());
     const notes = await this.notes.read();
     const viewState = this.context.memento.get<PanelViewState>(stateKey(this.target));
     const tab = this.pendingTab;
@@ -218,6 +226,7 @@ export class ResultsPanel implements vscode.Disposable {
       ...(tab ? { tab } : {}),
       ...(viewState ? { viewState } : {}),
     });
+    if (this.readError !== undefined) this.post({ type: 'read-error', message: `Could not read the run directories: ${this.readError}` });
     for (const t of this.trackers.values()) t.series.resend();
     this.postPoints();
   }
