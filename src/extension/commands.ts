@@ -336,7 +336,18 @@ export class Commands {
   async createSweepFromTemplate(title = 'Create a sweep from a template'): Promise<vscode.Uri | undefined> {
     const folder = requireFolder();
     if (!folder) return undefined;
-    const templates = await this.templates();
+    let templates: Awaited<ReturnType<Commands['templates']>>;
+    try {
+      templates = await this.templates();
+    } catch (err) {
+      // The extension's own files: a broken install, said as such rather than an empty picker.
+      void vscode.window.showErrorMessage(`Diffusion Lab cannot read its sweep templates: ${(err as Error).message}. Reinstalling the extension restores them.`);
+      return undefined;
+    }
+    if (templates.length === 0) {
+      void vscode.window.showErrorMessage(`Diffusion Lab has no sweep templates in ${this.context.asAbsolutePath('sweeps')}. Reinstalling the extension restores them.`);
+      return undefined;
+    }
     const picked = await vscode.window.showQuickPick(templates.map((t) => ({ label: t.name, detail: t.description, file: t.file })), { title, matchOnDetail: true });
     if (!picked) return undefined;
     const uri = await this.writeTemplate(folder, path.basename(picked.file));
@@ -348,10 +359,15 @@ export class Commands {
 
   private async templates(): Promise<Array<{ name: string; description: string; file: string }>> {
     const dir = this.context.asAbsolutePath('sweeps');
-    const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.sweep.json')).sort();
+    const names = (await fs.readdir(dir)).filter((f) => f.endsWith('.sweep.json')).sort();
     return Promise.all(names.map(async (name) => {
       const file = path.join(dir, name);
-      const spec = JSON.parse(await fs.readFile(file, 'utf8')) as { description?: string };
+      let spec: { description?: string };
+      try {
+        spec = JSON.parse(await fs.readFile(file, 'utf8')) as { description?: string };
+      } catch (err) {
+        throw new Error(`${file}: ${(err as Error).message}`);
+      }
       return { name: name.replace(/\.sweep\.json$/, ''), description: spec.description ?? '', file };
     }));
   }
