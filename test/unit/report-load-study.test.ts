@@ -65,3 +65,22 @@ test('runs as the disk has them: torn metrics line, unreadable status, missing r
   assert.deepEqual(fieldsOffBase(study, first!), []);
   assert.deepEqual(fieldsOffBase(study, second!), ['timesteps']);
 });
+
+test('the report names a corrupt metrics line and a base config this version does not accept, instead of passing over them', async () => {
+  const outDir = path.join(root, 'corrupt');
+  sweepDirWith('corrupt', {
+    sweepId: 's', name: 'Corrupt', spec: { base: { channels: [4, 8], imgSize: 15 } }, variedFields: [],
+    runs: [{ runId: 'r', varied: {}, axes: [], repeat: 0, config }],
+  });
+  const run = await RunWriter.create(outDir, 'r');
+  await run.writeConfig('r', config, { backend: 'cpu', parameterCount: 1, datasetFingerprint: 'x', diffusionLabVersion: 't', createdAt: 'now' });
+  run.appendMetric({ kind: 'step', step: 1, epoch: 0, loss: 0.5, ms: 1, imagesPerSec: 1, wallMs: 1 });
+  appendFileSync(run.file('metrics.jsonl'), 'garbage\n');
+  run.appendMetric({ kind: 'step', step: 2, epoch: 0, loss: 0.25, ms: 1, imagesPerSec: 1, wallMs: 2 });
+  const study = await loadStudy(path.join(outDir, 'sweeps', 's'));
+  assert.match(study.baseProblem ?? '', /sweep\.json base: imgSize 15 is not divisible by 2\^1 = 2/);
+  const [r] = study.runs;
+  assert.deepEqual(r!.measures.losses.map((p) => p.loss), [0.5, 0.25]);
+  assert.equal(r!.problems.length, 1);
+  assert.match(r!.problems[0]!, /metrics\.jsonl line 2: not JSON \(garbage\)$/);
+});

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig, type RunEnvironment } from '../../shared/runConfig';
 import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
-import { readMetrics, readRunConfigFile, readRunStatus, runsDirectory } from '../run/runWriter';
+import { readMetricsFile, readRunConfigFile, readRunStatus, runsDirectory } from '../run/runWriter';
 import { measureRun, type RunMeasures } from './runMeasures';
 
 /** The resolved sweep that `diffusion-lab sweep` writes in <out>/sweeps/<sweep-id>/. */
@@ -88,6 +88,8 @@ export interface Study {
   variedFields: RunConfigField[];
   runs: StudyRun[];
   notes?: string;
+  /** Why the sweep's base config did not validate (a sweep.json from another version): the report shows it as written. */
+  baseProblem?: string;
 }
 
 export class StudyError extends Error {
@@ -102,7 +104,7 @@ export async function loadStudy(sweepPath: string): Promise<Study> {
   const sweepFile = isFile ? resolved : path.join(sweepDir, SWEEP_FILE);
   const sweep = await readSweepFile(sweepFile);
   const outDir = path.resolve(sweepDir, '..', '..');
-  const base = baseConfigOf(sweep.spec?.base);
+  const { base, problem: baseProblem } = baseConfigOf(sweep.spec?.base, sweepFile);
   const runs = await Promise.all(sweep.runs.map((run) => loadRun(run, path.join(runsDirectory(outDir), run.runId), base)));
   const notes = await readTextIfPresent(path.join(sweepDir, SWEEP_NOTES_FILE));
   return {
@@ -117,6 +119,7 @@ export async function loadStudy(sweepPath: string): Promise<Study> {
     variedFields: sweep.variedFields ?? [],
     runs,
     ...(notes !== undefined ? { notes } : {}),
+    ...(baseProblem !== undefined ? { baseProblem } : {}),
   };
 }
 
@@ -147,13 +150,13 @@ async function readSweepFile(file: string): Promise<SweepListing> {
   return sweep;
 }
 
-function baseConfigOf(base: unknown): RunConfig {
+function baseConfigOf(base: unknown, file: string): { base: RunConfig; problem?: string } {
   const partial = typeof base === 'object' && base !== null ? (base as Partial<RunConfig>) : {};
   try {
-    return resolveRunConfig({ ...partial }, 'sweep base');
-  } catch {
-    // A sweep.json from another version: show what it says rather than refuse to report.
-    return { ...DEFAULT_RUN_CONFIG, ...partial } as RunConfig;
+    return { base: resolveRunConfig({ ...partial }, `${file} base`) };
+  } catch (err) {
+    // A sweep.json from another version: show what it says rather than refuse to report, and say so.
+    return { base: { ...DEFAULT_RUN_CONFIG, ...partial } as RunConfig, problem: (err as Error).message };
   }
 }
 
@@ -191,7 +194,9 @@ async function loadRun(run: SweepListingRun, dir: string, base: RunConfig): Prom
     // A queued run has no config.json yet; only a run that got further should have one.
     if (out.state !== 'queued') out.problems.push((err as Error).message);
   }
-  out.measures = measureRun(await readMetrics(dir));
+  const metrics = await readMetricsFile(dir);
+  out.measures = measureRun(metrics.records);
+  out.problems.push(...metrics.problems);
   const notes = await readTextIfPresent(path.join(dir, RUN_FILES.notes));
   if (notes !== undefined) out.notes = notes;
 

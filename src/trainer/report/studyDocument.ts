@@ -112,6 +112,7 @@ function addHeader(doc: DocumentBuilder, study: Study, now: Date): void {
   const tally = [...counts.entries()].map(([state, n]) => `${n} ${state}`).join(', ');
   const lines = [`# ${markdownEscape(study.name)}`, ''];
   if (study.description) lines.push(study.description, '');
+  if (study.baseProblem) lines.push(`**Note:** the sweep's base config does not validate with this version, so it is shown as written: ${study.baseProblem}`, '');
   lines.push(
     `A sweep of ${study.runs.length} training run${study.runs.length === 1 ? '' : 's'} (${tally || 'none'}), ` +
       `exported by Diffusion Lab ${VERSION} on ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
