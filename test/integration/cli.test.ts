@@ -1,34 +1,18 @@
 // The CLI as a person uses it: the built dist/cli.js, tiny models, 16 px, a few steps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { RunConfigFile } from '../../src/shared/runConfig';
-import type { MetricRecord, RunStatus } from '../../src/shared/runDirectory';
+import type { RunStatus } from '../../src/shared/runDirectory';
 import { parameterCount } from '../../src/trainer/model/parameters';
+import { CLI, cli, readJson, readMetrics, tempOut, trainUntilStep } from '../helpers/cli';
 import { writeImage, writeTruncatedJpeg } from '../unit/data-image-fixtures';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const TINY = ['--channels', '4,8', '--img-size', '16', '--batch-size', '8', '--toy-cars-count', '32', '--held-out-count', '0', '--timesteps', '20', '--sample-count', '4', '--backend', 'wasm'];
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function tempOut(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dl-cli-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-const readMetrics = (runDir: string): MetricRecord[] =>
-  readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
 
 test('the CLI is built', () => {
   assert.ok(existsSync(CLI), `${CLI} missing: run npm run build`);
@@ -80,25 +64,8 @@ test('Ctrl-C checkpoints and marks the run cancelled; resume finishes it exactly
   const full = cli([...args, '--out', path.join(out, 'a')]);
   assert.equal(full.code, 0, full.stderr);
 
-  const child = spawn(process.execPath, [CLI, ...args, '--out', path.join(out, 'b')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
   // Interrupt once a few steps are on disk.
-  const runsDir = path.join(out, 'b', 'runs');
-  await new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      const run = existsSync(runsDir) ? readdirSync(runsDir)[0] : undefined;
-      const metrics = run ? path.join(runsDir, run, 'metrics.jsonl') : '';
-      if (metrics && existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"step":3,')) {
-        clearInterval(poll);
-        child.kill('SIGINT');
-        resolve();
-      }
-    }, 20);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, stdout, stderr } = await trainUntilStep(args, path.join(out, 'b'), 3);
   assert.equal(code, 130, stderr);
   const runDir = stdout.trim();
   const cancelled = readJson<RunStatus>(path.join(runDir, 'status.json'));

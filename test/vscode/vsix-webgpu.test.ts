@@ -23,7 +23,7 @@ import type { RunStatus } from '../../src/shared/runDirectory';
 import { softwareGpuEnv } from '../helpers/softwareGpu';
 import { openWorkbench, SCREENSHOTS, screenshotter, type CodeServer } from './codeServer';
 import { packagedVsix } from './packagedVsix';
-import { clickPick, runCommand, waitForRows } from './workbench';
+import { clickPick, runCommand, waitForRows, until } from './workbench';
 
 /** The CLI's tiny webgpu run (about 20 s on SwiftShader): toy cars, 8 px, widths 8,16, 6 steps, T 20. */
 const TINY_WEBGPU_BASE = {
@@ -31,15 +31,6 @@ const TINY_WEBGPU_BASE = {
   sampleEvery: 0, sampleCount: 4, evalImages: 8, evalTimesteps: 4,
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, page: Page): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(300);
-  }
-}
 
 function readJson<T>(file: string): T | undefined {
   try {

@@ -16,20 +16,11 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openWorkbench, SCREENSHOTS, screenshotter, type CodeServer } from './codeServer';
 import { packagedVsix } from './packagedVsix';
-import { clickPick, runCommand, treeRows } from './workbench';
+import { clickPick, runCommand, treeRows, until } from './workbench';
 import { sweepFile } from './workspace';
 
 const WALKTHROUGH = 'Your First Diffusion Study';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, page: Page): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(300);
-  }
-}
 
 function toast(page: Page, text: string | RegExp) {
   return page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();

@@ -64,3 +64,14 @@ export async function runContextMenuItem(page: Page, row: Locator, label: string
     }
   }
 }
+
+/** Polls `probe` until it gives something truthy (every 300 ms), or fails naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, page: Page): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(300);
+  }
+}
