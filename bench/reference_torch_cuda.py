@@ -40,14 +40,20 @@ def device_name(device):
     return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
 
 
-def cmd_train(ref, a, device):
+def build(ref, a):
+    """The schedule and the seeded model, with its parameter count and forward FLOPs (counted on the CPU, before the move)."""
     ch = ref.parse_channels(a.channels)
     ref.check_img_size(ch, a.img_size)
     torch.manual_seed(0)
     s = ref.Schedule(a.T)
     model = ref.SimpleUnet(ch)
     nparams = sum(p.numel() for p in model.parameters())
-    fwd_flops, _ = ref.forward_flops_per_image(model, a.img_size)  # on the CPU, before the move
+    fwd_flops, _ = ref.forward_flops_per_image(model, a.img_size)
+    return s, model, nparams, fwd_flops
+
+
+def cmd_train(ref, a, device):
+    s, model, nparams, fwd_flops = build(ref, a)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=a.lr)
     B = a.batch_size
@@ -75,7 +81,7 @@ def cmd_train(ref, a, device):
     st = ref.stats(times)
     ips = B / st["median"]
     ref.emit({
-        "kind": "train", "device": device_name(device), "channels": ch, "params": nparams,
+        "kind": "train", "device": device_name(device), "channels": ref.parse_channels(a.channels), "params": nparams,
         "img_size": a.img_size, "batch": B, "T": a.T, "warmup_steps": a.warmup,
         "warmup_s": round(warm, 3), "steps": a.steps, "step_ms_median": st["median"] * 1e3,
         "step_ms_min": st["min"] * 1e3, "step_ms_max": st["max"] * 1e3,
@@ -86,13 +92,7 @@ def cmd_train(ref, a, device):
 
 
 def cmd_sample(ref, a, device):
-    ch = ref.parse_channels(a.channels)
-    ref.check_img_size(ch, a.img_size)
-    torch.manual_seed(0)
-    s = ref.Schedule(a.T)
-    model = ref.SimpleUnet(ch)
-    nparams = sum(p.numel() for p in model.parameters())
-    fwd_flops, _ = ref.forward_flops_per_image(model, a.img_size)
+    s, model, nparams, fwd_flops = build(ref, a)
     model.to(device).train(a.bn_train)
     B = a.batch_size
     with torch.no_grad():  # warm-up: one model call
@@ -110,7 +110,7 @@ def cmd_sample(ref, a, device):
     el = time.perf_counter() - t0
     per_step = el / n_steps
     ref.emit({
-        "kind": "sample", "device": device_name(device), "channels": ch, "params": nparams,
+        "kind": "sample", "device": device_name(device), "channels": ref.parse_channels(a.channels), "params": nparams,
         "img_size": a.img_size, "batch": B, "T": a.T, "timed_steps": n_steps,
         "sample_s_total_T": per_step * a.T, "extrapolated": n_steps != a.T,
         "step_ms": per_step * 1e3, "img_per_s": B / (per_step * a.T),
