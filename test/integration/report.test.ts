@@ -18,6 +18,7 @@ import { writeReport } from '../../src/trainer/report/writeReport';
 import { writeJsonAtomic } from '../../src/trainer/run/atomicFile';
 import { RunWriter } from '../../src/trainer/run/runWriter';
 import { cellText, notebookStructureErrors } from '../helpers/notebookStructure';
+import { pythonOrSkip } from '../helpers/python';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dl-report-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -229,24 +230,19 @@ test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, 
   assert.deepEqual(readdirSync(sweepDir).filter((n) => n.startsWith('.')), []);
 });
 
+// These two skip without python3 (nbformat) outside CI, and fail in CI (test/helpers/python.ts).
 test('python3 -m json.tool accepts the notebook', async (t) => {
-  const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    t.skip('python3 is not installed here, so json.tool cannot be run; the JSON is still parsed by the test above');
-    return;
-  }
+  const python = pythonOrSkip(t, [], 'python3');
+  if (!python) return;
   const outDir = path.join(root, 'json-tool');
   const { file } = await writeReport(await makeSweep(outDir));
-  const r = spawnSync('python3', ['-m', 'json.tool', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(python, ['-m', 'json.tool', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(r.status, 0, r.stderr);
 });
 
 test('the official nbformat validator accepts the notebook (where Python nbformat is installed)', async (t) => {
-  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import nbformat'], { encoding: 'utf8' }).status === 0);
-  if (!python) {
-    t.skip('no python3 with nbformat here (apt-get install python3-nbformat); the structural validator above still ran');
-    return;
-  }
+  const python = pythonOrSkip(t, ['nbformat'], 'python3-nbformat');
+  if (!python) return;
   const outDir = path.join(root, 'nbformat');
   const { file } = await writeReport(await makeSweep(outDir));
   const r = spawnSync(python, ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', file], { encoding: 'utf8' });

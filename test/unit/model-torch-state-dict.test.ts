@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,6 +15,7 @@ import {
   simpleUnetFromTorchSafetensors,
 } from '../../src/trainer/model/torchStateDict';
 import { backendsUnderTest, testOnEachBackend, useBackend } from '../helpers/backends';
+import { pythonOrSkip } from '../helpers/python';
 import {
   FIXTURES,
   assertAllClose,
@@ -119,12 +120,11 @@ testOnEachBackend('torch checkpoints without num_batches_tracked load (as torch 
   model.dispose();
 });
 
-const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-// torch_eval.py imports the course model from the steering repo's shared/bench, beside this repo.
-const referenceModel = join(FIXTURES, '..', '..', '..', 'shared', 'bench', 'reference_torch.py');
-const torchSkip = !torchAvailable ? 'no /usr/bin/python3 with torch' : !existsSync(referenceModel) ? `no ${referenceModel}` : false;
-
-test('our export loads into the reference PyTorch SimpleUnet (load_state_dict strict)', { skip: torchSkip }, async () => {
+// torch_eval.py loads our export into this repository's PyTorch reference (test/fixtures/reference_unet.py).
+// Needs a python3 with torch (Debian's python3-torch): skipped without one, except in CI, where it fails.
+test('our export loads into the reference PyTorch SimpleUnet (load_state_dict strict)', async (ctx) => {
+  const python = pythonOrSkip(ctx, ['torch'], 'python3-torch', ['/usr/bin/python3', 'python3']);
+  if (!python) return;
   await useBackend(backendsUnderTest()[0]!);
   const dir = mkdtempSync(join(tmpdir(), 'diffusion-lab-torch-'));
   try {
@@ -133,7 +133,7 @@ test('our export loads into the reference PyTorch SimpleUnet (load_state_dict st
     const t = fixtureTensor(io, 't');
     writeFileSync(join(dir, 'state.safetensors'), (await encodeTorchSafetensors(model)));
     writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors({ x, t }));
-    const r = spawnSync('/usr/bin/python3', [join(FIXTURES, 'torch_eval.py'), join(dir, 'state.safetensors'), join(dir, 'input.safetensors'), join(dir, 'out.safetensors')], { encoding: 'utf8' });
+    const r = spawnSync(python, [join(FIXTURES, 'torch_eval.py'), join(dir, 'state.safetensors'), join(dir, 'input.safetensors'), join(dir, 'out.safetensors')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '4,8,16');
     const torchOut = decodeSafetensors(readFileSync(join(dir, 'out.safetensors'))).tensors;
