@@ -28,9 +28,45 @@ export interface RunStatus {
   step: number;
   epoch: number;
   totalSteps: number;
+  /**
+   * The process training the run, written when it starts training. A status that says
+   * `running` whose process is gone (or is another process given the same pid later, see
+   * pidStart) was interrupted: running the same command again resumes it.
+   */
   pid?: number;
+  /**
+   * When that process started, as an opaque token compared for equality only (on Linux
+   * `linux:<boot id>:<start time in clock ticks>` from /proc/PID/stat, elsewhere from `ps`).
+   * Absent in run directories written before it existed, and where it cannot be found.
+   */
+  pidStart?: string;
   /** Set when state is failed: what went wrong, and at which step. */
   error?: { message: string; step?: number };
+}
+
+/**
+ * A run's lock: `runs/.<run-id>.lock`, beside the run directory (not in it, so that a restart
+ * may remove the directory). Held by the process that trains the run in a sweep, from before
+ * it reads the run directory until it is done with it; made with link(2) so that only one
+ * process gets it. A lock whose process is gone is stale and is taken over; a lock whose
+ * process is alive but whose `parent` is gone is waited for (that process stops with its
+ * parent: it is checkpointing). Never read by anything but sweeps.
+ */
+export const RUN_LOCK_PREFIX = '.';
+export const RUN_LOCK_SUFFIX = '.lock';
+
+/** A process, told apart from a later one given the same pid by its start token (RunStatus.pidStart). */
+export interface RunOwner {
+  pid: number;
+  start?: string;
+  /** Set when the process stops as soon as this parent is gone (a sweep's child process, the extension's trainer). */
+  parent?: { pid: number; start?: string };
+}
+
+/** The content of a run's lock file. */
+export interface RunLockFile extends RunOwner {
+  /** When the lock was taken (ISO 8601). */
+  since: string;
 }
 
 /** forward-steps.json: where each t of forward-steps.png is. Tiles run left to right, then down. */

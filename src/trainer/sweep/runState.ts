@@ -1,11 +1,12 @@
 // What a sweep does with one of its runs, decided from the run directory alone: this is what
 // makes running the same sweep again skip finished runs and continue interrupted ones.
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/runConfig';
 import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
 import { readRunConfigFile, readRunStatus } from '../run/runWriter';
 import { canonicalJson } from './resolveSweep';
+import { isOwnerAlive, isOwnerStopping, readRunLock } from './runOwner';
 
 export type RunAction =
   /** No run directory: train from the start. */
@@ -15,14 +16,24 @@ export type RunAction =
   /** Interrupted (cancelled, killed, or failed with a checkpoint): continue from the checkpoint. */
   | { kind: 'resume'; was: RunState; step: number }
   | { kind: 'done' }
-  /** status.json says running, in a process that is still alive. */
-  | { kind: 'busy'; pid: number }
+  /**
+   * Another live process holds the run's lock, or status.json says running in a live process.
+   * `stopping`: that process stops with its parent, which is gone, so it is checkpointing and
+   * about to exit; a sweep waits for it (acquireRunLock) instead of leaving the run alone.
+   */
+  | { kind: 'busy'; pid: number; stopping: boolean }
   /** Failed with no checkpoint to resume from; left as it is. */
   | { kind: 'failed'; error: string }
   /** The directory cannot be this run: another config, or no config.json beside data. */
   | { kind: 'conflict'; reason: string };
 
 export async function planRunAction(runDir: string, config: RunConfig): Promise<RunAction> {
+  const lock = await readRunLock(runDir);
+  if (lock && isOwnerAlive(lock)) {
+    // Another process has the run (this one's own lock is not alive to it): done, or theirs.
+    const state = await readRunStatus(runDir).then((st) => st.state, () => null);
+    return state === 'done' ? { kind: 'done' } : { kind: 'busy', pid: lock.pid, stopping: isOwnerStopping(lock) };
+  }
   if (!existsSync(runDir)) return { kind: 'new' };
   let status: RunStatus;
   try {
@@ -37,9 +48,7 @@ export async function planRunAction(runDir: string, config: RunConfig): Promise<
     return { kind: 'conflict', reason: `${runDir} holds a run with a different config; remove it or rename the sweep's runs` };
   }
   if (status.state === 'done') return { kind: 'done' };
-  if (status.state === 'running' && status.pid !== undefined && isTrainerAlive(status.pid)) {
-    return { kind: 'busy', pid: status.pid };
-  }
+  if (isRunOwnerAlive(status)) return { kind: 'busy', pid: status.pid!, stopping: false };
   if (!(await holdsWork(runDir))) return { kind: 'restart', was: status.state };
   if (!recorded) {
     return { kind: 'conflict', reason: `${runDir} has results but no ${RUN_FILES.config}, so it cannot be resumed; remove it to train it again` };
@@ -61,17 +70,12 @@ async function hasCheckpoint(runDir: string): Promise<boolean> {
   return entries.some((e) => !e.startsWith('.'));
 }
 
-/** Alive and a node process: a pid left in status.json by a killed trainer may since have been reused. */
-function isTrainerAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
-  } catch {
-    return true; // no /proc (macOS, Windows): trust the signal check
-  }
+/**
+ * status.json says running, in a process that is still alive: the pid and, when recorded, the
+ * same start time (a pid left by a killed trainer may since have been given to another
+ * process); without one, a node process. False for this process.
+ */
+export function isRunOwnerAlive(status: Pick<RunStatus, 'state' | 'pid' | 'pidStart'>): boolean {
+  if (status.state !== 'running' || typeof status.pid !== 'number') return false;
+  return isOwnerAlive({ pid: status.pid, ...(typeof status.pidStart === 'string' ? { start: status.pidStart } : {}) }, true);
 }

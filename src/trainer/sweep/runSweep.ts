@@ -2,7 +2,8 @@
 // maxParallelRuns at once as child processes of the CLI (`sweep FILE --run ID`), each of
 // which trains one run exactly as the sequential loop would. Done runs are skipped,
 // interrupted ones resumed; a failed run does not stop the others. Aborting the signal
-// checkpoints the runs in progress, marks them cancelled and starts no more.
+// checkpoints the runs in progress, marks them cancelled and starts no more. The process
+// that trains a run holds its lock (runOwner.ts) meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -14,6 +15,7 @@ import { WASM_THREADS_ENV, requestedWasmThreads } from '../backend/wasmThreads';
 import { describeValues } from './resolveSweep';
 import { runDirOf } from './sweepDirectory';
 import { planRunAction, type RunAction } from './runState';
+import { acquireRunLock, type LockResult } from './runOwner';
 import { summarizeRun, type RunSummary } from './sweepSummary';
 
 export interface RunSweepOptions {
@@ -68,36 +70,56 @@ async function runInProcess(runs: SweepRun[], opts: RunSweepOptions, log: (line:
       continue;
     }
     const start = performance.now();
-    let action: RunAction;
+    const runDir = runDirOf(opts.outDir, run);
+    let lock: LockResult;
     try {
-      action = await planRunAction(runDirOf(opts.outDir, run), run.config);
+      lock = await acquireRunLock(runDir, { log: (line) => log(`${tag}: ${line}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
-      notes.push({ note: 'skipped (unreadable)', error: (err as Error).message });
-      log(`${tag}: cannot read its run directory: ${(err as Error).message}`);
+      notes.push({ note: 'skipped (unreadable)', error: `cannot take its lock: ${(err as Error).message}` });
+      log(`${tag}: cannot take its lock: ${(err as Error).message}`);
       continue;
     }
-    if (opts.signal?.aborted) {
+    if (lock.kind === 'stopped') {
       notes.push({ note: 'not started (stopped)' });
       continue;
     }
-    log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
-    let outcome: RunOutcome | null;
+    if (lock.kind === 'busy') {
+      const busy: RunAction = { kind: 'busy', pid: lock.owner.pid, stopping: false };
+      notes.push({ note: noteFor(busy) });
+      log(`${tag} ${describeValues(run.varied)}: ${describeAction(busy)}`);
+      continue;
+    }
     try {
-      outcome = await carryOut(run, action, opts);
-    } catch (err) {
-      // The trainer records its own failures in status.json; this is one before it could.
-      notes.push({ note: 'could not start', error: (err as Error).message });
-      log(`${tag}: could not start: ${(err as Error).message}`);
-      continue;
+      notes.push(await planAndCarryOut(run, runDir, tag, start, opts, log));
+    } finally {
+      await lock.release();
     }
-    if (outcome === null) {
-      notes.push({ note: noteFor(action) });
-      continue;
-    }
-    notes.push({ note: noteFor(action) + (outcome.state === 'done' ? '' : ` -> ${outcome.state}`) });
-    log(`${tag}: ${await describeEnd(run, opts.outDir, performance.now() - start)}`);
   }
   return notes;
+}
+
+/** One run, with its lock held: decide from its run directory, then train, resume or skip it. */
+async function planAndCarryOut(run: SweepRun, runDir: string, tag: string, start: number, opts: RunSweepOptions, log: (line: string) => void): Promise<RunNote> {
+  let action: RunAction;
+  try {
+    action = await planRunAction(runDir, run.config);
+  } catch (err) {
+    log(`${tag}: cannot read its run directory: ${(err as Error).message}`);
+    return { note: 'skipped (unreadable)', error: (err as Error).message };
+  }
+  if (opts.signal?.aborted) return { note: 'not started (stopped)' };
+  log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
+  let outcome: RunOutcome | null;
+  try {
+    outcome = await carryOut(run, action, opts);
+  } catch (err) {
+    // The trainer records its own failures in status.json; this is one before it could.
+    log(`${tag}: could not start: ${(err as Error).message}`);
+    return { note: 'could not start', error: (err as Error).message };
+  }
+  if (outcome === null) return { note: noteFor(action) };
+  log(`${tag}: ${await describeEnd(run, opts.outDir, performance.now() - start)}`);
+  return { note: noteFor(action) + (outcome.state === 'done' ? '' : ` -> ${outcome.state}`) };
 }
 
 /** Trains, resumes, or (for done, busy, failed and conflicting runs) does nothing and returns null. */
@@ -129,9 +151,11 @@ export function describeAction(a: RunAction): string {
   switch (a.kind) {
     case 'new': return 'training';
     case 'restart': return `training from the start (the earlier attempt, ${a.was}, left nothing to keep)`;
-    case 'resume': return `resuming the ${a.was} run from its last checkpoint (it had reached step ${a.step})`;
+    case 'resume': return `resuming the ${a.was === 'running' ? 'interrupted' : a.was} run from its last checkpoint (it had reached step ${a.step})`;
     case 'done': return 'done already, skipped';
-    case 'busy': return `running in process ${a.pid}, left alone`;
+    case 'busy': return a.stopping
+      ? `its previous owner, process ${a.pid}, is stopping (its sweep ended): waiting for it, then continuing the run`
+      : `running in process ${a.pid}, left alone`;
     case 'failed': return `failed earlier, left as it is: ${a.error}`;
     case 'conflict': return `skipped: ${a.reason}`;
   }
@@ -151,6 +175,8 @@ function noteFor(a: RunAction): string {
 /**
  * Up to `parallel` child processes, each `sweep FILE --run ID`. Children get their own process
  * group, so a Ctrl-C reaches them once, forwarded from here, and they checkpoint before exiting.
+ * When this process dies without forwarding anything (SIGKILL, OOM), each child sees its IPC
+ * channel close and stops the same way, leaving its run cancelled and resumable.
  */
 async function runInChildren(
   runs: SweepRun[], parallel: number, childCommand: NonNullable<RunSweepOptions['childCommand']>,
@@ -178,13 +204,16 @@ async function runInChildren(
       const action = await planRunAction(runDirOf(opts.outDir, run), run.config).catch((err: Error): RunAction => ({ kind: 'conflict', reason: err.message }));
       if (opts.signal?.aborted) break;
       log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
-      if (action.kind !== 'new' && action.kind !== 'restart' && action.kind !== 'resume') {
+      // A stopping owner is waited for by the child, which takes the run's lock once it is free.
+      if (action.kind !== 'new' && action.kind !== 'restart' && action.kind !== 'resume' && !(action.kind === 'busy' && action.stopping)) {
         notes[i] = { note: noteFor(action) };
         continue;
       }
       const start = performance.now();
       const { command, args } = childCommand(run);
-      const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
+      // The IPC channel is how the child learns that this process is gone, however it ended:
+      // it closes with this process, and the child then stops as on Ctrl-C (stopOnSignal.ts).
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
       active.add(child);
       createInterface({ input: child.stderr! }).on('line', (line) => log(`  ${run.runId} | ${line}`));
       const code = await new Promise<number | null>((resolve) => {

@@ -10,7 +10,7 @@ import { formatDuration } from '../progressLine';
 import { withStopOnSignal } from '../stopOnSignal';
 import { resolveSweep, type ResolvedSweep } from './resolveSweep';
 import { runDirOf, writeResolvedSweep } from './sweepDirectory';
-import { formatSummaryTable, formatTable, formatValue, summarizeRun, type RunSummary } from './sweepSummary';
+import { displayState, formatSummaryTable, formatTable, formatValue, summarizeRun, type RunSummary } from './sweepSummary';
 import { readSweepFile } from './validateSweep';
 import { applyThreadsFlag, THREADS_OPTION } from '../threadsFlag';
 
@@ -94,7 +94,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         return 130;
       }
       if (notDone > 0) {
-        const elsewhere = outcome.runs.filter((r) => r.state === 'running').length;
+        const elsewhere = outcome.runs.filter((r) => r.state === 'running' && !r.interrupted).length;
         process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table)` +
           (elsewhere > 0 ? `, ${elsewhere} of them training in another process` : '') +
           '; run the same command again to retry the interrupted ones\n');
@@ -112,7 +112,7 @@ async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: RunSummar
   const rows = runs.map((r, i) => {
     const e = estimate.runs[i]!;
     return [
-      String(i + 1), r.runId, ...sweep.variedFields.map((f) => formatValue(r.varied[f])), current[i]!.state,
+      String(i + 1), r.runId, ...sweep.variedFields.map((f) => formatValue(r.varied[f])), displayState(current[i]!),
       e.steps === null ? '?' : String(e.steps), `${e.gflops.toPrecision(3)} ${e.basis}`,
       e.seconds === null ? '?' : formatDuration(e.seconds * 1000),
     ];
@@ -128,7 +128,7 @@ async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: RunSummar
 
 function describeCounts(runs: SweepRun[], current: RunSummary[]): string {
   const counts = new Map<string, number>();
-  for (const c of current) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+  for (const c of current) counts.set(displayState(c), (counts.get(displayState(c)) ?? 0) + 1);
   const parts = [...counts].map(([state, n]) => `${n} ${state}`);
   return `${runs.length} run${runs.length === 1 ? '' : 's'} (${parts.join(', ')})`;
 }

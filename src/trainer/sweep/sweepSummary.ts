@@ -5,7 +5,8 @@ import type { RunConfigField } from '../../shared/runConfigSchema';
 import type { MetricRecord, RunState } from '../../shared/runDirectory';
 import type { SweepRun } from '../../shared/sweepSpec';
 import { formatDuration } from '../progressLine';
-import { readMetrics, readRunStatus } from '../run/runWriter';
+import { readMetricsFile, readRunStatus } from '../run/runWriter';
+import { isRunOwnerAlive } from './runState';
 
 export interface RunSummary {
   runId: string;
@@ -21,6 +22,13 @@ export interface RunSummary {
   /** Wall time over every session of the run (a resumed run has several). */
   totalMs?: number;
   error?: string;
+  /**
+   * status.json says running, but the process it names is gone (killed, or crashed before it
+   * could write another state): the run is interrupted, and the same command resumes it.
+   */
+  interrupted?: boolean;
+  /** Corrupt lines of metrics.jsonl, with file and line (a torn last line is not one). */
+  metricsProblems?: string[];
   /** What this invocation did with the run: trained, resumed, skipped, ... */
   note?: string;
 }
@@ -32,12 +40,14 @@ export async function summarizeRun(run: Pick<SweepRun, 'runId' | 'varied'>, runD
     const status = await readRunStatus(runDir);
     summary.state = status.state;
     if (status.error) summary.error = status.error.message;
+    if (status.state === 'running' && status.pid !== process.pid && !isRunOwnerAlive(status)) summary.interrupted = true;
   } catch (err) {
     summary.state = 'failed';
     summary.error = (err as Error).message;
     return summary;
   }
-  return { ...summary, ...measure(await readMetrics(runDir)) };
+  const metrics = await readMetricsFile(runDir);
+  return { ...summary, ...measure(metrics.records), ...(metrics.problems.length > 0 ? { metricsProblems: metrics.problems } : {}) };
 }
 
 /** Loss and times from metrics.jsonl; records a resumed run repeated are counted once. */
@@ -75,7 +85,7 @@ export function formatSummaryTable(rows: RunSummary[], variedFields: RunConfigFi
   const body = rows.map((r) => [
     r.runId,
     ...variedFields.map((f) => formatValue(r.varied[f])),
-    r.state,
+    displayState(r),
     r.finalLoss === undefined ? '-' : r.finalLoss.toFixed(4),
     r.msPerEpoch === undefined ? '-' : formatTime(r.msPerEpoch),
     r.msPerStep === undefined ? '-' : r.msPerStep.toFixed(0),
@@ -85,9 +95,20 @@ export function formatSummaryTable(rows: RunSummary[], variedFields: RunConfigFi
   const lines = [formatTable(header, body, new Set(['final loss', 'time/epoch', 'ms/step', 'total']))];
   const failures = rows.filter((r) => r.error);
   if (failures.length > 0) {
-    lines.push('', ...failures.map((r) => `${r.runId} ${r.state}: ${r.error}`));
+    lines.push('', ...failures.map((r) => `${r.runId} ${displayState(r)}: ${r.error}`));
+  }
+  const corrupt = rows.flatMap((r) => (r.metricsProblems ?? []).map((p) => `${r.runId}: corrupt metrics: ${p}`));
+  if (corrupt.length > 0) lines.push('', ...corrupt);
+  const interrupted = rows.filter((r) => r.interrupted).length;
+  if (interrupted > 0) {
+    lines.push('', `${interrupted === 1 ? '1 run was' : `${interrupted} runs were`} interrupted (the process training ${interrupted === 1 ? 'it' : 'them'} is gone): run the same command to resume`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The state column: `interrupted` for a run whose status says running in a process that is gone. */
+export function displayState(r: Pick<RunSummary, 'state' | 'interrupted'>): string {
+  return r.interrupted ? 'interrupted' : r.state;
 }
 
 /** Columns padded to their widest cell; the named columns right-aligned (numbers). */

@@ -20,6 +20,7 @@ import { Random } from '../random';
 import { writeImageGrid, writeImageStrip } from '../report/images';
 import { RunWriter, makeRunId, readRunConfigFile } from '../run/runWriter';
 import { VERSION } from '../version';
+import { processStart } from '../sweep/runOwner';
 import { Adam } from './adam';
 import { loadCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
 import { WeightAverage } from './ema';
@@ -153,7 +154,7 @@ async function runTraining(writer: RunWriter, config: RunConfig, previous: RunEn
     const epochSteps = config.epochs * batches.batchesPerEpoch;
     const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, epochSteps) : epochSteps;
     await writer.updateStatus({
-      state: 'running', startedAt: new Date().toISOString(), totalSteps, pid: process.pid,
+      state: 'running', startedAt: new Date().toISOString(), totalSteps, pid: process.pid, pidStart: processStart(process.pid),
       step: progress.step, epoch: progress.epoch, error: undefined,
     });
     emit({ type: 'run-started', runId, runDir: writer.dir, backend: backend.backend, ...(backend.gpu ? { gpu: backend.gpu } : {}), totalSteps, resumedFromStep: progress.step });

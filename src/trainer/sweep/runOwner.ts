@@ -1,0 +1,177 @@
+// Who trains a run: a process named by its pid and its start time (so that a pid the system
+// has since given to another process is not taken for the owner), and the per-run lock a
+// sweep takes before it trains a run, `runs/.<run-id>.lock` beside the run directory.
+//
+// The lock is a small JSON file (RunLockFile) made with link(2), which fails when the file
+// exists, so two sweeps never both take a run. A lock whose owner is gone (killed) is stale
+// and is taken over. A lock whose owner is alive but whose parent is gone belongs to a sweep
+// child (or an extension trainer) that noticed its parent's end and is checkpointing: a new
+// sweep waits for it, for a bounded time, instead of skipping the run.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { RUN_LOCK_PREFIX, RUN_LOCK_SUFFIX, type RunLockFile, type RunOwner } from '../../shared/runDirectory';
+
+/** How long a sweep waits for a stopping previous owner of a run before it leaves the run alone. */
+export const OWNER_WAIT_MS = 120_000;
+
+let bootId: string | null | undefined;
+const starts = new Map<number, string | undefined>();
+
+/**
+ * An opaque token for when process `pid` started, equal for the same process, different for
+ * another one given the same pid later; undefined when it cannot be found (no such process,
+ * or a platform with neither /proc nor ps).
+ */
+export function processStart(pid: number): string | undefined {
+  if (pid === process.pid && starts.has(pid)) return starts.get(pid);
+  let start: string | undefined;
+  if (process.platform === 'linux') {
+    try {
+      bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootId = null; // no boot id (some containers): the start time alone still tells processes apart
+    }
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Field 22 (starttime, clock ticks after boot); field 2, the name, may hold spaces and ')'.
+      const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      if (ticks) start = `linux:${bootId ?? ''}:${ticks}`;
+    } catch {
+      start = undefined; // the process is gone
+    }
+  } else if (process.platform !== 'win32') {
+    try {
+      const lstart = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+      if (lstart) start = `ps:${lstart}`;
+    } catch {
+      start = undefined; // ps exits 1 for a pid that does not exist
+    }
+  }
+  if (pid === process.pid) starts.set(pid, start);
+  return start;
+}
+
+/** This process, and its parent when this process stops as soon as its parent is gone (an IPC channel to it). */
+export function currentOwner(): RunOwner {
+  const start = processStart(process.pid);
+  const owner: RunOwner = { pid: process.pid, ...(start ? { start } : {}) };
+  if (process.channel && process.connected && process.ppid > 1) {
+    const parentStart = processStart(process.ppid);
+    owner.parent = { pid: process.ppid, ...(parentStart ? { start: parentStart } : {}) };
+  }
+  return owner;
+}
+
+/** The process is running, and is the one recorded (same start time when one was recorded). Not this process. */
+export function isOwnerAlive(owner: { pid: number; start?: string }, checkCommand = false): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (owner.start !== undefined) {
+    const now = processStart(owner.pid);
+    // Known now and different: the pid was reused. Unknown now (no /proc, no ps): trust the signal check.
+    return now === undefined ? true : now === owner.start;
+  }
+  if (!checkCommand) return true;
+  // Recorded before start times were: at least a node process (a reused pid rarely is one).
+  try {
+    return readFileSync(`/proc/${owner.pid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return true; // no /proc (macOS, Windows): trust the signal check
+  }
+}
+
+/** An owner that stops with its parent, whose parent is gone: it is checkpointing and about to exit. */
+export function isOwnerStopping(owner: RunOwner): boolean {
+  return owner.parent !== undefined && !isOwnerAlive(owner.parent);
+}
+
+/** `<out>/runs/.<run-id>.lock` for the run directory `<out>/runs/<run-id>`. */
+export function runLockPath(runDir: string): string {
+  return path.join(path.dirname(runDir), `${RUN_LOCK_PREFIX}${path.basename(runDir)}${RUN_LOCK_SUFFIX}`);
+}
+
+/** The lock's owner, or null when there is no lock (or an unreadable one, which nothing holds). */
+export async function readRunLock(runDir: string): Promise<RunLockFile | null> {
+  return parseLock(await fs.readFile(runLockPath(runDir), 'utf8').catch(() => ''));
+}
+
+function parseLock(text: string): RunLockFile | null {
+  try {
+    const v = JSON.parse(text) as RunLockFile;
+    return typeof v === 'object' && v !== null && typeof v.pid === 'number' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export type LockResult =
+  | { kind: 'acquired'; release: () => Promise<void> }
+  /** Held by a live process that is not stopping (or did not stop within the wait). */
+  | { kind: 'busy'; owner: RunLockFile; waited: boolean }
+  /** The signal was aborted while waiting. */
+  | { kind: 'stopped' };
+
+/**
+ * Takes the run's lock. A stale lock (its owner gone) is taken over; one whose owner is
+ * stopping is waited for, up to `waitMs`, with one line to `log`.
+ */
+export async function acquireRunLock(
+  runDir: string,
+  opts: { log?: (line: string) => void; signal?: AbortSignal; waitMs?: number; pollMs?: number } = {},
+): Promise<LockResult> {
+  const file = runLockPath(runDir);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const mine: RunLockFile = { ...currentOwner(), since: new Date().toISOString() };
+  const text = JSON.stringify(mine) + '\n';
+  const tmp = `${file}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, text);
+  const waitMs = opts.waitMs ?? OWNER_WAIT_MS;
+  const began = performance.now();
+  let waited = false;
+  try {
+    for (;;) {
+      try {
+        await fs.link(tmp, file);
+        return { kind: 'acquired', release: () => releaseLock(file, text) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const heldText = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null; // released in between: try again
+        throw err;
+      });
+      if (heldText === null) continue;
+      const held = parseLock(heldText);
+      if (!held || !isOwnerAlive(held)) {
+        // Stale: take it over, unless another process did so in between (then it is that one's).
+        if ((await fs.readFile(file, 'utf8').catch(() => null)) === heldText) await fs.unlink(file).catch(() => {});
+        continue;
+      }
+      if (!isOwnerStopping(held)) return { kind: 'busy', owner: held, waited };
+      if (opts.signal?.aborted) return { kind: 'stopped' };
+      if (performance.now() - began > waitMs) {
+        opts.log?.(`process ${held.pid} still holds ${file} after ${Math.round(waitMs / 1000)} s; leaving the run to it`);
+        return { kind: 'busy', owner: held, waited };
+      }
+      if (!waited) {
+        opts.log?.(`waiting for process ${held.pid}, which trained this run for a sweep that has ended, to checkpoint and exit (up to ${Math.round(waitMs / 1000)} s)`);
+        waited = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 100));
+    }
+  } finally {
+    await fs.unlink(tmp).catch(() => {});
+  }
+}
+
+/** Removes the lock if it is still this one (a process that took over a lock it thought stale may hold it). */
+async function releaseLock(file: string, text: string): Promise<void> {
+  if ((await fs.readFile(file, 'utf8').catch(() => null)) === text) await fs.unlink(file).catch(() => {});
+}
