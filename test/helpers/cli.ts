@@ -37,7 +37,7 @@ export async function trainUntilStep(args: string[], out: string, step: number, 
   const runsDir = path.join(out, 'runs');
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
-      const run = existsSync(runsDir) ? readdirSync(runsDir)[0] : undefined;
+      const run = existsSync(runsDir) ? readdirSync(runsDir).find((d) => !d.startsWith('.')) : undefined;
       const metrics = run ? path.join(runsDir, run, 'metrics.jsonl') : '';
       if (metrics && existsSync(metrics) && readFileSync(metrics, 'utf8').includes(`"step":${step},`)) {
         clearInterval(poll);

@@ -113,7 +113,8 @@ async function scenario(page: Page, workspace: string, server: CodeServer, exten
       sawTrainer = true;
       loadedDawn ||= mappedFiles(pid).includes(dawnNode);
     }
-    const runs = existsSync(runsDir) ? readdirSync(runsDir) : [];
+    // Dot-files beside the run directories are the sweeps' run locks (runs/.<id>.lock).
+    const runs = existsSync(runsDir) ? readdirSync(runsDir).filter((d) => !d.startsWith('.')) : [];
     if (runs.length > 1) throw new Error(`one run expected: ${runs.join(', ')}`);
     const dir = runs[0] && path.join(runsDir, runs[0]);
     const status = dir ? readJson<RunStatus>(path.join(dir, 'status.json')) : undefined;
