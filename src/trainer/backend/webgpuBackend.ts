@@ -120,6 +120,10 @@ export function adapterName(a: GpuAdapterRecord): string {
   return a.software ? `${name} (software adapter: slow, for tests only)` : name;
 }
 
+function softwareRefused(record: GpuAdapterRecord): WebgpuUnavailable {
+  return new WebgpuUnavailable(`only a software adapter (${adapterName(record)}); auto never picks one`, record);
+}
+
 function noAdapterAdvice(): string {
   switch (process.platform) {
     case 'linux':
@@ -139,7 +143,7 @@ function noAdapterAdvice(): string {
  */
 export async function startWebgpuBackend(opts: { allowSoftware: boolean }): Promise<StartedWebgpu> {
   if (started) {
-    if (started.adapter.software && !opts.allowSoftware) throw new WebgpuUnavailable(`only a software adapter: ${adapterName(started.adapter)}`, started.adapter);
+    if (started.adapter.software && !opts.allowSoftware) throw softwareRefused(started.adapter);
     if (!(await tf.setBackend('webgpu'))) throw new WebgpuUnavailable('the webgpu backend did not initialise again');
     return started;
   }
@@ -151,9 +155,7 @@ export async function startWebgpuBackend(opts: { allowSoftware: boolean }): Prom
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new WebgpuUnavailable(noAdapterAdvice());
   const record = adapterRecord(adapter);
-  if (record.software && !opts.allowSoftware) {
-    throw new WebgpuUnavailable(`only a software adapter (${adapterName(record)}); auto never picks one`, record);
-  }
+  if (record.software && !opts.allowSoftware) throw softwareRefused(record);
   const navigatorObject = (scope.navigator ??= {}) as Record<string, unknown>;
   navigatorObject.gpu = gpu;
 
