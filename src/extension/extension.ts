@@ -2,9 +2,9 @@
 // the commands together. Returns them as the extension's API, which the tests drive.
 import * as vscode from 'vscode';
 import { registerChooseDatasetFolder } from './chooseDatasetFolder';
-import { Commands } from './commands';
+import { createCommands, registerCommands, type DiffusionCommands } from './commands/registerCommands';
 import { ExperimentsTree } from './experimentsTree';
-import { registerInstallGpuBackend } from './installGpuBackend';
+import { registerInstallGpuBackend } from './commands/installGpuBackendCommand';
 import { registerResultsPanel } from './panel/registerResultsPanel';
 import { TrainingSessions } from './sessions';
 import { readSettings } from './settings';
@@ -12,7 +12,7 @@ import { readSettings } from './settings';
 export interface DiffusionLabApi {
   sessions: TrainingSessions;
   tree: ExperimentsTree;
-  commands: Commands;
+  commands: DiffusionCommands;
 }
 
 let sessions: TrainingSessions | undefined;
@@ -26,9 +26,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionLabApi {
   };
   const tree = new ExperimentsTree(outDir(), sessions);
   const view = vscode.window.createTreeView('diffusion.experiments', { treeDataProvider: tree, showCollapseAll: true });
-  const commands = new Commands(context, sessions, tree);
+  const commands = createCommands({ context, sessions, tree });
   context.subscriptions.push(
-    output, sessions, tree, view, ...commands.register(),
+    output, sessions, tree, view, ...registerCommands(commands),
     registerResultsPanel(context, (listener) => sessions!.onDidChange(listener)),
     registerInstallGpuBackend(context, output), registerChooseDatasetFolder(),
     vscode.workspace.onDidChangeConfiguration((e) => {

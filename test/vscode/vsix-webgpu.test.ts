@@ -8,7 +8,7 @@
 // There is no GPU here: the server gets softwareGpuEnv() (Dawn on SwiftShader's Vulkan
 // driver, from Debian's chromium package), which its extension host and the trainer inherit.
 // Why a template and not Train Single Run or a hand-written sweep file: the setting applies
-// to those two (src/extension/commands.ts), a sweep file without a backend trains on auto
+// to those two (src/extension/commands/trainingCommands.ts), a sweep file without a backend trains on auto
 // (wasm here), and Train Single Run's smallest choice (16 px, batch 64, the small preset)
 // takes minutes per step on SwiftShader.
 import { test } from 'node:test';

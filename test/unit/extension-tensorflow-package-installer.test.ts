@@ -1,4 +1,4 @@
-// Install GPU Backend's npm side (src/extension/nativeBackendInstall.ts), for real: npm
+// Install GPU Backend's npm side (src/extension/tensorflowPackageInstaller.ts), for real: npm
 // installs a stand-in @tensorflow/tfjs-node-gpu from a tarball into a directory, and the
 // built trainer (dist/cli.js env --json), given that directory as DIFFUSION_LAB_BACKEND_DIR,
 // loads it and reports a GPU. And the real @tensorflow/tfjs-node-gpu@4.22.0 from the
@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { choosePackage, classifyFailure, findNpmCli, installNativeBackend, type InstallRequest } from '../../src/extension/nativeBackendInstall';
+import { choosePackage, classifyFailure, findNpmCli, installNativeBackend, type InstallRequest } from '../../src/extension/tensorflowPackageInstaller';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');

@@ -2,14 +2,14 @@
 // there is no NVIDIA GPU or the platform is not Linux x64) with npm into the extension's
 // global storage, with a progress notification and the npm log in the Output channel.
 // Trainers started afterwards get that directory as DIFFUSION_LAB_BACKEND_DIR
-// (Commands.launch), and the trainer's own report says whether the package loads.
+// (trainerLaunch in commandContext.ts), and the trainer's own report says whether the package loads.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { choosePackage, findNpmCli, installNativeBackend, NATIVE_BACKEND_VERSION, type InstallResult, type NativeBackendPackage } from './nativeBackendInstall';
-import { readSettings } from './settings';
-import { runTrainerCli } from './trainerCli';
+import { choosePackage, findNpmCli, installNativeBackend, NATIVE_BACKEND_VERSION, type InstallResult, type NativeBackendPackage } from '../tensorflowPackageInstaller';
+import { readSettings } from '../settings';
+import { runTrainerCli } from '../trainerCli';
 
 export const INSTALL_GPU_BACKEND_COMMAND = 'diffusion.installGpuBackend';
 
