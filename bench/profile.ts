@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { PRESET_CHANNELS, type BackendRequest, type PresetName } from '../src/shared/options';
 import { selectBackend } from '../src/trainer/backend/selectBackend';
-import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../src/shared/noiseSchedules';
 import { qSample } from '../src/trainer/diffusion/forwardProcess';
 import { SimpleUnet } from '../src/trainer/model/simpleUnet';
 import { Adam } from '../src/trainer/training/adam';

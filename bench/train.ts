@@ -44,7 +44,7 @@ import { PRESET_CHANNELS, type BackendRequest, type PresetName } from '../src/sh
 import { selectBackend, type SelectedBackend } from '../src/trainer/backend/selectBackend';
 import { setUnpackedWeightsMode } from '../src/trainer/backend/conv2dUnpackedWeights';
 import { WASM_THREADS_ENV } from '../src/trainer/backend/wasmThreads';
-import { makeNoiseSchedule } from '../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../src/shared/noiseSchedules';
 import { qSample } from '../src/trainer/diffusion/forwardProcess';
 import { ddimSample, ddpmSample } from '../src/trainer/diffusion/samplers';
 import { forwardFlopsBreakdown, forwardFlopsPerImage } from '../src/trainer/model/flops';

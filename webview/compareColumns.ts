@@ -1,7 +1,7 @@
 // The Compare table's columns, shared by the table, the metric-vs-parameter plot and the
 // markdown table the Notes tab inserts, so all three say the same thing.
 import type { RunMeasureSummary, RunSummary } from '../src/shared/panelMessages';
-import { formatMs, formatNumber, formatValue } from './format';
+import { formatMs, formatNumber, formatValue, shortFieldName } from '../src/shared/formatting';
 
 export interface Column {
   id: string;
@@ -16,17 +16,12 @@ export interface Column {
 /** Run-config fields shown when a panel has no sweep (nothing is "varied"). */
 const DEFAULT_FIELDS = ['timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
 
-export const FIELD_TITLES: Record<string, string> = {
-  timesteps: 'T', imgSize: 'size', batchSize: 'batch', activation: 'activation', loss: 'loss', schedule: 'schedule',
-  betaStart: 'β start', betaEnd: 'β end', lr: 'lr', epochs: 'epochs', preset: 'model', seed: 'seed',
-};
-
 export function parameterColumns(variedFields: readonly string[]): Column[] {
   const fields = variedFields.length > 0 ? variedFields : DEFAULT_FIELDS;
   return fields.map((f) => {
     const value = (r: RunSummary) => r.varied[f] ?? r.config[f];
     return {
-      id: `param:${f}`, title: FIELD_TITLES[f] ?? f, help: f, numeric: false,
+      id: `param:${f}`, title: shortFieldName(f), help: f, numeric: false,
       value: (r) => {
         const v = value(r);
         return typeof v === 'boolean' ? String(v) : v;

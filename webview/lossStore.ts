@@ -1,7 +1,7 @@
 // Every loss point the panel was sent, per run, in growable typed arrays, with the
 // smoothed line kept up to date incrementally (a live run adds a few points at a time).
 import type { LossPoints } from '../src/shared/panelMessages';
-import { emaSmooth, type EmaState } from './smoothing';
+import { emaSmooth, type EmaState } from '../src/shared/smoothing';
 
 export class RunLoss {
   length = 0;

@@ -4,7 +4,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../shared/runDirectory';
-import { describeVaried, formatDuration, MetricsCache, readExperiments, type Experiments, type RunEntry, type SweepEntry } from './experimentsModel';
+import { formatDuration } from '../shared/formatting';
+import { escapeMd, runTooltipMarkdown } from './runTooltip';
+import { describeVaried, MetricsCache, readExperiments, type Experiments, type RunEntry, type SweepEntry } from './experimentsModel';
 import type { TrainingSessions } from './sessions';
 import type { LiveRun } from './trainingSession';
 
@@ -211,27 +213,13 @@ function stateIcon(state: RunEntry['state']): vscode.ThemeIcon {
     case 'cancelled': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconSkipped'));
     case 'queued': return new vscode.ThemeIcon('clock');
     case 'unreadable': return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'interrupted': return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('list.warningForeground'));
     case 'not started': return new vscode.ThemeIcon('circle-outline');
   }
 }
 
 function runTooltip(run: RunEntry): vscode.MarkdownString {
-  const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${escapeMd(run.runId)}** — ${run.state}\n\n`);
-  if (run.error) md.appendMarkdown(`${escapeMd(run.error)}\n\n`);
-  if (run.status?.error) md.appendMarkdown(`Error: ${escapeMd(run.status.error.message)}\n\n`);
-  for (const problem of run.metricsProblems ?? []) md.appendMarkdown(`**Corrupt metrics:** ${escapeMd(problem)}\n\n`);
-  const config = run.config?.config;
-  if (config) {
-    md.appendMarkdown('| field | value |\n|---|---|\n');
-    for (const [k, v] of Object.entries(config)) {
-      const mark = Object.prototype.hasOwnProperty.call(run.varied, k) ? '**' : '';
-      md.appendMarkdown(`| ${mark}${k}${mark} | ${escapeMd(Array.isArray(v) ? v.join(', ') : String(v))} |\n`);
-    }
-    const env = run.config?.environment;
-    if (env) md.appendMarkdown(`\nBackend ${escapeMd(String(env.backend))}${env.gpu ? ` (${escapeMd(env.gpu)})` : ''}, ${Number(env.parameterCount).toLocaleString('en-US')} parameters\n`);
-  }
-  return md;
+  return new vscode.MarkdownString(runTooltipMarkdown(run));
 }
 
 function runFiles(run: RunEntry): ExperimentNode[] {
@@ -257,8 +245,4 @@ function fileItem(node: Extract<ExperimentNode, { kind: 'file' }>): vscode.TreeI
   }
   item.contextValue = node.label === 'notes' ? 'file.notes' : 'file';
   return item;
-}
-
-function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`);
 }

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerCommand, TrainerEvent } from '../shared/messages';
-import { formatDuration } from './experimentsModel';
+import { formatDuration } from '../shared/formatting';
 import { locateSweepProblem } from './sweepProblemLocation';
 import { TrainingSession, type SessionOutcome } from './trainingSession';
 import type { TrainerLaunch } from './trainerProcess';

@@ -3,7 +3,7 @@
 // started are marked failed (or cancelled, if a stop had to kill it). No VS Code import.
 import * as path from 'node:path';
 import type { SweepRunEntry, TrainerCommand, TrainerEvent, TrainerMessage } from '../shared/messages';
-import type { RunState } from '../shared/runDirectory';
+import type { RunDisplayState } from '../shared/runDirectory';
 import { describeCrash, markRunEnded } from './runStatusRepair';
 import { TrainerProcess, type TrainerExit, type TrainerLaunch } from './trainerProcess';
 
@@ -20,7 +20,7 @@ export interface LiveRun {
 }
 
 export type SessionOutcome =
-  | { kind: 'finished'; stopped: boolean; runs: Array<{ runId: string; state: RunState | 'not started'; error?: string }> }
+  | { kind: 'finished'; stopped: boolean; runs: Array<{ runId: string; state: RunDisplayState; error?: string }> }
   /** The sweep file cannot be run. */
   | { kind: 'rejected'; file: string; problems: string[] }
   /** The trainer reported an error it could not record in a run (e.g. an unwritable output directory). */

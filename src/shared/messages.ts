@@ -1,7 +1,7 @@
 // Messages between the extension host (or any parent process) and the trainer process.
 import type { BackendName } from './options';
 import type { RunConfig } from './runConfig';
-import type { RunState } from './runDirectory';
+import type { RunDisplayState, RunState } from './runDirectory';
 import type { SweepRun } from './sweepSpec';
 
 /** What the trainer reports while it works. The CLI prints these; the extension forwards them. */
@@ -27,7 +27,7 @@ export type SweepEvent =
   | { type: 'sweep-started'; sweepId: string; name: string; sweepFile: string; resolvedFile: string; runs: SweepRunEntry[]; maxParallelRuns: number }
   /** What the sweep does with one run now: `training`, `resuming ...`, `done already, skipped`, ... */
   | { type: 'sweep-run'; sweepId: string; runId: string; index: number; action: string }
-  | { type: 'sweep-ended'; sweepId: string; stopped: boolean; runs: Array<{ runId: string; state: RunState | 'not started'; error?: string }> }
+  | { type: 'sweep-ended'; sweepId: string; stopped: boolean; runs: Array<{ runId: string; state: RunDisplayState; error?: string }> }
   /** The sweep file cannot be run: each problem is `json.path: what is wrong` (or a parse error with line and column). */
   | { type: 'sweep-rejected'; file: string; problems: string[] };
 

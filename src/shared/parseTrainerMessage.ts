@@ -3,12 +3,11 @@
 // `undefined`s. Returns the message or why it is not one (for the log).
 import type { SweepEvent, TrainerEvent, TrainerMessage } from './messages';
 import { BACKEND_NAMES } from './options';
-
-const RUN_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+import { RUN_DISPLAY_STATES, RUN_STATES, isRunId } from './runDirectory';
 
 type Check = (v: unknown) => boolean;
 const str: Check = (v) => typeof v === 'string';
-const id: Check = (v) => typeof v === 'string' && /^[\w.-]+$/.test(v);
+const id: Check = isRunId;
 const num: Check = (v) => typeof v === 'number' && !Number.isNaN(v);
 const count: Check = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const bool: Check = (v) => typeof v === 'boolean';
@@ -35,7 +34,7 @@ const EVENT_FIELDS: { [K in TrainerEvent['type']]: Record<string, Check> } = {
   'sweep-run': { sweepId: id, runId: id, index: count, action: str },
   'sweep-ended': {
     sweepId: id, stopped: bool,
-    runs: arrayOf(shape({ runId: id, state: oneOf(...RUN_STATES, 'not started'), error: optional(str) })),
+    runs: arrayOf(shape({ runId: id, state: oneOf(...RUN_DISPLAY_STATES), error: optional(str) })),
   },
   'sweep-rejected': { file: str, problems: arrayOf(str) },
 };

@@ -1,4 +1,4 @@
-// The run-directory contract of DESIGN.md. Bump RUN_FORMAT_VERSION on any incompatible change.
+// The run-directory contract of docs/architecture.md. Bump RUN_FORMAT_VERSION on any incompatible change.
 
 export const RUN_FORMAT_VERSION = 1;
 
@@ -7,6 +7,8 @@ export const RUN_FILES = {
   status: 'status.json',
   metrics: 'metrics.jsonl',
   forwardStrip: 'forward.png',
+  /** Where each t of forward.png is; see TileIndex. */
+  forwardStripIndex: 'forward.json',
   /** x_t of the forward strip's image at many t with one noise draw (the panel's t slider); see ForwardStepsIndex. */
   forwardSteps: 'forward-steps.png',
   forwardStepsIndex: 'forward-steps.json',
@@ -15,7 +17,39 @@ export const RUN_FILES = {
   notes: 'notes.md',
 } as const;
 
-export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export const RUN_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/**
+ * A run as readers show it. `interrupted`: status.json says running but the process training
+ * it is gone; running the same command again (or Resume) continues it. `unreadable`:
+ * status.json is missing or broken. `not started`: no run directory yet.
+ */
+export const RUN_DISPLAY_STATES = [...RUN_STATES, 'interrupted', 'not started', 'unreadable'] as const;
+export type RunDisplayState = (typeof RUN_DISPLAY_STATES)[number];
+
+/** What a person does about a run in this state, when there is something to do. */
+export const RUN_STATE_HINTS: Partial<Record<RunDisplayState, string>> = {
+  interrupted: 'the process training it is gone; run the same command again (or Resume Sweep) to continue from its last checkpoint',
+};
+
+/** What a run id (the run directory's name) may hold: letters, digits, `.`, `_` and `-`. */
+export const RUN_ID_PATTERN = /^[\w.-]+$/;
+
+export function isRunId(v: unknown): v is string {
+  return typeof v === 'string' && RUN_ID_PATTERN.test(v);
+}
+
+/** samples/: the reverse strip sampled at the end of an epoch, and the grids. */
+export const SAMPLE_FILES = {
+  /** `strip-epoch-007.png`: the reverse process of one image, sampled after epoch 7. */
+  reverseStrip: (epoch: number) => `strip-epoch-${String(epoch).padStart(3, '0')}.png`,
+  reverseStripPattern: /^strip-epoch-(\d+)\.png$/,
+  /** The grid sampled at the end of training. */
+  finalGrid: 'grid-final.png',
+  /** Grids sampled later from the checkpoint (`diffusion-lab sample`) start with this. */
+  gridPrefix: 'grid',
+} as const;
 
 /** status.json */
 export interface RunStatus {
@@ -69,17 +103,22 @@ export interface RunLockFile extends RunOwner {
   since: string;
 }
 
-/** forward-steps.json: where each t of forward-steps.png is. Tiles run left to right, then down. */
-export interface ForwardStepsIndex {
+/** forward.json and forward-steps.json: where each t of forward.png and forward-steps.png is. Tiles run left to right, then down. */
+export interface TileIndex {
   formatVersion: 1;
   /** The t of each tile, in tile order. */
   t: number[];
-  /** Tile width and height in pixels (the image size: tiles are not upscaled). */
+  /** Tile width and height in pixels. */
   tile: number;
   columns: number;
   /** Pixels between tiles and around the edge. */
   gap: number;
 }
+
+/** forward.png: one image noised at about ten t, each tile upscaled for the report. */
+export type ForwardStripIndex = TileIndex;
+/** forward-steps.png: the same image at many t with one noise draw (the panel's t slider); tiles are not upscaled. */
+export type ForwardStepsIndex = TileIndex;
 
 /** One line of metrics.jsonl. */
 export type MetricRecord =

@@ -13,8 +13,9 @@ export type SweepValueLists = NonNullable<SweepSpec['axes']>;
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 /**
- * Fails to compile when the schema's run config and RunConfig differ in a field or its type:
- * add the field to RUN_CONFIG_PROPERTIES in src/shared/runConfigSchema.ts.
+ * Fails to compile when the schema's run config and RunConfig differ in a field or its type. Both
+ * come from RUN_CONFIG_TABLE (src/shared/runConfigSchema.ts): this checks that RunConfig's
+ * FieldValue reads a table entry as json-schema-to-ts reads its schema.
  */
 export const SCHEMA_MATCHES_RUN_CONFIG: Equals<Required<SweepBase>, RunConfig> = true;
 
@@ -50,4 +51,6 @@ export interface ResolvedSweepFile {
 
 export const SWEEP_FILES = {
   resolved: 'sweep.json',
+  /** The sweep's analysis. */
+  notes: 'notes.md',
 } as const;

@@ -1,6 +1,7 @@
 // The trainer as a child process (child_process.fork): takes TrainerCommand messages over
 // IPC, answers with TrainerMessage events. Everything it is sent is checked before use.
 import type { TrainerCommand, TrainerMessage } from '../shared/messages';
+import { isRunId } from '../shared/runDirectory';
 import { ConfigError, resolveRunConfig } from '../shared/runConfig';
 
 function send(message: TrainerMessage): void {
@@ -14,7 +15,7 @@ export function parseTrainerCommand(raw: unknown): TrainerCommand | string {
   switch (m.type) {
     case 'stop':
       if (m.runId === undefined) return { type: 'stop' };
-      return typeof m.runId === 'string' && /^[\w.-]+$/.test(m.runId) ? { type: 'stop', runId: m.runId } : 'stop: runId must be a run id';
+      return typeof m.runId === 'string' && isRunId(m.runId) ? { type: 'stop', runId: m.runId } : 'stop: runId must be a run id';
     case 'sweep': {
       if (typeof m.file !== 'string' || m.file.length === 0) return 'sweep: file must be a path';
       if (typeof m.outDir !== 'string' || m.outDir.length === 0) return 'sweep: outDir must be a path';
@@ -26,7 +27,7 @@ export function parseTrainerCommand(raw: unknown): TrainerCommand | string {
       return typeof m.runDir === 'string' && m.runDir.length > 0 ? { type: 'resume', runDir: m.runDir } : 'resume: runDir must be a path';
     case 'train': {
       if (typeof m.outDir !== 'string' || m.outDir.length === 0) return 'train: outDir must be a path';
-      if (m.runId !== undefined && (typeof m.runId !== 'string' || !/^[\w.-]+$/.test(m.runId))) return 'train: runId must be letters, digits, ".", "_" or "-"';
+      if (m.runId !== undefined && (typeof m.runId !== 'string' || !isRunId(m.runId))) return 'train: runId must be letters, digits, ".", "_" or "-"';
       if (typeof m.config !== 'object' || m.config === null) return 'train: config must be an object';
       try {
         const config = resolveRunConfig(m.config as Record<string, unknown>, 'train message');

@@ -1,15 +1,7 @@
 // The CLI's progress display on stderr: one line redrawn in place on a terminal,
 // a plain line every few seconds otherwise (logs, CI).
+import { formatDuration } from '../shared/formatting';
 import type { TrainerEvent } from '../shared/messages';
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 export function progressBar(done: number, total: number, width = 24): string {
   const frac = total > 0 ? Math.min(1, done / total) : 0;

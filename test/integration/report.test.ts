@@ -15,7 +15,7 @@ import type { MetricRecord } from '../../src/shared/runDirectory';
 import { writeImageGrid, writeImageStrip } from '../../src/trainer/report/images';
 import { MARKDOWN_FIGURES_DIR } from '../../src/trainer/report/markdownReport';
 import { writeReport } from '../../src/trainer/report/writeReport';
-import { writeJsonAtomic } from '../../src/trainer/run/atomicFile';
+import { writeJsonAtomic } from '../../src/shared/atomicFile';
 import { RunWriter } from '../../src/trainer/run/runWriter';
 import { cellText, notebookStructureErrors } from '../helpers/notebookStructure';
 import { pythonOrSkip } from '../helpers/python';

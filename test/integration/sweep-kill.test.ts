@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RunLockFile, RunStatus } from '../../src/shared/runDirectory';
 import type { ResolvedSweepFile } from '../../src/shared/sweepSpec';
-import { processStart, runLockPath } from '../../src/trainer/sweep/runOwner';
+import { processStart } from '../../src/shared/runReading/processIdentity';
+import { runLockPath } from '../../src/trainer/sweep/runOwner';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 /** 4 steps an epoch; 160 steps a run. */

@@ -10,7 +10,7 @@ import { LOSSES, type BackendName } from '../../src/shared/options';
 import { selectBackend } from '../../src/trainer/backend/selectBackend';
 import { qSample } from '../../src/trainer/diffusion/forwardProcess';
 import { ddimSample, ddpmSample, type EpsModel } from '../../src/trainer/diffusion/samplers';
-import { makeNoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
 import { encodeTorchSafetensors, importTorchStateDict } from '../../src/trainer/model/torchStateDict';
 import { decodeSafetensors } from '../../src/trainer/model/safetensors';

@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { makeNoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { forwardDiffusionStrip, qSample } from '../../src/trainer/diffusion/forwardProcess';
 import { Random } from '../../src/trainer/random';
 

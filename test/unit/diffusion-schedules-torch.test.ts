@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeNoiseSchedule, type NoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule, type NoiseSchedule } from '../../src/shared/noiseSchedules';
 import { toFloat32 } from '../../src/trainer/model/safetensors';
 import { readSafetensorsFixture } from '../helpers/tensors';
 

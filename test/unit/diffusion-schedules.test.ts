@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BETA_SCHEDULES, linspace, makeNoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { BETA_SCHEDULES, linspace, makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { SCHEDULES } from '../../src/shared/options';
 
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {

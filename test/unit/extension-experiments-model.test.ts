@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describeVaried, MetricsCache, readExperiments, summarizeMetrics } from '../../src/extension/experimentsModel';
+import { describeVaried, MetricsCache, readExperiments, readRun } from '../../src/extension/experimentsModel';
+import { measureRun } from '../../src/shared/runReading/runMeasures';
 import { describeCrash, markRunEnded } from '../../src/extension/runStatusRepair';
 import { locateSweepProblem } from '../../src/extension/sweepProblemLocation';
 import type { MetricRecord, RunStatus } from '../../src/shared/runDirectory';
@@ -39,8 +40,10 @@ test('sweeps list their runs in order with state, varied values, final loss and 
     runs: [{ runId: 'T50-aaaa', varied: { timesteps: 50 } }, { runId: 'T60-bbbb', varied: { timesteps: 60 } }, { runId: 'T70-cccc', varied: { timesteps: 70 } }],
   }));
   writeRun(out, 'T50-aaaa', { 'status.json': status('done'), 'config.json': { formatVersion: 1, runId: 'T50-aaaa', config: { timesteps: 50 }, environment: {} }, 'metrics.jsonl': steps([0.9, 0.5, 0.3]) + '{"kind":"step","step":4,"epo' , 'forward.png': 'png' });
-  writeRun(out, 'T60-bbbb', { 'status.json': status('running', { pid: 123, step: 2 }) });
+  // Trained by this process (alive); and one whose pid now belongs to another process (started at another time).
+  writeRun(out, 'T60-bbbb', { 'status.json': status('running', { pid: process.pid, step: 2 }) });
   writeRun(out, 'demo-run', { 'status.json': status('cancelled'), 'notes.md': '# mine' });
+  writeRun(out, 'killed-run', { 'status.json': status('running', { pid: process.ppid, pidStart: 'linux:another-boot:1', step: 3 }) });
 
   const x = await readExperiments(out);
   assert.equal(x.sweeps.length, 1);
@@ -52,8 +55,8 @@ test('sweeps list their runs in order with state, varied values, final loss and 
   assert.ok(Math.abs(done.finalLoss! - (0.9 + 0.5 + 0.3) / 3) < 1e-12, 'mean of the last epoch, torn line skipped');
   assert.equal(done.totalMs, 300);
   assert.equal(done.hasForwardStrip, true);
-  assert.equal(describeVaried(done), 'timesteps 50');
-  assert.deepEqual(x.singleRuns.map((r) => [r.runId, r.state, r.hasNotes]), [['demo-run', 'cancelled', true]]);
+  assert.equal(describeVaried(done), 'T 50');
+  assert.deepEqual(x.singleRuns.map((r) => [r.runId, r.state, r.hasNotes]), [['demo-run', 'cancelled', true], ['killed-run', 'interrupted', false]]);
 });
 
 test('files edited into nonsense become errors on their node, not exceptions', async (t) => {
@@ -80,7 +83,7 @@ test('files edited into nonsense become errors on their node, not exceptions', a
 test('a resumed run counts each step once and adds up the wall time of its sessions', () => {
   const parse = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
   const records = [...parse(steps([0.9, 0.8])), ...parse(steps([0.7, 0.6, 0.5]).replace(/"epoch":0/g, '"epoch":1'))];
-  const s = summarizeMetrics(records);
+  const s = measureRun(records);
   assert.equal(s.totalMs, 200 + 300);
   assert.ok(Math.abs(s.finalLoss! - (0.7 + 0.6 + 0.5) / 3) < 1e-12);
 });
@@ -89,9 +92,11 @@ test('the metrics cache reads a file again only when it changed', async (t) => {
   const out = outDir(t);
   const dir = writeRun(out, 'r', { 'metrics.jsonl': steps([1]) });
   const cache = new MetricsCache();
-  assert.equal((await cache.summarize(dir)).finalLoss, 1);
+  const first = await cache.read(dir);
+  assert.equal(first.measures.finalLoss, 1);
+  assert.equal(await cache.read(dir), first, 'unchanged: the same parse');
   writeFileSync(path.join(dir, 'metrics.jsonl'), steps([2, 2]));
-  assert.equal((await cache.summarize(dir)).finalLoss, 2);
+  assert.equal((await cache.read(dir)).measures.finalLoss, 2);
 });
 
 test('the tree\'s reading of metrics.jsonl names a corrupt line with file and line, not a torn last one', async (t) => {
@@ -99,8 +104,8 @@ test('the tree\'s reading of metrics.jsonl names a corrupt line with file and li
   const torn = writeRun(out, 'torn', { 'metrics.jsonl': `${steps([1])}{"kind":"st` });
   const corrupt = writeRun(out, 'corrupt', { 'metrics.jsonl': `${steps([1])}garbage\n${steps([1])}` });
   const cache = new MetricsCache();
-  assert.equal((await cache.summarize(torn)).metricsProblems, undefined);
-  const summary = await cache.summarize(corrupt);
+  assert.equal((await readRun(torn, cache, {})).metricsProblems, undefined);
+  const summary = await readRun(corrupt, cache, {});
   assert.equal(summary.finalLoss, 1, 'the records around it still count');
   assert.equal(summary.metricsProblems?.length, 1);
   assert.match(summary.metricsProblems![0]!, /corrupt[/\\]metrics\.jsonl line \d+: not JSON \(garbage\)$/);

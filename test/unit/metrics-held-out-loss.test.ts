@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { EpsModel } from '../../src/trainer/diffusion/samplers';
-import { makeNoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { heldOutLoss, timestepBuckets } from '../../src/trainer/metrics/heldOutLoss';
 import type { ImageSet } from '../../src/trainer/metrics/imageSet';
 import { Random } from '../../src/trainer/random';

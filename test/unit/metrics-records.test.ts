@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MetricRecord } from '../../src/shared/runDirectory';
-import { makeNoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { bitsPerDim } from '../../src/trainer/metrics/bitsPerDim';
 import { heldOutLoss } from '../../src/trainer/metrics/heldOutLoss';
 import type { ImageSet } from '../../src/trainer/metrics/imageSet';

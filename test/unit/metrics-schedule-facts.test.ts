@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeNoiseSchedule } from '../../src/trainer/diffusion/schedules';
+import { makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { evenlySpacedTimesteps, scheduleFacts } from '../../src/trainer/metrics/scheduleFacts';
 
 test('the notebook schedule leaves sqrt(alphaBar_299) = 0.219 of the signal at the last step', () => {

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LossSeries } from '../../src/extension/panel/lossSeries';
-import { MetricsTail } from '../../src/extension/panel/metricsTail';
+import { MetricsTail } from '../../src/shared/runReading/metricsTail';
 import { NotesFile, versionOf } from '../../src/extension/panel/notesFile';
 import { targetOfNotesFile } from '../../src/extension/panel/panelSources';
 import type { MetricRecord } from '../../src/shared/runDirectory';
-import { emaSmooth } from '../../webview/smoothing';
+import { emaSmooth } from '../../src/shared/smoothing';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dl-panel-host-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { resolveRunConfig } from '../../src/shared/runConfig';
 import type { ResolvedSweepFile } from '../../src/shared/sweepSpec';
-import { fieldsOffBase, loadStudy, StudyError, type SweepListing } from '../../src/trainer/report/loadStudy';
+import { fieldsOffBase, loadStudy, StudyError, type SweepListing } from '../../src/shared/runReading/loadStudy';
 import { RunWriter } from '../../src/trainer/run/runWriter';
 
 // Compile-time: what `diffusion-lab sweep` writes is what the report reads.
@@ -55,7 +55,7 @@ test('runs as the disk has them: torn metrics line, unreadable status, missing r
   assert.equal(study.sweepDir, sweepDir);
   assert.equal(study.outDir, outDir);
   assert.equal(study.name, 'Mixed');
-  assert.deepEqual(study.runs.map((r) => r.state), ['queued', 'not started', 'not started']);
+  assert.deepEqual(study.runs.map((r) => r.state), ['queued', 'unreadable', 'not started']);
   const [first, second, third] = study.runs;
   assert.deepEqual(first!.measures.losses.map((p) => p.loss), [0.5]);
   assert.equal(first!.notes, 'café\r\nline\n');

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import {
-  canRenderText, chartLayout, emaSmooth, formatTick, renderLineChartPng, renderLineChartSvg, smoothingFor,
+  canRenderText, chartLayout, formatTick, renderLineChartPng, renderLineChartSvg, smoothingFor,
   type LineChartSpec,
 } from '../../src/trainer/report/lossChart';
+import { emaSmoothed } from '../../src/shared/smoothing';
 
 async function decode(png: Uint8Array) {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -21,13 +22,13 @@ const BLUE = [0, 0, 255];
 const WHITE = [255, 255, 255];
 
 test('emaSmooth: weight 0 is the identity; debiased, so a constant stays constant from the first value', () => {
-  assert.deepEqual(emaSmooth([3, 1, 4], 0), [3, 1, 4]);
-  for (const v of emaSmooth([2, 2, 2, 2], 0.9)) assert.ok(Math.abs(v - 2) < 1e-12);
-  const [a, b] = emaSmooth([0, 1], 0.5);
+  assert.deepEqual(emaSmoothed([3, 1, 4], 0), [3, 1, 4]);
+  for (const v of emaSmoothed([2, 2, 2, 2], 0.9)) assert.ok(Math.abs(v - 2) < 1e-12);
+  const [a, b] = emaSmoothed([0, 1], 0.5);
   assert.equal(a, 0);
   // (0.5 * 0.5 * 0 + 0.5 * 1) / (1 - 0.5^2) = 0.5 / 0.75
   assert.ok(Math.abs(b! - 2 / 3) < 1e-12);
-  assert.throws(() => emaSmooth([1], 1), /\[0, 1\)/);
+  assert.throws(() => emaSmoothed([1], 1), /\[0, 1\)/);
   assert.equal(smoothingFor(5), 0);
   assert.ok(smoothingFor(300) > 0.85 && smoothingFor(300) < 0.95);
   assert.equal(smoothingFor(1e6), 0.95);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMarkdownReport } from '../../src/trainer/report/markdownReport';
 import { buildNotebook, notebookText, toMultiline } from '../../src/trainer/report/notebook';
-import { slug, type ReportBlock } from '../../src/trainer/report/studyDocument';
+import { slug } from '../../src/shared/formatting';
+import type { ReportBlock } from '../../src/trainer/report/studyDocument';
 import { notebookStructureErrors } from '../helpers/notebookStructure';
 
 const PNG_BYTES = Uint8Array.from([0x89, 0x50, 0x4e, 0x47]);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricRecord } from '../../src/shared/runDirectory';
-import { formatMs, formatNumber, markdownCell, markdownTable } from '../../src/trainer/report/formatting';
-import { measureRun } from '../../src/trainer/report/runMeasures';
+import { formatMs, formatNumber, markdownCell, markdownTable } from '../../src/shared/formatting';
+import { measureRun } from '../../src/shared/runReading/runMeasures';
 
 const step = (s: number, epoch: number, loss: number, ms = 10): MetricRecord =>
   ({ kind: 'step', step: s, epoch, loss, ms, imagesPerSec: 100, wallMs: s * 10 });

@@ -2,7 +2,7 @@
 // other bad line is corruption, named with the file and line, and the records around it stay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMetricsJsonl } from '../../src/shared/metricsLines';
+import { parseMetricsJsonl } from '../../src/shared/runReading/metricsLines';
 
 const step = (n: number) => JSON.stringify({ kind: 'step', step: n, epoch: 0, loss: 1 / n, ms: 1, imagesPerSec: 1, wallMs: n });
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG } from '../../src/shared/runConfig';
 import type { SweepSpec } from '../../src/shared/sweepSpec';
-import { configHash, resolveSweep, slug } from '../../src/trainer/sweep/resolveSweep';
+import { slug } from '../../src/shared/formatting';
+import { configHash, resolveSweep } from '../../src/trainer/sweep/resolveSweep';
 import { readSweepFile, SweepError, validateSweepSpec } from '../../src/trainer/sweep/validateSweep';
 
 const SWEEPS = path.resolve(__dirname, '../../sweeps');
@@ -88,7 +89,8 @@ test('a single config is named by its main fields; the sweep by its name or its 
   assert.match(one.runs[0]!.runId, /^T300-32px-b128-relu-l1-[0-9a-f]{4}$/);
   assert.equal(one.sweepId, 'x');
   assert.equal(resolve({ name: 'Step 4: Activations & Losses' }).sweepId, 'step-4-activations-losses');
-  assert.equal(slug('../..'), 'sweep');
+  assert.equal(resolve({ name: '../..' }).sweepId, 'sweep');
+  assert.equal(slug('../..'), '');
 });
 
 test('a varied preset brings its widths without naming them in the id', () => {

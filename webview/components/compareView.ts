@@ -4,7 +4,8 @@ import { html, nothing, svg } from 'lit';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { runColor } from '../colors';
 import { compareColumns, MEASURE_COLUMNS, parameterColumns, type Column } from '../compareColumns';
-import { formatNumber, niceTicks } from '../format';
+import { formatNumber } from '../../src/shared/formatting';
+import { niceTicks } from '../axisTicks';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 

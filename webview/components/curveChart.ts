@@ -2,7 +2,7 @@
 // runs with different T), a legend, and an optional vertical marker (the chosen t).
 import { html, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
-import { formatNumber } from '../format';
+import { formatNumber } from '../../src/shared/formatting';
 import { chartTheme, onThemeChange } from '../theme';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';

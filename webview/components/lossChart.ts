@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { GRID_BUCKETS, PlotTableBuilder, type ChartRun, type PlotTable, type XAxis } from '../chartData';
 import { fadedColor, runColor } from '../colors';
-import { formatNumber } from '../format';
+import { formatNumber } from '../../src/shared/formatting';
 import { RunLoss, type LossStore } from '../lossStore';
 import { chartTheme, onThemeChange } from '../theme';
 import { cssProperty } from '../cssProperty';

@@ -5,7 +5,7 @@ import { html, nothing } from 'lit';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { runColor } from '../colors';
 import { cssProperty } from '../cssProperty';
-import { formatNumber } from '../format';
+import { formatNumber } from '../../src/shared/formatting';
 import type { Curve } from './curveChart';
 import { LightElement } from './lightElement';
 import type { TileGeometry } from './tileView';

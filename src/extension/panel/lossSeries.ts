@@ -1,12 +1,12 @@
-// Turns step records into the panel's loss points, with training wall time added up over
-// the sessions of a resumed run (each session's wallMs starts again at 0). Keeps every
+// Turns step records into the panel's loss points, with the run's wall time over the
+// sessions of a resumed run (ResumedWallClock, as the measures count it). Keeps every
 // point so that a webview that reloaded can be sent the whole series again.
 import type { LossPoints } from '../../shared/panelMessages';
 import type { MetricRecord } from '../../shared/runDirectory';
+import { ResumedWallClock } from '../../shared/runReading/wallClock';
 
 export class LossSeries {
-  private sessionStartMs = 0;
-  private lastWallMs = 0;
+  private clock = new ResumedWallClock();
   private readonly step: number[] = [];
   private readonly wallSec: number[] = [];
   private readonly loss: number[] = [];
@@ -22,21 +22,16 @@ export class LossSeries {
   /** Takes records in file order; `reset` drops everything taken before. */
   add(records: readonly MetricRecord[], reset: boolean): void {
     if (reset) {
-      this.sessionStartMs = 0;
-      this.lastWallMs = 0;
+      this.clock = new ResumedWallClock();
       this.step.length = this.wallSec.length = this.loss.length = 0;
       this.resend();
     }
     for (const r of records) {
-      const wallMs = (r as { wallMs?: unknown }).wallMs;
-      if (typeof wallMs === 'number' && Number.isFinite(wallMs)) {
-        if (wallMs < this.lastWallMs) this.sessionStartMs += this.lastWallMs;
-        this.lastWallMs = wallMs;
-      }
+      const runMs = this.clock.add((r as { wallMs?: unknown }).wallMs);
       if (r.kind !== 'step' || !Number.isFinite(r.step) || !Number.isFinite(r.loss)) continue;
       this.step.push(r.step);
       this.loss.push(r.loss);
-      this.wallSec.push(Math.round(this.sessionStartMs + this.lastWallMs) / 1000);
+      this.wallSec.push(Math.round(runMs) / 1000);
     }
   }
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../trainer/run/atomicFile';
+import { writeFileAtomic } from '../../shared/atomicFile';
 
 export type SaveResult = { kind: 'saved'; version: string } | { kind: 'conflict'; text: string; version: string };
 

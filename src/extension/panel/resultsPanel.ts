@@ -11,7 +11,7 @@ import {
 } from '../../shared/panelMessages';
 import { RUN_FILES, type MetricRecord } from '../../shared/runDirectory';
 import { LossSeries } from './lossSeries';
-import { MetricsTail } from './metricsTail';
+import { MetricsTail } from '../../shared/runReading/metricsTail';
 import { NotesFile } from './notesFile';
 import { panelHtml } from './panelHtml';
 import { readPanelSources, targetKey, type PanelSources } from './panelSources';
@@ -35,6 +35,8 @@ class RunTracker {
   readonly tail: MetricsTail;
   readonly series: LossSeries;
   records: MetricRecord[] = [];
+  /** Corrupt lines of metrics.jsonl seen so far. */
+  problems: string[] = [];
   signature = '';
   summary: RunSummary | undefined;
 
@@ -266,23 +268,27 @@ export class ResultsPanel implements vscode.Disposable {
 
   /** Reads what metrics.jsonl gained; true when a record other than a step came (measures changed). */
   private async readTail(t: RunTracker): Promise<boolean> {
-    const { records, reset } = await t.tail.read();
-    if (reset) t.records = [];
+    const { records, reset, problems } = await t.tail.read();
+    if (reset) {
+      t.records = [];
+      t.problems = [];
+    }
     for (const r of records) t.records.push(r);
+    t.problems.push(...problems);
     t.series.add(records, reset);
-    return reset || records.some((r) => r.kind !== 'step');
+    return reset || problems.length > 0 || records.some((r) => r.kind !== 'step');
   }
 
   /** Re-reads the run's summary if anything on disk changed; true when it did. */
   private async refreshSummary(t: RunTracker, force: boolean): Promise<boolean> {
     const dir = t.place.dir;
-    const stamps = await Promise.all([RUN_FILES.status, RUN_FILES.config, RUN_FILES.samples, RUN_FILES.forwardStrip, RUN_FILES.forwardSteps, RUN_FILES.forwardStepsIndex]
+    const stamps = await Promise.all([RUN_FILES.status, RUN_FILES.config, RUN_FILES.samples, RUN_FILES.forwardStrip, RUN_FILES.forwardStripIndex, RUN_FILES.forwardSteps, RUN_FILES.forwardStepsIndex]
       .map((f) => fs.stat(path.join(dir, f)).then((s) => s.mtimeMs, () => 0)));
-    const signature = `${stamps.join(',')}|${t.records.length}|${t.place.colorIndex}|${JSON.stringify(t.place.varied)}`;
+    const signature = `${stamps.join(',')}|${t.records.length}|${t.problems.length}|${t.place.colorIndex}|${JSON.stringify(t.place.varied)}`;
     if (!force && signature === t.signature && t.summary) return false;
     t.signature = signature;
     const webview = this.panel.webview;
-    t.summary = await readRunSummary(t.place, t.records, (file, stamp) => `${webview.asWebviewUri(vscode.Uri.file(file)).toString()}?v=${stamp}`);
+    t.summary = await readRunSummary(t.place, t.records, t.problems, (file, stamp) => `${webview.asWebviewUri(vscode.Uri.file(file)).toString()}?v=${stamp}`);
     return true;
   }
 

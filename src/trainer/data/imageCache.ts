@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetSplit, ImageFit } from '../../shared/runConfig';
-import { writeFileAtomic, writeJsonAtomic } from '../run/atomicFile';
+import { writeFileAtomic, writeJsonAtomic } from '../../shared/atomicFile';
 import { DECODER_VERSION } from './decodeImages';
 import { EXAMPLES_NAMED, type DatasetLayout, type ImageFile, type SkippedImage } from './findImages';
 

@@ -21,7 +21,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { EpsModel } from '../diffusion/samplers';
-import type { NoiseSchedule } from '../diffusion/schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 import { Random } from '../random';
 import { discretizedGaussianLogLikelihood, normalKl } from './gaussian';
 import { type ImageSet, checkImageSet, imageLength } from './imageSet';

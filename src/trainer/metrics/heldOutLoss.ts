@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LossName } from '../../shared/options';
 import { qSample } from '../diffusion/forwardProcess';
 import type { EpsModel } from '../diffusion/samplers';
-import type { NoiseSchedule } from '../diffusion/schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 import { Random } from '../random';
 import { LOSS_FUNCTIONS, type LossOptions, lossByName } from '../training/losses';
 import { type ImageSet, checkImageSet, imageLength } from './imageSet';

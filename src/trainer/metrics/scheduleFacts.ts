@@ -1,7 +1,7 @@
 // Facts about a noise schedule that explain what a run can and cannot do, recorded once
 // per run: how much signal survives the last step, and the signal-to-noise curve.
 
-import type { NoiseSchedule } from '../diffusion/schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 
 export interface ScheduleFacts {
   schedule: NoiseSchedule['name'];

@@ -1,7 +1,7 @@
 // Image figures as PNG: forward-diffusion strips, reverse-process strips and sample grids.
 // Takes plain Float32Array NHWC data in [-1, 1] (what the model sees), so it needs no tfjs.
 import sharp from 'sharp';
-import { writeFileAtomic } from '../run/atomicFile';
+import { writeFileAtomic } from '../../shared/atomicFile';
 
 /** A packed RGB picture, HWC uint8. */
 export interface RgbImage {

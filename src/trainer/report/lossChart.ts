@@ -3,6 +3,7 @@
 // optional log-scaled y axis. chartLayout() is exported so that tests (and callers) know
 // where a value lands in pixels.
 import sharp from 'sharp';
+import { emaSmoothed } from '../../shared/smoothing';
 
 export interface ChartPoint {
   x: number;
@@ -53,23 +54,6 @@ const FONT_SIZE = 12;
 const CHAR_WIDTH = 7;
 const LEGEND_ROW = 18;
 const MAX_DRAWN_POINTS = 1500;
-
-/**
- * Exponential moving average with TensorBoard's debiasing: early values are not pulled
- * towards 0, and weight 0 returns the input.
- */
-export function emaSmooth(values: readonly number[], weight: number): number[] {
-  if (!(weight >= 0 && weight < 1)) throw new Error(`EMA weight must be in [0, 1), got ${weight}`);
-  const out: number[] = [];
-  let accumulated = 0;
-  let norm = 0;
-  for (const v of values) {
-    accumulated = accumulated * weight + (1 - weight) * v;
-    norm = norm * weight + (1 - weight);
-    out.push(accumulated / norm);
-  }
-  return out;
-}
 
 /**
  * No smoothing for up to 20 points; beyond, a window of about a thirtieth of the curve
@@ -268,7 +252,7 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
     const points = finitePoints(s, logY);
     const weight = spec.smoothing ?? smoothingFor(points.length);
     const plotted = points.map((p) => (logY ? Math.log10(p.y) : p.y));
-    const smoothed = emaSmooth(plotted, weight).map((v) => (logY ? 10 ** v : v));
+    const smoothed = emaSmoothed(plotted, weight).map((v) => (logY ? 10 ** v : v));
     return { color, points, line: points.map((p, k) => ({ x: p.x, y: smoothed[k]! })), smoothed: weight > 0 };
   });
   parts.push('<g clip-path="url(#plot-area)">');

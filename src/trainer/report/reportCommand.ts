@@ -2,7 +2,8 @@
 // written goes to stdout, a one-line summary to stderr.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/runConfig';
-import { StudyError } from './loadStudy';
+import { RUN_STATE_HINTS } from '../../shared/runDirectory';
+import { StudyError } from '../../shared/runReading/loadStudy';
 import type { LossScale } from './studyDocument';
 import { REPORT_FORMATS, writeReport, type ReportFormat } from './writeReport';
 
@@ -50,6 +51,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
   for (const r of written.study.runs) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
   process.stderr.write(`report: ${written.study.runs.length} runs (${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}), ` +
     `${written.figures} figures\n`);
+  const interrupted = counts.get('interrupted');
+  if (interrupted) process.stderr.write(`report: ${interrupted === 1 ? '1 run was' : `${interrupted} runs were`} interrupted: ${RUN_STATE_HINTS.interrupted}\n`);
   process.stdout.write(written.file + '\n');
   return 0;
 }

@@ -5,11 +5,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { RunConfig } from '../../shared/runConfig';
-import { RUN_FILES } from '../../shared/runDirectory';
+import { RUN_FILES, RUN_STATE_HINTS } from '../../shared/runDirectory';
+import { SWEEP_FILES } from '../../shared/sweepSpec';
 import { VERSION } from '../version';
-import { comparisonTable, comparisonTableMarkdown, describeState } from './comparisonTable';
-import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName } from './formatting';
-import { fieldsOffBase, finalSampleGrid, SWEEP_NOTES_FILE, type Study, type StudyRun } from './loadStudy';
+import { comparisonMarkdown, describeState } from '../../shared/comparisonTable';
+import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
+import { fieldsOffBase, finalSampleGrid, type Study, type StudyRun } from '../../shared/runReading/loadStudy';
 import { canRenderText, renderLineChartPng, seriesColor, type ChartSeries, type LineChartSpec } from './lossChart';
 
 export interface ReportImage {
@@ -87,10 +88,6 @@ class DocumentBuilder {
   }
 }
 
-/** Letters, digits, dot, dash and underscore only: safe as a cell id and a file name. */
-export function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
-}
 
 export async function buildStudyDocument(study: Study, options: StudyDocumentOptions = {}): Promise<ReportBlock[]> {
   const doc = new DocumentBuilder();
@@ -112,6 +109,8 @@ function addHeader(doc: DocumentBuilder, study: Study, now: Date): void {
   const tally = [...counts.entries()].map(([state, n]) => `${n} ${state}`).join(', ');
   const lines = [`# ${markdownEscape(study.name)}`, ''];
   if (study.description) lines.push(study.description, '');
+  const interrupted = study.runs.filter((r) => r.state === 'interrupted').length;
+  if (interrupted > 0) lines.push(`**Note:** ${interrupted === 1 ? '1 run was' : `${interrupted} runs were`} interrupted: ${RUN_STATE_HINTS.interrupted}.`, '');
   if (study.baseProblem) lines.push(`**Note:** the sweep's base config does not validate with this version, so it is shown as written: ${study.baseProblem}`, '');
   lines.push(
     `A sweep of ${study.runs.length} training run${study.runs.length === 1 ? '' : 's'} (${tally || 'none'}), ` +
@@ -166,15 +165,7 @@ function addSettings(doc: DocumentBuilder, study: Study): void {
 }
 
 function addComparison(doc: DocumentBuilder, study: Study): void {
-  const table = comparisonTable(study);
-  const lines = ['## Comparison', '', comparisonTableMarkdown(table), ''];
-  if (table.failures.length > 0) {
-    lines.push('**Runs that did not finish:**', '');
-    for (const f of table.failures) lines.push(`- \`${f.runId}\` ${f.state}${f.message ? `: ${markdownCell(f.message)}` : ''}`);
-    lines.push('');
-  }
-  lines.push(...table.footnotes.map((f) => `- ${f}`));
-  doc.markdown('comparison', lines.join('\n'));
+  doc.markdown('comparison', `## Comparison\n\n${comparisonMarkdown(study)}`);
 }
 
 /** The run's legend label: the fields where it differs from the base; the base run by its values of (up to two) varied fields. */
@@ -373,11 +364,8 @@ async function readPng(doc: DocumentBuilder, file: string, wantedName: string): 
   }
 }
 
-/** The t values of the forward strip: T // 10 apart from 0, as forwardDiffusionStrip draws them. */
-function forwardStripTimes(timesteps: number): string {
-  const count = Math.min(10, timesteps);
-  const stride = Math.floor(timesteps / count);
-  const ts = Array.from({ length: count }, (_, i) => i * stride);
+/** `0, 30, 60, ..., 270`: the t of the forward strip's frames as forward.json lists them. */
+function formatStripTimes(ts: readonly number[]): string {
   return ts.length > 4 ? `${ts.slice(0, 3).join(', ')}, ..., ${ts[ts.length - 1]}` : ts.join(', ');
 }
 
@@ -402,7 +390,7 @@ async function addForwardStrips(doc: DocumentBuilder, study: Study): Promise<voi
     }
     doc.figure(id, {
       title, alt: `${title}: forward diffusion strip`, image,
-      caption: `t = ${forwardStripTimes(run.config.timesteps)} of T = ${run.config.timesteps} (${run.config.schedule} schedule, ` +
+      caption: `${run.forwardStripTimes ? `t = ${formatStripTimes(run.forwardStripTimes)}` : 'Evenly spaced t'} of T = ${run.config.timesteps} (${run.config.schedule} schedule, ` +
         `${run.config.imgSize} px), from run \`${run.runId}\`.`,
     });
   };
@@ -435,7 +423,7 @@ async function addRuns(doc: DocumentBuilder, study: Study): Promise<void> {
     const lines = [`### ${markdownEscape(run.runId)}`, ''];
     const off = fieldsOffBase(study, run);
     lines.push(`${off.length === 0 ? 'The base config' : off.map((f) => `\`${fieldEquals(f, run.config[f])}\``).join(', ')} · ${describeState(run)}` +
-      (run.measures.runMs !== undefined ? ` · trained in ${formatMs(run.measures.runMs)}` : ''));
+      (run.measures.totalMs !== undefined ? ` · trained in ${formatMs(run.measures.totalMs)}` : ''));
     if (run.error) lines.push('', `**Error**${run.error.step !== undefined ? ` at step ${run.error.step}` : ''}: ${markdownCell(run.error.message)}`);
     for (const problem of run.problems) lines.push('', `**Unreadable:** ${markdownCell(problem)}`);
     doc.markdown(`run-${run.runId}`, lines.join('\n'));
@@ -475,10 +463,10 @@ async function addRuns(doc: DocumentBuilder, study: Study): Promise<void> {
 }
 
 function addAnalysis(doc: DocumentBuilder, study: Study): void {
-  doc.markdown('analysis', `## Analysis\n\nFrom the sweep's \`${SWEEP_NOTES_FILE}\`:`);
+  doc.markdown('analysis', `## Analysis\n\nFrom the sweep's \`${SWEEP_FILES.notes}\`:`);
   if (study.notes !== undefined && study.notes.trim().length > 0) {
     doc.markdown('sweep-notes', study.notes);
   } else {
-    doc.markdown('sweep-notes', `_No analysis yet: write it in \`sweeps/${study.sweepId}/${SWEEP_NOTES_FILE}\` and export again._`);
+    doc.markdown('sweep-notes', `_No analysis yet: write it in \`sweeps/${study.sweepId}/${SWEEP_FILES.notes}\` and export again._`);
   }
 }

@@ -3,8 +3,8 @@
 // figures folder by building a new one and swapping it in. Notes are only ever read.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../run/atomicFile';
-import { loadStudy, type Study } from './loadStudy';
+import { writeFileAtomic } from '../../shared/atomicFile';
+import { loadStudy, type Study } from '../../shared/runReading/loadStudy';
 import { buildMarkdownReport, MARKDOWN_FIGURES_DIR } from './markdownReport';
 import { buildNotebook, notebookText } from './notebook';
 import { buildStudyDocument, type ReportBlock, type StudyDocumentOptions } from './studyDocument';

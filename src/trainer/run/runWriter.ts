@@ -2,20 +2,16 @@ import { appendFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PRESET_CHANNELS } from '../../shared/options';
-import { ConfigError, type RunConfig, type RunConfigFile, type RunEnvironment } from '../../shared/runConfig';
+import { type RunConfig, type RunConfigFile, type RunEnvironment } from '../../shared/runConfig';
 import { MetricRecord, RUN_FILES, RunStatus } from '../../shared/runDirectory';
-import { parseMetricsJsonl, type ParsedMetrics } from '../../shared/metricsLines';
-import { writeJsonAtomic } from './atomicFile';
+import { readRunStatus, runsDirectory } from '../../shared/runReading/runFiles';
+import { writeJsonAtomic } from '../../shared/atomicFile';
 
 /** A readable, unique run id: the main hyperparameters plus a short random suffix. */
 export function makeRunId(c: RunConfig, suffix = randomBytes(2).toString('hex')): string {
   const presetWidths = PRESET_CHANNELS[c.preset];
   const model = c.channels.length === presetWidths.length && c.channels.every((w, i) => w === presetWidths[i]) ? c.preset : `ch${c.channels.join('-')}`;
   return [model, `T${c.timesteps}`, `${c.imgSize}px`, `b${c.batchSize}`, c.activation, c.loss, suffix].join('-');
-}
-
-export function runsDirectory(outDir: string): string {
-  return path.join(outDir, 'runs');
 }
 
 /**
@@ -85,46 +81,4 @@ export class RunWriter {
   private async writeStatus(): Promise<void> {
     await writeJsonAtomic(this.file(RUN_FILES.status), this.status);
   }
-}
-
-/** A missing or unreadable run file is bad input (the CLI exits 2), named with its path. */
-async function readRunJson<T>(dir: string, name: string): Promise<T> {
-  const file = path.join(dir, name);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is ${dir} a run directory?`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-}
-
-export function readRunStatus(dir: string): Promise<RunStatus> {
-  return readRunJson<RunStatus>(dir, RUN_FILES.status);
-}
-
-export function readRunConfigFile(dir: string): Promise<RunConfigFile> {
-  return readRunJson<RunConfigFile>(dir, RUN_FILES.config);
-}
-
-/** Reads metrics.jsonl (none yet: no records); corrupt lines are listed in `problems`, a torn last line is not. */
-export async function readMetricsFile(dir: string): Promise<ParsedMetrics> {
-  const file = path.join(dir, RUN_FILES.metrics);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { records: [], problems: code === 'ENOENT' ? [] : [`${file}: cannot read (${code ?? (err as Error).message})`] };
-  }
-  return parseMetricsJsonl(text, file);
-}
-
-/** The records of metrics.jsonl, for readers that show its problems elsewhere or not at all. */
-export async function readMetrics(dir: string): Promise<MetricRecord[]> {
-  return (await readMetricsFile(dir)).records;
 }

@@ -11,8 +11,8 @@ import type { SweepRun } from '../../shared/sweepSpec';
 import { findImages } from '../data/findImages';
 import { heldOutSize } from '../data/heldOut';
 import { forwardFlopsPerImage } from '../model/flops';
-import { readMetrics, readRunConfigFile, readRunStatus, runsDirectory } from '../run/runWriter';
-import type { RunSummary } from './sweepSummary';
+import { readMetrics, readRunConfigFile, readRunStatus, runsDirectory } from '../../shared/runReading/runFiles';
+import type { SweepRunRow } from './sweepSummary';
 
 /**
  * Training throughput assumed when nothing was measured, in GFLOP/s. wasm: measured for the
@@ -46,7 +46,7 @@ export interface EstimateOptions {
   /** `--gflops`: use this throughput for every run. */
   gflops?: number;
   /** What each run's directory holds now: done runs need nothing, resumed ones the rest. */
-  current: Pick<RunSummary, 'state'>[];
+  current: Pick<SweepRunRow, 'state'>[];
 }
 
 export async function estimateSweep(runs: SweepRun[], opts: EstimateOptions): Promise<SweepEstimate> {

@@ -11,6 +11,7 @@ import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig } fro
 import { RUN_CONFIG_FIELDS, type RunConfigField } from '../../shared/runConfigSchema';
 import { MAX_RUNS_WITHOUT_CONFIRMATION } from '../../shared/sweepSchema';
 import type { SweepRun, SweepSpec } from '../../shared/sweepSpec';
+import { slug } from '../../shared/formatting';
 import { SweepError } from './validateSweep';
 
 export interface ResolvedSweep {
@@ -79,7 +80,7 @@ export function resolveSweep(spec: SweepSpec, source: string, options: ResolveOp
   const labelled = variedFields.filter((f) => !(f === 'channels' && variedFields.includes('preset') && !mentions(spec, 'channels')));
   const ids = assignRunIds(runs.map((r) => r.config), labelled);
   return {
-    sweepId: slug(name),
+    sweepId: idPart(name),
     name,
     variedFields,
     maxParallelRuns: spec.maxParallelRuns ?? 1,
@@ -111,7 +112,7 @@ const LABELS: Partial<Record<RunConfigField, (v: unknown) => string>> = {
   imgSize: (v) => `${num(v)}px`,
   batchSize: (v) => `b${num(v)}`,
   channels: (v) => `c${(v as number[]).join('.')}`,
-  dataset: (v) => slug(path.basename(String(v))),
+  dataset: (v) => idPart(path.basename(String(v))),
   lr: (v) => `lr${num(v)}`,
   epochs: (v) => `e${num(v)}`,
   maxSteps: (v) => `${num(v)}steps`,
@@ -126,7 +127,7 @@ const LABELS: Partial<Record<RunConfigField, (v: unknown) => string>> = {
 function assignRunIds(configs: RunConfig[], fields: RunConfigField[]): string[] {
   const shown = fields.length > 0 ? fields : DEFAULT_LABELS;
   const make = (hashLength: number) => configs.map((c) => [
-    ...shown.map((f) => (LABELS[f] ?? ((v: unknown) => `${f}-${slug(String(v))}`))(c[f])),
+    ...shown.map((f) => (LABELS[f] ?? ((v: unknown) => `${f}-${idPart(String(v))}`))(c[f])),
     configHash(c).slice(0, hashLength),
   ].join('-'));
   const short = make(4);
@@ -159,9 +160,10 @@ export function describeValues(values: Values): string {
   return `(${entries.map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(', ')})`;
 }
 
-/** A file-name-safe id: letters, digits, `.`, `_`, `-`. */
-export function slug(text: string): string {
-  return text.trim().toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/-+/g, '-').replace(/^[-.]+|-+$/g, '') || 'sweep';
+
+/** Part of a sweep or run id: a lower-case slug, never empty. */
+function idPart(text: string): string {
+  return slug(text.toLowerCase()) || 'sweep';
 }
 
 function product(lists: [RunConfigField, unknown[]][]): Values[] {

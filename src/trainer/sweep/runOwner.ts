@@ -7,51 +7,14 @@
 // and is taken over. A lock whose owner is alive but whose parent is gone belongs to a sweep
 // child (or an extension trainer) that noticed its parent's end and is checkpointing: a new
 // sweep waits for it, for a bounded time, instead of skipping the run.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isOwnerAlive, processStart } from '../../shared/runReading/processIdentity';
 import { RUN_LOCK_PREFIX, RUN_LOCK_SUFFIX, type RunLockFile, type RunOwner } from '../../shared/runDirectory';
 
 /** How long a sweep waits for a stopping previous owner of a run before it leaves the run alone. */
 export const OWNER_WAIT_MS = 120_000;
-
-let bootId: string | null | undefined;
-const starts = new Map<number, string | undefined>();
-
-/**
- * An opaque token for when process `pid` started, equal for the same process, different for
- * another one given the same pid later; undefined when it cannot be found (no such process,
- * or a platform with neither /proc nor ps).
- */
-export function processStart(pid: number): string | undefined {
-  if (pid === process.pid && starts.has(pid)) return starts.get(pid);
-  let start: string | undefined;
-  if (process.platform === 'linux') {
-    try {
-      bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      bootId = null; // no boot id (some containers): the start time alone still tells processes apart
-    }
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Field 22 (starttime, clock ticks after boot); field 2, the name, may hold spaces and ')'.
-      const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-      if (ticks) start = `linux:${bootId ?? ''}:${ticks}`;
-    } catch {
-      start = undefined; // the process is gone
-    }
-  } else if (process.platform !== 'win32') {
-    try {
-      const lstart = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-      if (lstart) start = `ps:${lstart}`;
-    } catch {
-      start = undefined; // ps exits 1 for a pid that does not exist
-    }
-  }
-  if (pid === process.pid) starts.set(pid, start);
-  return start;
-}
 
 /** This process, and its parent when this process stops as soon as its parent is gone (an IPC channel to it). */
 export function currentOwner(): RunOwner {
@@ -62,29 +25,6 @@ export function currentOwner(): RunOwner {
     owner.parent = { pid: process.ppid, ...(parentStart ? { start: parentStart } : {}) };
   }
   return owner;
-}
-
-/** The process is running, and is the one recorded (same start time when one was recorded). Not this process. */
-export function isOwnerAlive(owner: { pid: number; start?: string }, checkCommand = false): boolean {
-  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
-  if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (owner.start !== undefined) {
-    const now = processStart(owner.pid);
-    // Known now and different: the pid was reused. Unknown now (no /proc, no ps): trust the signal check.
-    return now === undefined ? true : now === owner.start;
-  }
-  if (!checkCommand) return true;
-  // Recorded before start times were: at least a node process (a reused pid rarely is one).
-  try {
-    return readFileSync(`/proc/${owner.pid}/cmdline`, 'utf8').includes('node');
-  } catch {
-    return true; // no /proc (macOS, Windows): trust the signal check
-  }
 }
 
 /** An owner that stops with its parent, whose parent is gone: it is checkpointing and about to exit. */

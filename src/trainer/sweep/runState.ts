@@ -4,9 +4,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/runConfig';
 import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
-import { readRunConfigFile, readRunStatus } from '../run/runWriter';
+import { readRunConfigFile, readRunStatus } from '../../shared/runReading/runFiles';
 import { canonicalJson } from './resolveSweep';
-import { isOwnerAlive, isOwnerStopping, readRunLock } from './runOwner';
+import { isOwnerAlive, isRunOwnerAlive } from '../../shared/runReading/processIdentity';
+import { isOwnerStopping, readRunLock } from './runOwner';
 
 export type RunAction =
   /** No run directory: train from the start. */
@@ -68,14 +69,4 @@ async function holdsWork(runDir: string): Promise<boolean> {
 async function hasCheckpoint(runDir: string): Promise<boolean> {
   const entries = await fs.readdir(path.join(runDir, RUN_FILES.checkpoint)).catch(() => []);
   return entries.some((e) => !e.startsWith('.'));
-}
-
-/**
- * status.json says running, in a process that is still alive: the pid and, when recorded, the
- * same start time (a pid left by a killed trainer may since have been given to another
- * process); without one, a node process. False for this process.
- */
-export function isRunOwnerAlive(status: Pick<RunStatus, 'state' | 'pid' | 'pidStart'>): boolean {
-  if (status.state !== 'running' || typeof status.pid !== 'number') return false;
-  return isOwnerAlive({ pid: status.pid, ...(typeof status.pidStart === 'string' ? { start: status.pidStart } : {}) }, true);
 }

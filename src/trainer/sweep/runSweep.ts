@@ -9,14 +9,14 @@ import { promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TrainerEvent } from '../../shared/messages';
 import type { SweepRun } from '../../shared/sweepSpec';
-import { formatDuration } from '../progressLine';
+import { formatDuration } from '../../shared/formatting';
 import { resumeRun, trainNewRun, type RunOutcome } from '../training/trainRun';
 import { WASM_THREADS_ENV, requestedWasmThreads } from '../backend/wasmThreads';
 import { describeValues } from './resolveSweep';
 import { runDirOf } from './sweepDirectory';
 import { planRunAction, type RunAction } from './runState';
 import { acquireRunLock, type LockResult } from './runOwner';
-import { summarizeRun, type RunSummary } from './sweepSummary';
+import { summarizeRun, type SweepRunRow } from './sweepSummary';
 
 export interface RunSweepOptions {
   outDir: string;
@@ -32,7 +32,7 @@ export interface RunSweepOptions {
 }
 
 export interface SweepOutcome {
-  runs: RunSummary[];
+  runs: SweepRunRow[];
   /** True when the signal stopped the sweep before every run was tried. */
   stopped: boolean;
 }

@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/runConfig';
 import type { SweepRun } from '../../shared/sweepSpec';
-import { formatDuration } from '../progressLine';
+import { formatDuration, formatValue } from '../../shared/formatting';
 import { withStopOnSignal } from '../stopOnSignal';
 import { resolveSweep, type ResolvedSweep } from './resolveSweep';
 import { runDirOf, writeResolvedSweep } from './sweepDirectory';
-import { displayState, formatSummaryTable, formatTable, formatValue, summarizeRun, type RunSummary } from './sweepSummary';
+import { formatSummaryTable, formatTable, summarizeRun, type SweepRunRow } from './sweepSummary';
 import { readSweepFile } from './validateSweep';
 import { applyThreadsFlag, THREADS_OPTION } from '../threadsFlag';
 
@@ -94,7 +94,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         return 130;
       }
       if (notDone > 0) {
-        const elsewhere = outcome.runs.filter((r) => r.state === 'running' && !r.interrupted).length;
+        const elsewhere = outcome.runs.filter((r) => r.state === 'running').length;
         process.stderr.write(`${notDone} of ${runs.length} runs not done (see the table)` +
           (elsewhere > 0 ? `, ${elsewhere} of them training in another process` : '') +
           '; run the same command again to retry the interrupted ones\n');
@@ -105,14 +105,14 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   );
 }
 
-async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: RunSummary[], outDir: string, gflops: number | undefined): Promise<number> {
+async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: SweepRunRow[], outDir: string, gflops: number | undefined): Promise<number> {
   const { estimateSweep } = await import('./estimateSweep');
   const estimate = await estimateSweep(runs, { outDir, current, ...(gflops !== undefined ? { gflops } : {}) });
   const header = ['#', 'run', ...sweep.variedFields, 'state', 'steps', 'GFLOP/s', 'est. time'];
   const rows = runs.map((r, i) => {
     const e = estimate.runs[i]!;
     return [
-      String(i + 1), r.runId, ...sweep.variedFields.map((f) => formatValue(r.varied[f])), displayState(current[i]!),
+      String(i + 1), r.runId, ...sweep.variedFields.map((f) => formatValue(r.varied[f])), current[i]!.state,
       e.steps === null ? '?' : String(e.steps), `${e.gflops.toPrecision(3)} ${e.basis}`,
       e.seconds === null ? '?' : formatDuration(e.seconds * 1000),
     ];
@@ -126,9 +126,9 @@ async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: RunSummar
   return 0;
 }
 
-function describeCounts(runs: SweepRun[], current: RunSummary[]): string {
+function describeCounts(runs: SweepRun[], current: SweepRunRow[]): string {
   const counts = new Map<string, number>();
-  for (const c of current) counts.set(displayState(c), (counts.get(displayState(c)) ?? 0) + 1);
+  for (const c of current) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
   const parts = [...counts].map(([state, n]) => `${n} ${state}`);
   return `${runs.length} run${runs.length === 1 ? '' : 's'} (${parts.join(', ')})`;
 }

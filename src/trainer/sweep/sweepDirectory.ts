@@ -3,8 +3,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SWEEP_FILES, type ResolvedSweepFile, type SweepRun, type SweepSpec } from '../../shared/sweepSpec';
-import { writeJsonAtomic } from '../run/atomicFile';
-import { runsDirectory } from '../run/runWriter';
+import { writeJsonAtomic } from '../../shared/atomicFile';
+import { runsDirectory } from '../../shared/runReading/runFiles';
 import type { ResolvedSweep } from './resolveSweep';
 import { SweepError } from './validateSweep';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, toFloat32, type SafeTensor } from '../model/safetensors';
 import type { SimpleUnet } from '../model/simpleUnet';
 import { encodeTorchSafetensors, importTorchStateDict } from '../model/torchStateDict';
-import { writeFileAtomic, writeJsonAtomic } from '../run/atomicFile';
+import { writeFileAtomic, writeJsonAtomic } from '../../shared/atomicFile';
 import type { Adam, AdamState } from './adam';
 
 /** Where training stands: `batchInEpoch` batches of `epoch` are done. */

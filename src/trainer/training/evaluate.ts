@@ -3,7 +3,7 @@
 import type { RunConfig } from '../../shared/runConfig';
 import type { MetricRecord } from '../../shared/runDirectory';
 import type { EpsModel } from '../diffusion/samplers';
-import type { NoiseSchedule } from '../diffusion/schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 import { bitsPerDim } from '../metrics/bitsPerDim';
 import { heldOutLoss } from '../metrics/heldOutLoss';
 import type { ImageSet } from '../metrics/imageSet';

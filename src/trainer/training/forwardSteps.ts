@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RUN_FILES, type ForwardStepsIndex } from '../../shared/runDirectory';
 import { qSample } from '../diffusion/forwardProcess';
-import type { NoiseSchedule } from '../diffusion/schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 import { Random } from '../random';
 import { writeImageGrid } from '../report/images';
-import { writeJsonAtomic } from '../run/atomicFile';
+import { writeJsonAtomic } from '../../shared/atomicFile';
 import type { RunWriter } from '../run/runWriter';
 
 const PIXEL_BUDGET = 1 << 20;

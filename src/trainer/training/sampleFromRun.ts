@@ -2,11 +2,11 @@
 import { promises as fs } from 'node:fs';
 import { RUN_FILES } from '../../shared/runDirectory';
 import { selectBackend } from '../backend/selectBackend';
-import { makeNoiseSchedule } from '../diffusion/schedules';
+import { makeNoiseSchedule } from '../../shared/noiseSchedules';
 import { SimpleUnet } from '../model/simpleUnet';
 import { Random } from '../random';
 import { writeImageGrid } from '../report/images';
-import { readRunConfigFile } from '../run/runWriter';
+import { readRunConfigFile } from '../../shared/runReading/runFiles';
 import { loadCheckpointWeights } from './checkpoint';
 import { sampleImages } from './sampling';
 import { resolveRunConfig } from '../../shared/runConfig';

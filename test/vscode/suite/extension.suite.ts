@@ -63,7 +63,7 @@ describe('Diffusion Lab in the extension host', () => {
     assert.match(String(item.description), /3 runs/);
     const runs = await a.tree.getChildren(sweep);
     const items = runs.map((r) => a.tree.getTreeItem(r));
-    assert.deepEqual(items.map((i) => i.label), ['timesteps 250', 'timesteps 300', 'timesteps 350']);
+    assert.deepEqual(items.map((i) => i.label), ['T 250', 'T 300', 'T 350']);
     assert.match(String(items[0]!.description), /^loss 0\.5000 · 2s$/);
     assert.equal((items[0]!.iconPath as vscode.ThemeIcon).id, 'pass');
     assert.equal(items[1]!.description, 'unreadable');
@@ -91,8 +91,11 @@ describe('Diffusion Lab in the extension host', () => {
     const a = await api();
     await vscode.commands.executeCommand('diffusion.compareRuns', await sweepNode(a, 'handmade'));
     const text = vscode.window.activeTextEditor?.document.getText() ?? '';
-    assert.match(text, /\| run \| timesteps \| state \| final loss \| time \|/);
-    assert.match(text, /\| T250-aaaa \| 250 \| done \| 0\.5000 \| 2s \|/);
+    // The report's comparison table: one definition of each measure, the same in both.
+    assert.match(text, /\| run \| timesteps \| state \| time \/ epoch \| .* \| final loss \| best loss \| total time \|/);
+    assert.match(text, /\| T250-aaaa \| 250 \| done \| – \| – \| – \| 0\.5 \| 0\.5 \(epoch 1\) \| 2\.00 s \|/);
+    assert.match(text, /- `T300-bbbb` unreadable: .*status\.json: not valid JSON/);
+    assert.match(text, /Lowest final loss: \*\*T 250\*\* \(0\.5\)/);
   });
 
   it('Check Environment reports the backends of the trainer\'s Node', async () => {

@@ -1,9 +1,11 @@
-// What the report says about one run, computed from its metrics.jsonl records alone.
-// Records of kinds this module does not know are counted and otherwise ignored, so an
-// older report reads newer run directories.
+// The measures of one run, computed from its metrics.jsonl records alone: the one definition
+// of final loss, time per epoch and total time that the CLI, the report, the tree and the
+// panel all show. Records of kinds this module does not know are counted and otherwise
+// ignored, so an older reader reads newer run directories.
 import type {
   BitsPerDimRecord, HeldOutLossRecord, MetricRecord, ScheduleRecord, SlicedWassersteinRecord,
-} from '../../shared/runDirectory';
+} from '../runDirectory';
+import { ResumedWallClock } from './wallClock';
 
 /** One training step's loss, with its position in fractional epochs (so batch sizes compare). */
 export interface LossPoint {
@@ -34,6 +36,10 @@ export interface RunMeasures {
   epochsTimed: number;
   /** Median duration of one optimiser step. */
   msPerStep?: number;
+  /** Median training throughput of the steps. */
+  imagesPerSec?: number;
+  /** Wall time over every session of the run (a resumed run has several). */
+  totalMs?: number;
   /** The forward process q(x_t | x_0) for one batch: the assignment's "time taken for diffusion". */
   forwardDiffusion?: TimingMeasure;
   /** Reverse sampling of the final grid: T steps for `batch` images. */
@@ -74,13 +80,15 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
   const evals: RunMeasures['evals'] = [];
   const unknownKinds: Record<string, number> = {};
   let schedule: ScheduleRecord | undefined;
+  const clock = new ResumedWallClock();
   const countUnknown = (name: string) => {
     unknownKinds[name] = (unknownKinds[name] ?? 0) + 1;
   };
 
   for (const raw of records) {
     if (typeof raw !== 'object' || raw === null) continue;
-    const r = raw as { kind?: unknown; metric?: unknown };
+    const r = raw as { kind?: unknown; metric?: unknown; wallMs?: unknown };
+    clock.add(r.wallMs);
     switch (r.kind) {
       case 'step': {
         const s = raw as StepRecord;
@@ -131,7 +139,9 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
     const last = orderedSteps.filter((s) => s.epoch === lastEpoch);
     out.finalLoss = last.reduce((a, s) => a + s.loss, 0) / last.length;
     out.msPerStep = median(orderedSteps.map((s) => s.ms).filter(isFiniteNumber));
+    out.imagesPerSec = median(orderedSteps.map((s) => s.imagesPerSec).filter(isFiniteNumber));
   }
+  if (clock.started) out.totalMs = clock.totalMs;
   if (epochLosses.length > 0) {
     const best = epochLosses.reduce((a, b) => (b.meanLoss < a.meanLoss ? b : a));
     out.bestLoss = best.meanLoss;

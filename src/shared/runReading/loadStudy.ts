@@ -3,15 +3,13 @@
 // ("not started", a problem note) rather than errors, so a half-finished sweep still exports.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig, type RunEnvironment } from '../../shared/runConfig';
-import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
-import { readMetricsFile, readRunConfigFile, readRunStatus, runsDirectory } from '../run/runWriter';
+import { DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig, type RunEnvironment } from '../runConfig';
+import { SAMPLE_FILES, type RunDisplayState, type RunStatus } from '../runDirectory';
+import { readRun } from './readRun';
 import { measureRun, type RunMeasures } from './runMeasures';
+import { SWEEP_FILES } from '../sweepSpec';
+import { runsDirectory } from './runFiles';
 
-/** The resolved sweep that `diffusion-lab sweep` writes in <out>/sweeps/<sweep-id>/. */
-export const SWEEP_FILE = 'sweep.json';
-/** The sweep's analysis, beside sweep.json. */
-export const SWEEP_NOTES_FILE = 'notes.md';
 
 type RunConfigField = keyof RunConfig;
 
@@ -56,7 +54,7 @@ export interface StudyRun {
   repeat: number;
   /** From the run's config.json when it has one, else as the sweep resolved it. */
   config: RunConfig;
-  state: RunState | 'not started';
+  state: RunDisplayState;
   status?: RunStatus;
   environment?: RunEnvironment;
   error?: { message: string; step?: number };
@@ -64,6 +62,8 @@ export interface StudyRun {
   /** notes.md as written, byte for byte (undefined when there is none). */
   notes?: string;
   forwardStrip?: string;
+  /** The t of each frame of forward.png, from forward.json (absent for runs written before it). */
+  forwardStripTimes?: number[];
   /** samples/strip-epoch-NNN.png, by epoch. */
   reverseStrips: Array<{ epoch: number; file: string }>;
   /** Every other PNG in samples/, by name; grid-final.png is the end-of-training grid. */
@@ -101,12 +101,12 @@ export async function loadStudy(sweepPath: string): Promise<Study> {
   const resolved = path.resolve(sweepPath);
   const isFile = (await fs.stat(resolved).catch(() => null))?.isFile() ?? false;
   const sweepDir = isFile ? path.dirname(resolved) : resolved;
-  const sweepFile = isFile ? resolved : path.join(sweepDir, SWEEP_FILE);
+  const sweepFile = isFile ? resolved : path.join(sweepDir, SWEEP_FILES.resolved);
   const sweep = await readSweepFile(sweepFile);
   const outDir = path.resolve(sweepDir, '..', '..');
   const { base, problem: baseProblem } = baseConfigOf(sweep.spec?.base, sweepFile);
   const runs = await Promise.all(sweep.runs.map((run) => loadRun(run, path.join(runsDirectory(outDir), run.runId), base)));
-  const notes = await readTextIfPresent(path.join(sweepDir, SWEEP_NOTES_FILE));
+  const notes = await readTextIfPresent(path.join(sweepDir, SWEEP_FILES.notes));
   return {
     sweepDir, outDir,
     sweepId: sweep.sweepId ?? path.basename(sweepDir),
@@ -130,7 +130,7 @@ async function readSweepFile(file: string): Promise<SweepListing> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new StudyError(code === 'ENOENT'
-      ? `${path.dirname(file)} is not a sweep directory: it has no ${SWEEP_FILE} (run \`diffusion-lab sweep FILE\` first; sweeps live in <out>/sweeps/<sweep-id>/)`
+      ? `${path.dirname(file)} is not a sweep directory: it has no ${SWEEP_FILES.resolved} (run \`diffusion-lab sweep FILE\` first; sweeps live in <out>/sweeps/<sweep-id>/)`
       : `${file}: cannot read (${code ?? (err as Error).message})`);
   }
   let sweep: SweepListing;
@@ -175,46 +175,29 @@ async function loadRun(run: SweepListingRun, dir: string, base: RunConfig): Prom
     sampleGrids: [],
     problems: [],
   };
-  const exists = (await fs.stat(dir).catch(() => null))?.isDirectory() ?? false;
-  if (!exists) return out;
-
-  try {
-    const status = await readRunStatus(dir);
-    out.status = status;
-    out.state = status.state;
-    if (status.error) out.error = status.error;
-  } catch (err) {
-    out.problems.push((err as Error).message);
+  const reading = await readRun(dir);
+  if (reading.state === 'not started') return out;
+  out.state = reading.state;
+  if (reading.status) out.status = reading.status;
+  if (reading.status?.error) out.error = reading.status.error;
+  if (reading.configFile) {
+    out.config = reading.configFile.config;
+    out.environment = reading.configFile.environment;
   }
-  try {
-    const configFile = await readRunConfigFile(dir);
-    out.config = configFile.config;
-    out.environment = configFile.environment;
-  } catch (err) {
-    // A queued run has no config.json yet; only a run that got further should have one.
-    if (out.state !== 'queued') out.problems.push((err as Error).message);
+  out.measures = reading.measures;
+  out.problems.push(...reading.problems, ...reading.metricsProblems);
+  if (reading.notes) {
+    const notes = await readTextIfPresent(reading.notes.file);
+    if (notes !== undefined) out.notes = notes;
   }
-  const metrics = await readMetricsFile(dir);
-  out.measures = measureRun(metrics.records);
-  out.problems.push(...metrics.problems);
-  const notes = await readTextIfPresent(path.join(dir, RUN_FILES.notes));
-  if (notes !== undefined) out.notes = notes;
-
-  const forward = path.join(dir, RUN_FILES.forwardStrip);
-  if (await isFile(forward)) out.forwardStrip = forward;
-  const samplesDir = path.join(dir, RUN_FILES.samples);
-  const names = (await fs.readdir(samplesDir).catch(() => [] as string[])).filter((n) => n.endsWith('.png') && !n.startsWith('.')).sort();
-  for (const name of names) {
-    const strip = /^strip-epoch-(\d+)\.png$/.exec(name);
-    if (strip) out.reverseStrips.push({ epoch: Number(strip[1]), file: path.join(samplesDir, name) });
-    else out.sampleGrids.push(path.join(samplesDir, name));
+  if (reading.forwardStrip) out.forwardStrip = reading.forwardStrip.file;
+  if (reading.forwardStrip?.index) out.forwardStripTimes = reading.forwardStrip.index.t;
+  for (const image of reading.samples) {
+    if (image.kind === 'reverse-strip') out.reverseStrips.push({ epoch: image.epoch, file: image.file });
+    else out.sampleGrids.push(image.file);
   }
-  out.reverseStrips.sort((a, b) => a.epoch - b.epoch);
+  out.sampleGrids.sort();
   return out;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return (await fs.stat(file).catch(() => null))?.isFile() ?? false;
 }
 
 /** The file's text, or undefined when it does not exist. Read only: the report never writes notes. */
@@ -229,7 +212,7 @@ async function readTextIfPresent(file: string): Promise<string | undefined> {
 
 /** The grid to show for a run: the end-of-training grid, else the newest by name. */
 export function finalSampleGrid(run: StudyRun): string | undefined {
-  return run.sampleGrids.find((f) => path.basename(f) === 'grid-final.png') ?? run.sampleGrids[run.sampleGrids.length - 1];
+  return run.sampleGrids.find((f) => path.basename(f) === SAMPLE_FILES.finalGrid) ?? run.sampleGrids[run.sampleGrids.length - 1];
 }
 
 /** The fields where this run's config differs from the sweep's base, in the sweep's varied order. */

@@ -2,7 +2,7 @@
 // notebook computes them in float32 with torch; float64 is the exact value those
 // approximate, and tensors built from these arrays are float32 anyway.
 
-import type { ScheduleName } from '../../shared/options';
+import type { ScheduleName } from './options';
 
 export type BetaSchedule = (T: number, betaStart: number, betaEnd: number) => Float64Array;
 

@@ -1,5 +1,6 @@
-// How numbers, durations and config values read in the report.
-import type { RunConfig } from '../../shared/runConfig';
+// How numbers, durations and config values read, the same in the report, the CLI, the tree
+// and the panel.
+import type { RunConfig } from './runConfig';
 
 type RunConfigField = keyof RunConfig;
 
@@ -24,24 +25,44 @@ export function formatNumber(v: number | undefined, digits = 4): string {
   return String(Number(v.toPrecision(digits)));
 }
 
-/** A config value in a cell: widths as `32,64,128`. */
+/** 9s, 4m05s, 1h02m: compact, for progress lines, the tree and the CLI. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A config value in a cell, exactly as configured: widths as `32,64,128`. */
 export function formatValue(v: unknown): string {
-  if (v === undefined) return '';
+  if (v === undefined || v === null) return '';
   if (Array.isArray(v)) return v.join(',');
-  if (typeof v === 'number') return String(v);
   return String(v);
 }
 
-/** The short names the assignment uses (T, IMG_SIZE, BATCH_SIZE), for legends. */
+/** The short names the assignment uses (T, IMG_SIZE, BATCH_SIZE), for legends, labels and column titles. */
 const SHORT_FIELD_NAMES: Partial<Record<RunConfigField, string>> = {
-  timesteps: 'T', imgSize: 'size', batchSize: 'batch', activation: 'activation', loss: 'loss', channels: 'channels',
+  timesteps: 'T', imgSize: 'size', batchSize: 'batch', betaStart: 'β start', betaEnd: 'β end', preset: 'model',
 };
 
-export function shortFieldName(field: RunConfigField): string {
-  return SHORT_FIELD_NAMES[field] ?? field;
+export function shortFieldName(field: string): string {
+  return SHORT_FIELD_NAMES[field as RunConfigField] ?? field;
 }
 
-export function fieldEquals(field: RunConfigField, value: unknown): string {
+/** `T 250 · size 16`, or `fallback` when nothing is varied. */
+export function describeValues(values: Readonly<Record<string, unknown>>, fallback: string): string {
+  const parts = Object.entries(values).map(([k, v]) => `${shortFieldName(k)} ${formatValue(v)}`);
+  return parts.length > 0 ? parts.join(' · ') : fallback;
+}
+
+/** Letters, digits, dot, dash and underscore only: safe as a file name, an id and a cell id. */
+export function slug(text: string): string {
+  return text.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-+/g, '-').replace(/^[-.]+|-+$/g, '');
+}
+
+export function fieldEquals(field: string, value: unknown): string {
   return `${shortFieldName(field)}=${formatValue(value)}`;
 }
 

@@ -1,5 +1,6 @@
-// TensorBoard's scalar smoothing: an exponential moving average, debiased so that the
-// first points are not pulled towards zero (it starts at 0 and is divided by 1 - w^n).
+// TensorBoard's scalar smoothing, for the panel's and the report's loss charts: an exponential
+// moving average, debiased so that the first points are not pulled towards zero (it starts at 0
+// and is divided by 1 - w^n).
 
 /** Where a smoothing pass stopped, to continue from. */
 export interface EmaState {
@@ -25,4 +26,12 @@ export function emaSmooth(values: ArrayLike<number>, weight: number, out: Float6
     out[i] = weight === 1 ? last : last / (1 - pow);
   }
   return { last, count, pow };
+}
+
+/** The whole series smoothed at once (the report's charts). */
+export function emaSmoothed(values: readonly number[], weight: number): number[] {
+  if (!(weight >= 0 && weight < 1)) throw new Error(`EMA weight must be in [0, 1), got ${weight}`);
+  const out = new Float64Array(values.length);
+  emaSmooth(values, weight, out);
+  return Array.from(out);
 }

@@ -1,8 +1,9 @@
 // The comparison table: one row per run of the sweep, the varied fields first, then state,
 // times and quality. Columns that only some trainers write (held-out loss, the schedule's
 // last signal) appear when at least one run has them; the assignment's columns always do.
-import type { Study, StudyRun } from './loadStudy';
-import { formatMs, formatNumber, formatValue, markdownTable } from './formatting';
+import { RUN_STATE_HINTS } from './runDirectory';
+import type { Study, StudyRun } from './runReading/loadStudy';
+import { formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
 
 export interface ComparisonTable {
   header: string[];
@@ -21,7 +22,7 @@ interface Column {
   cell(run: StudyRun): string;
 }
 
-/** done, failed at step 12, running (step 40 of 120), cancelled at step 30, not started. */
+/** done, failed at step 12, running (step 40 of 120), cancelled or interrupted at step 30, not started. */
 export function describeState(run: StudyRun): string {
   const step = run.error?.step ?? run.status?.step;
   switch (run.state) {
@@ -31,6 +32,8 @@ export function describeState(run: StudyRun): string {
       return step !== undefined ? `cancelled at step ${step}` : 'cancelled';
     case 'running':
       return run.status && run.status.totalSteps > 0 ? `running (step ${run.status.step} of ${run.status.totalSteps})` : 'running';
+    case 'interrupted':
+      return step !== undefined ? `interrupted at step ${step}` : 'interrupted';
     default:
       return run.state;
   }
@@ -73,6 +76,7 @@ export function comparisonTable(study: Study): ComparisonTable {
     { header: 'sampling', numeric: true, cell: samplingCell },
     { header: 'final loss', numeric: true, cell: (r) => formatNumber(r.measures.finalLoss) },
     { header: 'best loss', numeric: true, cell: bestLossCell },
+    { header: 'total time', numeric: true, cell: (r) => formatMs(r.measures.totalMs) },
   ];
   if (any((r) => r.measures.heldOutLoss !== undefined)) {
     columns.push(
@@ -90,10 +94,10 @@ export function comparisonTable(study: Study): ComparisonTable {
   }
 
   const failures = runs
-    .filter((r) => r.state === 'failed' || r.state === 'cancelled' || r.problems.length > 0)
+    .filter((r) => r.state === 'failed' || r.state === 'cancelled' || r.state === 'interrupted' || r.problems.length > 0)
     .map((r) => {
       const step = r.error?.step ?? r.status?.step;
-      const stopped = r.state === 'cancelled' ? 'stopped before the end (resume it, or run the sweep again)' : '';
+      const stopped = r.state === 'cancelled' ? 'stopped before the end (resume it, or run the sweep again)' : r.state === 'interrupted' ? RUN_STATE_HINTS.interrupted! : '';
       return {
         runId: r.runId,
         state: describeState(r),
@@ -107,6 +111,7 @@ export function comparisonTable(study: Study): ComparisonTable {
     '*forward diffusion*: noising one batch with q(x_t | x_0), the assignment\'s "time taken for diffusion".',
     '*sampling*: the reverse process for the final sample grid, all T steps.',
     '*final loss*: mean training loss over the last epoch\'s steps; *best loss*: the lowest epoch mean.',
+    '*total time*: wall time of the run over every session (a resumed run has several).',
   ];
   if (any((r) => r.measures.heldOutLoss !== undefined)) {
     footnotes.push('*held-out loss*: the run\'s own loss on held-out images at fixed t bands; *held-out MSE* compares runs trained with different losses.');
@@ -130,4 +135,17 @@ export function comparisonTable(study: Study): ComparisonTable {
 
 export function comparisonTableMarkdown(table: ComparisonTable): string {
   return markdownTable(table.header, table.rows, table.numeric);
+}
+
+/** The table, the runs that did not finish and the footnotes: the report's comparison and Compare Runs' document. */
+export function comparisonMarkdown(study: Study): string {
+  const table = comparisonTable(study);
+  const lines = [comparisonTableMarkdown(table), ''];
+  if (table.failures.length > 0) {
+    lines.push('**Runs that did not finish:**', '');
+    for (const f of table.failures) lines.push(`- \`${f.runId}\` ${f.state}${f.message ? `: ${markdownCell(f.message)}` : ''}`);
+    lines.push('');
+  }
+  lines.push(...table.footnotes.map((f) => `- ${f}`));
+  return lines.join('\n');
 }

@@ -1,0 +1,54 @@
+// The files of a run directory read one at a time, for code that needs one of them as it is
+// (resume, sample, a sweep's plan). A missing or unreadable file is bad input, named with its
+// path: the CLI exits 2 on it. readRun.ts reads the whole directory for display.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, type RunConfigFile } from '../runConfig';
+import { RUN_FILES, type MetricRecord, type RunStatus } from '../runDirectory';
+import { parseMetricsJsonl, type ParsedMetrics } from './metricsLines';
+
+/** `<out>/runs`: where run directories live, beside `<out>/sweeps`. */
+export function runsDirectory(outDir: string): string {
+  return path.join(outDir, 'runs');
+}
+
+async function readRunJson<T>(dir: string, name: string): Promise<T> {
+  const file = path.join(dir, name);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is ${dir} a run directory?`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function readRunStatus(dir: string): Promise<RunStatus> {
+  return readRunJson<RunStatus>(dir, RUN_FILES.status);
+}
+
+export function readRunConfigFile(dir: string): Promise<RunConfigFile> {
+  return readRunJson<RunConfigFile>(dir, RUN_FILES.config);
+}
+
+/** Reads metrics.jsonl (none yet: no records); corrupt lines are listed in `problems`, a torn last line is not. */
+export async function readMetricsFile(dir: string): Promise<ParsedMetrics> {
+  const file = path.join(dir, RUN_FILES.metrics);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { records: [], problems: code === 'ENOENT' ? [] : [`${file}: cannot read (${code ?? (err as Error).message})`] };
+  }
+  return parseMetricsJsonl(text, file);
+}
+
+/** The records of metrics.jsonl, for readers that show its problems elsewhere or not at all. */
+export async function readMetrics(dir: string): Promise<MetricRecord[]> {
+  return (await readMetricsFile(dir)).records;
+}
