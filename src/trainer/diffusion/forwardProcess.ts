@@ -2,7 +2,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '../random';
-import type { NoiseSchedule } from './schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 
 /** Per-example coefficients gathered from a float64 schedule array, shaped [B, 1, 1, 1] to broadcast. */
 function perExample(values: Float64Array, t: Int32Array): tf.Tensor4D {
@@ -42,9 +42,7 @@ export function forwardDiffusionStrip(
   if (!Number.isInteger(count) || count < 1 || count > schedule.T) {
     throw new Error(`forwardDiffusionStrip: count must be an integer in 1..${schedule.T}, got ${count}`);
   }
-  const stride = Math.floor(schedule.T / count);
-  const t = new Int32Array(count);
-  for (let i = 0; i < count; i++) t[i] = i * stride;
+  const t = Int32Array.from(forwardStripTimes(schedule.T, count));
   const [h, w, c] = image.shape;
   const noise = rng.normals(count * h * w * c);
   return tf.tidy(() => {
@@ -52,4 +50,10 @@ export function forwardDiffusionStrip(
     const xt = qSample(schedule, x0, t, tf.tensor4d(noise, [count, h, w, c]));
     return tf.clipByValue(xt, -1, 1);
   });
+}
+
+/** The t of the forward strip's frames: 0, s, 2s, ... with s = floor(T / count). */
+export function forwardStripTimes(T: number, count: number): number[] {
+  const stride = Math.floor(T / count);
+  return Array.from({ length: count }, (_, i) => i * stride);
 }
