@@ -31,7 +31,11 @@ export function isOneOf<T extends string>(list: readonly T[], value: unknown): v
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
 
-/** How sampling keeps images in range: clamp x_t after each step (the notebook), clamp the x_0 estimate, or nothing. */
+/**
+ * How sampling keeps images in range. `x_t`: clamp the running image to [-1, 1] after every
+ * step, as the notebook does. `x0`: clamp the model's estimate of x_0 instead and step from it
+ * (Ho et al.'s released code), which keeps the noise level of x_t intact. `none`: neither.
+ */
 export const SAMPLING_CLAMPS = ['x_t', 'x0', 'none'] as const;
 export type SamplingClamp = (typeof SAMPLING_CLAMPS)[number];
 
@@ -41,3 +45,11 @@ export type SamplingBatchNorm = (typeof SAMPLING_BATCH_NORMS)[number];
 
 export const SAMPLERS = ['ddpm', 'ddim'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
+
+/** Which part of a Stanford Cars folder to use; the notebook concatenates train and test (`all`). */
+export const DATASET_SPLITS = ['train', 'test', 'all'] as const;
+export type DatasetSplit = (typeof DATASET_SPLITS)[number];
+
+/** How a non-square image becomes square: `fill` stretches (the notebook), `cover` centre-crops. */
+export const IMAGE_FITS = ['fill', 'cover'] as const;
+export type ImageFit = (typeof IMAGE_FITS)[number];

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { PRESET_CHANNELS, PRESETS, SCHEDULES, isOneOf } from '../shared/options';
 import { ConfigError, DEFAULT_RUN_CONFIG, RunConfig, resolveRunConfig } from '../shared/runConfig';
-import { CONFIG_FLAGS, configFromFlags, parseFlagValue } from './cliArgs';
+import { CONFIG_FLAGS, configFromFlags, parseFlagValue, runFlagsHelp } from './cliArgs';
 import { withStopOnSignal } from './stopOnSignal';
 import { VERSION } from './version';
 import { applyThreadsFlag, THREADS_HELP, THREADS_OPTION } from './threadsFlag';
@@ -24,17 +24,13 @@ Usage:
   diffusion-lab report --sweep DIR [--format ipynb|md]   (report --help for more)
 
 Run flags (defaults reproduce the course notebook):
-${Object.entries(CONFIG_FLAGS).map(([flag, s]) => `  --${flag.padEnd(16)} ${s.help} (default ${JSON.stringify(defaultFor(s.field))})`).join('\n')}
+${runFlagsHelp()}
   --out DIR          where run directories go (default .diffusion)
   --cache DIR        where decoded image folders are cached (default OUT/cache)
 
 train, resume, sample, demo, info, env and sweep also take:
 ${THREADS_HELP}
 `;
-
-function defaultFor(field: keyof RunConfig): unknown {
-  return field === 'channels' ? 'from preset' : DEFAULT_RUN_CONFIG[field];
-}
 
 /** A mistake in how the command was called: print the message, exit 2. */
 class UsageError extends Error {}
@@ -165,7 +161,7 @@ async function scheduleCommand(argv: string[]): Promise<number> {
   const partial = configFromFlags(values);
   const config = resolveRunConfig(partial, 'command line');
   if (!isOneOf(SCHEDULES, config.schedule)) throw new ConfigError(`--schedule: unknown "${config.schedule}"`);
-  const { makeNoiseSchedule } = await import('./diffusion/schedules');
+  const { makeNoiseSchedule } = await import('../shared/noiseSchedules');
   const s = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);
   const arrays = {
     name: s.name, T: s.T, betas: [...s.betas], alphas: [...s.alphas], alphasCumprod: [...s.alphasCumprod],

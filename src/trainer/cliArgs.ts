@@ -1,47 +1,66 @@
 // Turns command-line flags into a partial RunConfig, naming the flag at fault on bad input.
+// Flags and their help come from RUN_CONFIG_TABLE: a field with `flag: true` is
+// `--field-in-kebab-case`, read by its schema type.
 import { readFileSync } from 'node:fs';
-import { ACTIVATIONS, BACKENDS, LOSSES } from '../shared/options';
-import { ConfigError, RunConfig } from '../shared/runConfig';
+import { ConfigError } from '../shared/runConfig';
+import {
+  RUN_CONFIG_FIELDS, RUN_CONFIG_TABLE, allowedValues, plainDescription, type FieldSpec, type RunConfigField,
+} from '../shared/runConfigSchema';
 
-type FlagKind = 'int' | 'number' | 'string' | 'channels';
+export type FlagKind = 'int' | 'number' | 'string' | 'channels';
 
-/** Every config field has a flag; the flag name is the field in kebab case. */
-export const CONFIG_FLAGS: Record<string, { field: keyof RunConfig; kind: FlagKind; help: string }> = {
-  preset: { field: 'preset', kind: 'string', help: 'reference | small (model widths)' },
-  channels: { field: 'channels', kind: 'channels', help: 'down-path widths, e.g. 32,64,128,256 (overrides the preset)' },
-  dataset: { field: 'dataset', kind: 'string', help: 'toy-cars (built in), a Stanford Cars folder, or any folder of images' },
-  'dataset-split': { field: 'datasetSplit', kind: 'string', help: 'Stanford Cars folders: train | test | all (default all, as the notebook)' },
-  'image-fit': { field: 'imageFit', kind: 'string', help: 'fill (stretch to N x N, as the notebook) | cover (centre-crop)' },
-  'held-out-count': { field: 'heldOutCount', kind: 'int', help: 'at most this many held-out images, never trained on (0 = none)' },
-  'held-out-fraction': { field: 'heldOutFraction', kind: 'number', help: 'at most this fraction of the images held out (0 = none)' },
-  'toy-cars-count': { field: 'toyCarsCount', kind: 'int', help: 'images in the built-in toy-cars set' },
-  'img-size': { field: 'imgSize', kind: 'int', help: 'IMG_SIZE: images are resized to N x N' },
-  'batch-size': { field: 'batchSize', kind: 'int', help: 'BATCH_SIZE' },
-  timesteps: { field: 'timesteps', kind: 'int', help: 'T: number of diffusion steps' },
-  schedule: { field: 'schedule', kind: 'string', help: 'linear | cosine | linear-scaled' },
-  'beta-start': { field: 'betaStart', kind: 'number', help: 'first beta of the linear schedules' },
-  'beta-end': { field: 'betaEnd', kind: 'number', help: 'last beta of the linear schedules' },
-  activation: { field: 'activation', kind: 'string', help: ACTIVATIONS.join(' | ') },
-  loss: { field: 'loss', kind: 'string', help: LOSSES.join(' | ') },
-  'huber-delta': { field: 'huberDelta', kind: 'number', help: 'delta of huber / beta of smooth-l1' },
-  lr: { field: 'lr', kind: 'number', help: 'Adam learning rate' },
-  epochs: { field: 'epochs', kind: 'int', help: 'passes over the data' },
-  'max-steps': { field: 'maxSteps', kind: 'int', help: 'stop after N optimiser steps (0 = no limit)' },
-  'sample-every': { field: 'sampleEvery', kind: 'int', help: 'reverse strip + checkpoint every N epochs (0 = end only)' },
-  'sample-count': { field: 'sampleCount', kind: 'int', help: 'images in the final sample grid' },
-  seed: { field: 'seed', kind: 'int', help: 'random seed' },
-  backend: { field: 'backend', kind: 'string', help: `${BACKENDS.join(' | ')} (auto: tensorflow, webgpu on a hardware GPU, wasm, cpu)` },
-  sampler: { field: 'sampler', kind: 'string', help: 'ddpm (all T steps) | ddim (ddim-steps steps)' },
-  'ddim-steps': { field: 'ddimSteps', kind: 'int', help: 'DDIM: model evaluations over T' },
-  'ddim-eta': { field: 'ddimEta', kind: 'number', help: 'DDIM: 0 deterministic .. 1 DDPM-like noise' },
-  'sampling-clamp': { field: 'samplingClamp', kind: 'string', help: 'x_t (notebook) | x0 | none' },
-  'sampling-batch-norm': { field: 'samplingBatchNorm', kind: 'string', help: 'train (notebook: batch statistics) | eval (running statistics)' },
-  'ema-decay': { field: 'emaDecay', kind: 'number', help: 'EMA of the weights, sampled from (0 = off, e.g. 0.999)' },
-  'lr-warmup-steps': { field: 'lrWarmupSteps', kind: 'int', help: 'linear learning-rate warmup steps (0 = off)' },
-  'grad-clip-norm': { field: 'gradClipNorm', kind: 'number', help: 'clip gradients to this global norm (0 = off)' },
-  'eval-images': { field: 'evalImages', kind: 'int', help: 'held-out images for held-out loss and bits/dim (0 = off)' },
-  'eval-timesteps': { field: 'evalTimesteps', kind: 'int', help: 'diffusion terms in the bits/dim estimate' },
-};
+/** How a flag's text becomes a field's value, by the field's JSON Schema type. */
+const FLAG_KINDS = { integer: 'int', number: 'number', string: 'string', array: 'channels' } as const satisfies Record<FieldSpec['type'], FlagKind>;
+
+/** What --help shows after the flag, by kind. */
+const METAVARS = { int: 'N', number: 'X', string: 'TEXT', channels: 'LIST' } as const satisfies Record<FlagKind, string>;
+
+/** `imgSize` -> `img-size`. */
+export function flagName(field: RunConfigField): string {
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export interface ConfigFlag {
+  field: RunConfigField;
+  kind: FlagKind;
+}
+
+/** Flag name (no dashes) -> its field: one for every field the table gives a flag, in table order. */
+export const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.fromEntries(RUN_CONFIG_FIELDS
+  .filter((field) => RUN_CONFIG_TABLE[field].flag)
+  .map((field) => [flagName(field), { field, kind: FLAG_KINDS[RUN_CONFIG_TABLE[field].type] }]));
+
+/**
+ * The run flags for --help, each with the field's description, what it takes and its default,
+ * wrapped to `width` columns.
+ */
+export function runFlagsHelp(width = 100): string {
+  const rows = Object.entries(CONFIG_FLAGS).map(([flag, { field, kind }]) => {
+    const spec: FieldSpec = RUN_CONFIG_TABLE[field];
+    const metavar = spec.enum ? 'NAME' : METAVARS[kind];
+    // Only channels has no default in the table (TABLE_DEFAULTS_FIT): it is the preset's.
+    const byDefault = 'default' in spec ? String(spec.default) : 'the preset\'s';
+    const text = `${plainDescription(spec)} [${allowedValues(spec)}; default ${byDefault}]`;
+    return { left: `  --${flag} ${metavar}`, text };
+  });
+  const column = Math.max(...rows.map((r) => r.left.length)) + 2;
+  return rows.map(({ left, text }) => wrap(text, width - column).map((line, i) => (i === 0 ? left.padEnd(column) : ' '.repeat(column)) + line).join('\n')).join('\n');
+}
+
+/** Greedy word wrap; a word longer than the width gets a line of its own. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line];
+}
 
 export function parseFlagValue(flag: string, kind: FlagKind, raw: string): unknown {
   const bad = (what: string): never => {

@@ -110,8 +110,8 @@ test('bad input: one clear line, exit 2, nothing written', (t) => {
     [['--schedule', 'quad'], /schedule "quad" is not known/],
     [['--backend', 'webgl'], /backend "webgl" is not known \(valid: auto, tensorflow, webgpu, wasm, cpu\)/],
     [['--img-size', '24', '--preset', 'reference'], /imgSize 24 is not divisible by 2\^4 = 16/],
-    [['--batch-size', '0'], /batchSize must be positive/],
-    [['--timesteps', '1'], /timesteps must be at least 2/],
+    [['--batch-size', '0'], /batchSize must be a positive integer, got 0/],
+    [['--timesteps', '1'], /timesteps must be an integer of 2 or more, got 1/],
     [['--img-size', 'big'], /--img-size: "big" is not an integer/],
     [['--bogus', '1'], /Unknown option '--bogus'/],
   ];

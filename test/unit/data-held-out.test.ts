@@ -84,8 +84,8 @@ test('config: the data fields default as the notebook and reject bad values by n
   assert.equal(resolveRunConfig({ dataset: '/data/cars', datasetSplit: 'train', imageFit: 'cover' }).datasetSplit, 'train');
   assert.throws(() => resolveRunConfig({ dataset: '/data/cars', datasetSplit: 'val' as never }), { name: 'ConfigError', message: 'config: datasetSplit "val" is not known (valid: train, test, all)' });
   assert.throws(() => resolveRunConfig({ imageFit: 'contain' as never }), /imageFit "contain" is not known \(valid: fill, cover\)/);
-  assert.throws(() => resolveRunConfig({ heldOutCount: -1 }), /heldOutCount must be zero or more/);
+  assert.throws(() => resolveRunConfig({ heldOutCount: -1 }), /heldOutCount must be an integer of 0 or more, got -1/);
   assert.throws(() => resolveRunConfig({ heldOutCount: 1.5 }), /heldOutCount must be an integer/);
-  assert.throws(() => resolveRunConfig({ heldOutFraction: 1 }), /heldOutFraction must be a number from 0/);
+  assert.throws(() => resolveRunConfig({ heldOutFraction: 1 }), /heldOutFraction must be a number in \[0, 1\), got 1/);
   assert.throws(() => resolveRunConfig({ datasetSplit: 'test' }), (err: Error) => err instanceof ConfigError && /toy-cars has no train\/test split/.test(err.message));
 });

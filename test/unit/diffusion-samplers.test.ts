@@ -2,8 +2,11 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { makeNoiseSchedule, type NoiseSchedule } from '../../src/trainer/diffusion/schedules';
-import { ddimSample, ddpmSample, type EpsModel } from '../../src/trainer/diffusion/samplers';
+import { makeNoiseSchedule, type NoiseSchedule } from '../../src/shared/noiseSchedules';
+import { SAMPLERS } from '../../src/shared/options';
+import { DEFAULT_RUN_CONFIG } from '../../src/shared/runConfig';
+import { RUN_CONFIG_TABLE } from '../../src/shared/runConfigSchema';
+import { REVERSE_SAMPLERS, ddimSample, ddpmSample, type EpsModel } from '../../src/trainer/diffusion/samplers';
 import { Random } from '../../src/trainer/random';
 
 before(async () => {
@@ -284,4 +287,24 @@ test('ddimSample with eta = 0 and a perfect eps-model lands on the data in a few
   assertClose(r.images.dataSync(), TARGET, 1e-4, 'ddim lands on the target');
   tf.dispose([r.images, r.snapshots]);
   await assert.rejects(ddimSample(oracleModel(s, []), s, { count: 1, imgSize: SIZE, rng: new Random(2), clamp: 'none', steps: 6 }), /steps must be/);
+});
+
+test('the sampler registry: one entry per name, each with its own run-config options', async () => {
+  assert.deepEqual(Object.keys(REVERSE_SAMPLERS), [...SAMPLERS]);
+  assert.deepEqual(REVERSE_SAMPLERS.ddpm.options, []);
+  assert.deepEqual(REVERSE_SAMPLERS.ddim.options, ['ddimSteps', 'ddimEta']);
+  for (const [name, { options }] of Object.entries(REVERSE_SAMPLERS)) {
+    for (const field of options) assert.match(RUN_CONFIG_TABLE[field].description, new RegExp(`^${name.toUpperCase()} only: `), field);
+  }
+  const opts = { count: COUNT, imgSize: SIZE, clamp: 'none' as const, snapshots: 0 };
+  const calls: number[][] = [];
+  const ddim = await REVERSE_SAMPLERS.ddim.sample(oracleModel(schedule, calls), schedule, { ...opts, rng: new Random(6) },
+    { ...DEFAULT_RUN_CONFIG, ddimSteps: 2, ddimEta: 0.5 });
+  assert.equal(calls.length, 2, 'ddim takes ddimSteps model calls');
+  const direct = await ddimSample(oracleModel(schedule, []), schedule, { ...opts, rng: new Random(6), steps: 2, eta: 0.5 });
+  assertClose(ddim.images.dataSync(), direct.images.dataSync(), 0, 'the registry entry is ddimSample with the run\'s options');
+  calls.length = 0;
+  const ddpm = await REVERSE_SAMPLERS.ddpm.sample(oracleModel(schedule, calls), schedule, { ...opts, rng: new Random(6) }, DEFAULT_RUN_CONFIG);
+  assert.equal(calls.length, T, 'ddpm takes all T steps');
+  tf.dispose([ddim.images, ddim.snapshots, direct.images, direct.snapshots, ddpm.images, ddpm.snapshots]);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig } from '../../src/shared/runConfig';
+import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig, validateRunConfig, type RunConfig } from '../../src/shared/runConfig';
+import { RUN_CONFIG_FIELDS, RUN_CONFIG_PROPERTIES, RUN_CONFIG_TABLE, allowedValues } from '../../src/shared/runConfigSchema';
 import { configFromFlags } from '../../src/trainer/cliArgs';
 
 test('defaults are the course notebook: reference widths, T=300, 32 px, batch 128, L1, ReLU, lr 1e-4', () => {
@@ -28,18 +29,18 @@ test('unknown names list the valid ones', () => {
   assert.throws(() => resolveRunConfig({ loss: 'nll' as never }), /loss "nll" is not known \(valid: l1, l2, huber, smooth-l1\)/);
   assert.throws(() => resolveRunConfig({ schedule: 'quadratic' as never }), /valid: linear, cosine, linear-scaled/);
   assert.throws(() => resolveRunConfig({ backend: 'webgl' as never }), /valid: auto, tensorflow, webgpu, wasm, cpu/);
-  assert.throws(() => resolveRunConfig({ preset: 'huge' as never }), /unknown preset "huge" \(valid: reference, small\)/);
+  assert.throws(() => resolveRunConfig({ preset: 'huge' as never }), /preset "huge" is not known \(valid: reference, small\)/);
   assert.throws(() => resolveRunConfig({ imgsize: 32 } as never), /unknown field "imgsize"/);
 });
 
 test('image size must be divisible by 2^depth; sizes positive; T at least 2', () => {
   assert.throws(() => resolveRunConfig({ imgSize: 24 }), /imgSize 24 is not divisible by 2\^4 = 16/);
   assert.doesNotThrow(() => resolveRunConfig({ imgSize: 24, preset: 'small' }));
-  assert.throws(() => resolveRunConfig({ imgSize: 0 }), /imgSize must be positive/);
-  assert.throws(() => resolveRunConfig({ batchSize: -4 }), /batchSize must be positive, got -4/);
-  assert.throws(() => resolveRunConfig({ timesteps: 1 }), /timesteps must be at least 2, got 1/);
-  assert.throws(() => resolveRunConfig({ lr: 0 }), /lr must be a positive number/);
-  assert.throws(() => resolveRunConfig({ epochs: 1.5 }), /epochs must be an integer, got 1.5/);
+  assert.throws(() => resolveRunConfig({ imgSize: 0 }), /imgSize must be a positive integer, got 0/);
+  assert.throws(() => resolveRunConfig({ batchSize: -4 }), /batchSize must be a positive integer, got -4/);
+  assert.throws(() => resolveRunConfig({ timesteps: 1 }), /timesteps must be an integer of 2 or more, got 1/);
+  assert.throws(() => resolveRunConfig({ lr: 0 }), /lr must be a positive number, got 0/);
+  assert.throws(() => resolveRunConfig({ epochs: 1.5 }), /epochs must be a positive integer, got 1.5/);
 });
 
 test('flags override --config and name the flag on bad values', () => {
@@ -55,4 +56,60 @@ test('the default config object cannot be mutated by a caller', () => {
   assert.throws(() => {
     (DEFAULT_RUN_CONFIG as { imgSize: number }).imgSize = 64;
   });
+});
+
+test('every field is one table entry: a schema with its default, a description, a flag decision', () => {
+  assert.deepEqual(Object.keys(DEFAULT_RUN_CONFIG), RUN_CONFIG_FIELDS, 'the defaults hold every field, in table order');
+  for (const field of RUN_CONFIG_FIELDS) {
+    const entry = RUN_CONFIG_TABLE[field];
+    assert.equal(typeof entry.flag, 'boolean', field);
+    assert.ok(!('flag' in RUN_CONFIG_PROPERTIES[field]), `${field}: the JSON Schema leaves out the CLI's flag`);
+    if ('default' in entry) assert.deepEqual(DEFAULT_RUN_CONFIG[field], entry.default, field);
+    else assert.equal(field, 'channels', 'only channels takes its default from elsewhere (the preset)');
+  }
+  assert.doesNotThrow(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG }));
+});
+
+test('a value out of range: the source, the field, what is allowed and what was given', () => {
+  const message = (partial: Record<string, unknown>): string => {
+    try {
+      resolveRunConfig(partial, 'x.json');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.message;
+    }
+    return assert.fail(`accepted ${JSON.stringify(partial)}`);
+  };
+  assert.equal(message({ heldOutFraction: 1 }), 'x.json: heldOutFraction must be a number in [0, 1), got 1');
+  assert.equal(message({ betaEnd: 1 }), 'x.json: betaEnd must be a number in (0, 1), got 1');
+  assert.equal(message({ maxSteps: -1 }), 'x.json: maxSteps must be an integer of 0 or more, got -1');
+  assert.equal(message({ evalTimesteps: 1 }), 'x.json: evalTimesteps must be an integer of 2 or more, got 1');
+  assert.equal(message({ gradClipNorm: -0.5 }), 'x.json: gradClipNorm must be a number of 0 or more, got -0.5');
+  assert.equal(message({ lr: Number.POSITIVE_INFINITY }), 'x.json: lr must be a positive number, got Infinity');
+  assert.equal(message({ seed: '3' }), 'x.json: seed must be an integer of 0 or more, got "3"');
+  assert.equal(message({ channels: [8, -16] }), 'x.json: channels must be a list of at least 2 positive integers, got [8,-16]');
+  assert.equal(message({ channels: [8] }), 'x.json: channels must be a list of at least 2 positive integers, got [8]');
+  assert.equal(message({ dataset: '' }), 'x.json: dataset must be a non-empty string, got ""');
+  assert.equal(message({ samplingClamp: 'x' }), 'x.json: samplingClamp "x" is not known (valid: x_t, x0, none)');
+});
+
+test('what a schema cannot say is checked after it', () => {
+  assert.throws(() => resolveRunConfig({ betaStart: 0.02, betaEnd: 0.01 }), /betaStart\/betaEnd need 0 < betaStart < betaEnd < 1, got 0.02 .. 0.01/);
+  assert.throws(() => resolveRunConfig({ sampler: 'ddim', ddimSteps: 301 }), /ddimSteps must be at most timesteps \(300\) for DDIM, got 301/);
+  assert.doesNotThrow(() => resolveRunConfig({ sampler: 'ddpm', ddimSteps: 301 }), 'ddimSteps is a DDIM option');
+  assert.throws(() => resolveRunConfig({ datasetSplit: 'train' }), /datasetSplit "train" applies to Stanford Cars folders/);
+});
+
+test('a recorded config is checked whole: unknown and missing fields', () => {
+  assert.throws(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, extra: 1 } as RunConfig, 'config.json'),
+    /^ConfigError: config\.json: unknown field "extra" \(valid: preset, channels, dataset, /);
+  const { lr: _, ...noLr } = DEFAULT_RUN_CONFIG;
+  assert.throws(() => validateRunConfig(noLr as RunConfig, 'config.json'), /config\.json: lr is missing/);
+});
+
+test('allowed values read as words', () => {
+  assert.equal(allowedValues(RUN_CONFIG_TABLE.activation), 'one of relu, silu, gelu, leaky-relu, elu, mish');
+  assert.equal(allowedValues(RUN_CONFIG_TABLE.imgSize), 'a positive integer');
+  assert.equal(allowedValues(RUN_CONFIG_TABLE.emaDecay), 'a number in [0, 1)');
+  assert.equal(allowedValues({ type: 'number', exclusiveMinimum: 2 }), 'a number above 2');
 });

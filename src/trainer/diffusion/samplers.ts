@@ -3,23 +3,18 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '../random';
-import type { NoiseSchedule } from './schedules';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
+import type { SamplerName, SamplingClamp } from '../../shared/options';
+import type { RunConfig } from '../../shared/runConfig';
 
 /** Predicts the noise in x at the given timesteps (float32 values, one per example). */
 export type EpsModel = (x: tf.Tensor4D, t: tf.Tensor1D) => tf.Tensor4D;
-
-/**
- * 'x_t': clamp the running image to [-1, 1] after every step, as the notebook does.
- * 'x0': clamp the model's estimate of x_0 instead and step from it (Ho et al.'s released code),
- * which keeps the noise level of x_t intact.
- */
-export type ClampMode = 'x_t' | 'x0' | 'none';
 
 export interface SamplerOptions {
   count: number;
   imgSize: number;
   rng: Random;
-  clamp: ClampMode;
+  clamp: SamplingClamp;
   /** Image channels; 3 (RGB) unless given. */
   channels?: number;
   /** How many intermediate images of example 0 to keep; the notebook's strip has 10 (the default). */
@@ -109,6 +104,32 @@ export async function ddimSample(model: EpsModel, schedule: NoiseSchedule, opts:
     return tf.add(mean, tf.mul(drawNoise(opts.rng, x.shape), sigma)) as tf.Tensor4D;
   });
 }
+
+/** A sampler by name, and the run-config fields that are its own options. */
+export interface Sampler<Option extends keyof RunConfig> {
+  /** Fields only this sampler reads; their descriptions say so (e.g. `DDIM only: ...`). */
+  readonly options: readonly Option[];
+  readonly sample: (model: EpsModel, schedule: NoiseSchedule, opts: SamplerOptions, config: Pick<RunConfig, Option>) => Promise<SampleResult>;
+}
+
+/** Infers a sampler's options from its list, so that `sample` may read those fields and no others. */
+function sampler<Option extends keyof RunConfig>(entry: Sampler<Option>): Sampler<Option> {
+  return entry;
+}
+
+/** A new sampler is a name in SAMPLERS (shared/options.ts), an entry here, and its options in RUN_CONFIG_TABLE. */
+export const REVERSE_SAMPLERS = {
+  // Ho et al. 2020, Algorithm 2: every one of the T steps.
+  ddpm: sampler({ options: [], sample: ddpmSample }),
+  // Song et al. 2021, eq. 12: ddimSteps of the T steps; ddimEta = 0 is deterministic.
+  ddim: sampler({
+    options: ['ddimSteps', 'ddimEta'],
+    sample: (model, schedule, opts, c) => ddimSample(model, schedule, { ...opts, steps: c.ddimSteps, eta: c.ddimEta }),
+  }),
+} as const satisfies Readonly<Record<SamplerName, Sampler<keyof RunConfig>>>;
+
+/** The run-config fields some sampler reads for itself. */
+export type SamplerOptionField = (typeof REVERSE_SAMPLERS)[SamplerName]['options'][number];
 
 /** x_0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar), clamped to the data range. */
 function clampedX0(x: tf.Tensor4D, eps: tf.Tensor4D, abar: number): tf.Tensor {

@@ -1,8 +1,8 @@
-// Sampling from a trained model as the run's config says: DDPM or DDIM, which clamp, which
-// BatchNorm statistics. The defaults are the notebook's.
+// Sampling from a trained model as the run's config says: which sampler (REVERSE_SAMPLERS),
+// which clamp, which BatchNorm statistics. The defaults are the notebook's.
 import type { RunConfig } from '../../shared/runConfig';
-import { ddimSample, ddpmSample, type EpsModel } from '../diffusion/samplers';
-import type { NoiseSchedule } from '../diffusion/schedules';
+import { REVERSE_SAMPLERS, type EpsModel, type SamplerOptionField } from '../diffusion/samplers';
+import type { NoiseSchedule } from '../../shared/noiseSchedules';
 import { unetDepth } from '../model/parameters';
 import type { SimpleUnet } from '../model/simpleUnet';
 import type { Random } from '../random';
@@ -14,7 +14,7 @@ export interface SampledImages {
   snapshots: { values: Float32Array; count: number; steps: number[] };
 }
 
-type SamplingConfig = Pick<RunConfig, 'imgSize' | 'channels' | 'sampler' | 'ddimSteps' | 'ddimEta' | 'samplingClamp' | 'samplingBatchNorm'>;
+type SamplingConfig = Pick<RunConfig, 'imgSize' | 'channels' | 'sampler' | 'samplingClamp' | 'samplingBatchNorm' | SamplerOptionField>;
 
 /**
  * Train-mode BatchNorm needs more than one value per channel: at the bottom of the U-Net a
@@ -33,9 +33,7 @@ export async function sampleImages(
   const eps: EpsModel = (x, t) => model.predict(x, t, config.samplingBatchNorm);
   const drawn = samplingBatchSize(config, count);
   const common = { count: drawn, imgSize: config.imgSize, rng, clamp: config.samplingClamp, ...(onProgress ? { onProgress } : {}) };
-  const result = config.sampler === 'ddim'
-    ? await ddimSample(eps, schedule, { ...common, steps: config.ddimSteps, eta: config.ddimEta })
-    : await ddpmSample(eps, schedule, common);
+  const result = await REVERSE_SAMPLERS[config.sampler].sample(eps, schedule, common, config);
   const all = (await result.images.data()) as Float32Array;
   const snapshots = { values: (await result.snapshots.data()) as Float32Array, count: result.snapshots.shape[0], steps: result.snapshotSteps };
   result.images.dispose();
