@@ -1,4 +1,4 @@
-// Picks the tfjs backend a run uses, in the order DESIGN.md gives: libtensorflow on the
+// Picks the tfjs backend a run uses, in the order docs/architecture.md gives: libtensorflow on the
 // GPU, libtensorflow on the CPU, WebGPU on a hardware adapter, wasm with this project's
 // training kernels, pure JS.
 // A backend asked for by name either starts or fails with the reason and the fix.
