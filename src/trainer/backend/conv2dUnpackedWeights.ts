@@ -3,7 +3,7 @@
 // XNNPACK packs a convolution's weights when it creates the operator, and the wasm
 // backend caches that operator per filter tensor. Training makes new filter tensors every
 // step, so every layer's weights were transposed and packed afresh twice a step (forward
-// and input gradient; bench/NOTES.md section 6). For layers whose weights outnumber their
+// and input gradient; bench/NOTES.md section 4.6). For layers whose weights outnumber their
 // patches (512-1024 channels on 1-2 px maps) that cost more than the arithmetic. Here
 //   out^T[co, m] = weightRows[co, k] x P[k, m],
 // the weights being the GEMM's left operand, read where they lie, and P the transposed
@@ -30,7 +30,7 @@ export function setUnpackedWeightsMode(next: UnpackedWeightsMode): UnpackedWeigh
 /**
  * True when the GEMM on unpacked weights should beat XNNPACK's convolution: when the
  * weights (taps x in x out) are at least as many as the patches (taps x in x outputs),
- * packing them is the larger cost (bench/NOTES.md section 7) - unless the same filter
+ * packing them is the larger cost (bench/NOTES.md section 4.7) - unless the same filter
  * tensor has been convolved twice already. Training convolves each filter tensor at most
  * twice (forward, and a transposed conv's input gradient) before Adam replaces it; a filter
  * used more often stays (sampling), and XNNPACK packs it once and keeps it.
