@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, type NamedAttrMap } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/trainer/backend/selectBackend';
-import { builtinWasmConv2DBackpropInput } from '../src/trainer/backend/wasmTrainingKernels';
+import { builtinWasmConv2DBackpropInput } from '../src/trainer/backend/wasm/wasmTrainingKernels';
 
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 

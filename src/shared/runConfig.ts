@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { PRESET_CHANNELS, PRESETS, isOneOf, type BackendName } from './options';
 import {
-  RUN_CONFIG_FIELDS, RUN_CONFIG_TABLE, allowedValues, type FieldSpec, type FieldValue, type RunConfigField,
+  RUN_CONFIG_FIELDS, RUN_CONFIG_TABLE, allowedValues, type FieldSpec, type ValueOfFieldSpec, type RunConfigField,
 } from './runConfigSchema';
 import { checkRunConfigSchema } from './runConfigValidator';
 
@@ -11,7 +11,7 @@ export { DATASET_SPLITS, IMAGE_FITS, type DatasetSplit, type ImageFit } from './
  * Every hyperparameter of one training run, one field per entry of RUN_CONFIG_TABLE
  * (runConfigSchema.ts, where each is described). Defaults reproduce the course notebook.
  */
-export type RunConfig = { -readonly [K in RunConfigField]: FieldValue<(typeof RUN_CONFIG_TABLE)[K]> };
+export type RunConfig = { -readonly [K in RunConfigField]: ValueOfFieldSpec<(typeof RUN_CONFIG_TABLE)[K]> };
 
 /** The table's defaults in table order; channels, which has none there, are the default preset's widths. */
 export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = Object.freeze(Object.fromEntries(RUN_CONFIG_FIELDS.map((field) => {

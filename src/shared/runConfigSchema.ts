@@ -172,7 +172,7 @@ export type RunConfigField = keyof typeof RUN_CONFIG_TABLE;
 export const RUN_CONFIG_FIELDS = Object.keys(RUN_CONFIG_TABLE) as RunConfigField[];
 
 /** What a field holds: one of its names, a number, a string, or (channels) a list of widths. */
-export type FieldValue<S extends FieldSpec> = S extends { readonly enum: readonly (infer E)[] } ? E
+export type ValueOfFieldSpec<S extends FieldSpec> = S extends { readonly enum: readonly (infer E)[] } ? E
   : S['type'] extends 'integer' | 'number' ? number
   : S['type'] extends 'array' ? number[]
   : string;

@@ -15,7 +15,7 @@ type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B
 /**
  * Fails to compile when the schema's run config and RunConfig differ in a field or its type. Both
  * come from RUN_CONFIG_TABLE (src/shared/runConfigSchema.ts): this checks that RunConfig's
- * FieldValue reads a table entry as json-schema-to-ts reads its schema.
+ * ValueOfFieldSpec reads a table entry as json-schema-to-ts reads its schema.
  */
 export const SCHEMA_MATCHES_RUN_CONFIG: Equals<Required<SweepBase>, RunConfig> = true;
 

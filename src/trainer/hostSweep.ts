@@ -1,4 +1,4 @@
-// The `sweep` command of the child-process trainer (main.ts): the same sweep the CLI runs
+// The `sweep` command of the child-process trainer (forkedTrainer.ts): the same sweep the CLI runs
 // (src/trainer/sweep), reported to the host as events so that it can show each run's
 // progress, and stoppable one run at a time. With maxParallelRuns > 1 the runs go to CLI
 // child processes as in `diffusion-lab sweep`; those report through their run directories

@@ -1,7 +1,7 @@
 // --threads N, taken by every command that trains or samples: handed to the wasm backend,
 // and to any child process, through the environment.
 import { ConfigError } from '../shared/runConfig';
-import { WASM_THREADS_ENV } from './backend/wasmThreads';
+import { WASM_THREADS_ENV } from './backend/wasm/wasmThreads';
 
 export const THREADS_OPTION = { threads: { type: 'string' } } as const;
 

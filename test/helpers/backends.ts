@@ -16,7 +16,7 @@ export async function useBackend(name: string): Promise<void> {
   if (name === 'wasm') {
     // As the trainer starts it: the training kernels, and the threaded build when there is
     // more than one core (DIFFUSION_LAB_WASM_THREADS=1 tests the single-thread one).
-    const { startWasmBackend } = await import('../../src/trainer/backend/wasmBackend');
+    const { startWasmBackend } = await import('../../src/trainer/backend/wasm/wasmBackend');
     await startWasmBackend();
     return;
   }

@@ -1,11 +1,11 @@
-// Child process of test/unit/wasmThreads.test.ts: starts the wasm backend (thread count
+// Child process of test/unit/backend-wasm-threads.test.ts: starts the wasm backend (thread count
 // from argv[2] when given and not "-", else from the environment; the threaded module's
 // JavaScript from the directory argv[3] when given), computes the gradients of a tiny
 // U-Net's loss on a fixed 16 px batch, takes three training steps, and prints one line
 // of JSON. A fresh process per thread count: the wasm module starts once per process.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { startWasmBackend } from '../../src/trainer/backend/wasmBackend';
+import { startWasmBackend } from '../../src/trainer/backend/wasm/wasmBackend';
 import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
 import { Random } from '../../src/trainer/random';
 import { Adam } from '../../src/trainer/training/adam';

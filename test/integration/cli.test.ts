@@ -9,7 +9,7 @@ import type { RunConfigFile } from '../../src/shared/runConfig';
 import type { RunStatus } from '../../src/shared/runDirectory';
 import { parameterCount } from '../../src/trainer/model/parameters';
 import { CLI, cli, readJson, readMetrics, tempOut, trainUntilStep } from '../helpers/cli';
-import { writeImage, writeTruncatedJpeg } from '../unit/data-image-fixtures';
+import { writeImage, writeTruncatedJpeg } from '../helpers/imageFixtures';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const TINY = ['--channels', '4,8', '--img-size', '16', '--batch-size', '8', '--toy-cars-count', '32', '--held-out-count', '0', '--timesteps', '20', '--sample-count', '4', '--backend', 'wasm'];

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { decodeImages, type DecodeProgress } from '../../src/trainer/data/decodeImages';
 import { findImages } from '../../src/trainer/data/findImages';
-import { tempFolder, writeImage, writeTruncatedJpeg } from './data-image-fixtures';
+import { tempFolder, writeImage, writeTruncatedJpeg } from '../helpers/imageFixtures';
 
 /** The RGB triple at (x, y) of image k in a packed buffer. */
 function rgbAt(pixels: Uint8Array, size: number, k: number, x: number, y: number): [number, number, number] {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { findImages } from '../../src/trainer/data/findImages';
-import { tempFolder, writeImage } from './data-image-fixtures';
+import { tempFolder, writeImage } from '../helpers/imageFixtures';
 
 const names = (listing: { files: Array<{ name: string }> }) => listing.files.map((f) => f.name);
 

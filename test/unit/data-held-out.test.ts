@@ -6,7 +6,7 @@ import { heldOutSize, splitHeldOut } from '../../src/trainer/data/heldOut';
 import { loadImageFolder } from '../../src/trainer/data/imageFolderDataset';
 import { datasetRecord, loadDataset } from '../../src/trainer/data/loadDataset';
 import { ConfigError, resolveRunConfig } from '../../src/shared/runConfig';
-import { tempFolder, writeImage } from './data-image-fixtures';
+import { tempFolder, writeImage } from '../helpers/imageFixtures';
 
 /** A dataset of `count` 1x1 images whose names are given, as a folder's would be. */
 function namedDataset(names: string[]) {

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { TrainingBatches } from '../../src/trainer/data/batches';
 import { loadImageFolder, describeLoad } from '../../src/trainer/data/imageFolderDataset';
 import { loadDataset } from '../../src/trainer/data/loadDataset';
-import { tempFolder, writeImage, writeTruncatedJpeg } from './data-image-fixtures';
+import { tempFolder, writeImage, writeTruncatedJpeg } from '../helpers/imageFixtures';
 
 /** A torchvision-layout Stanford Cars folder with `train` + `test` small JPEGs of varied shapes. */
 async function tinyStanfordCars(root: string, train = 5, test = 3): Promise<string> {

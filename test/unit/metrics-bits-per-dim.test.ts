@@ -6,7 +6,7 @@ import type { EpsModel } from '../../src/trainer/diffusion/samplers';
 import { makeNoiseSchedule } from '../../src/shared/noiseSchedules';
 import { bitsPerDim, bitsPerDimTimesteps } from '../../src/trainer/metrics/bitsPerDim';
 import type { ImageSet } from '../../src/trainer/metrics/imageSet';
-import { referenceDecoderLogLikelihood } from './metrics-reference';
+import { referenceDecoderLogLikelihood } from '../helpers/metricsReference';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -8,7 +8,7 @@ import {
   logUpperTail,
   normalKl,
 } from '../../src/trainer/metrics/gaussian';
-import { referenceDecoderLogLikelihood, referenceLogProbability } from './metrics-reference';
+import { referenceDecoderLogLikelihood, referenceLogProbability } from '../helpers/metricsReference';
 
 test('erf and erfc match tabulated values, in the series range, the continued-fraction range and at the switch', () => {
   const table: Array<[number, number, number]> = [

@@ -12,7 +12,7 @@ import type { BackendName, BackendRequest } from '../../shared/options';
 import type { GpuAdapterRecord } from '../../shared/runConfig';
 import { BACKEND_DIR_ENV, loadNativeBackend, NATIVE_PACKAGES, type BackendSearchOptions, type NativeLoad } from './nativeBackend';
 import { registerTrainingGradients } from './trainingGradients';
-import { startWasmBackend } from './wasmBackend';
+import { startWasmBackend } from './wasm/wasmBackend';
 import { adapterName, startWebgpuBackend, WebgpuUnavailable, type GpuFault } from './webgpuBackend';
 
 export { formatBackendReport } from './backendReport';

@@ -11,7 +11,7 @@ import { VERSION } from '../version';
 import { comparisonMarkdown, describeState } from '../../shared/comparisonTable';
 import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
 import { fieldsOffBase, finalSampleGrid, type Study, type StudyRun } from '../../shared/runReading/loadStudy';
-import { canRenderText, renderLineChartPng, seriesColor, type ChartSeries, type LineChartSpec } from './lossChart';
+import { canRenderText, renderLineChartPng, seriesColor, type ChartSeries, type LineChartSpec } from './chartImage';
 
 export interface ReportImage {
   /** File name, unique in the report: the attachment name, or the file in report-figures/. */

@@ -11,7 +11,7 @@ import type { TrainerEvent } from '../../shared/messages';
 import type { SweepRun } from '../../shared/sweepSpec';
 import { formatDuration } from '../../shared/formatting';
 import { resumeRun, trainNewRun, type RunOutcome } from '../training/trainRun';
-import { WASM_THREADS_ENV, requestedWasmThreads } from '../backend/wasmThreads';
+import { WASM_THREADS_ENV, requestedWasmThreads } from '../backend/wasm/wasmThreads';
 import { describeValues } from './resolveSweep';
 import { runDirOf } from './sweepDirectory';
 import { planRunAction, type RunAction } from './runState';

@@ -4,7 +4,7 @@
 // Note eps is added after the bias correction of v, as torch does (not as the paper).
 
 import * as tf from '@tensorflow/tfjs-core';
-import { heapAdamBackend, heapAdamStep } from '../backend/heapAdam';
+import { heapAdamBackend, heapAdamStep } from '../backend/wasm/heapAdam';
 
 export interface AdamOptions {
   /** Learning rate; 1e-4 in the reference notebook. */
@@ -72,7 +72,7 @@ export class Adam {
     const bias2Sqrt = Math.sqrt(1 - this.beta2 ** k);
     const heap = heapAdamBackend();
     if (heap !== undefined) {
-      // wasm: one pass per parameter instead of ~9 kernel calls (backend/heapAdam.ts).
+      // wasm: one pass per parameter instead of ~9 kernel calls (backend/wasm/heapAdam.ts).
       const coefficients = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize, bias2Sqrt };
       for (const [name, { param, m, v }] of this.slots) {
         const next = heapAdamStep(heap, param, m, v, grads.get(name)!, coefficients);

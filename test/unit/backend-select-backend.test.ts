@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatBackendReport, probeBackends, selectBackend, type BackendProbe } from '../../src/trainer/backend/selectBackend';
-import { requestedWasmThreads } from '../../src/trainer/backend/wasmThreads';
+import { requestedWasmThreads } from '../../src/trainer/backend/wasm/wasmThreads';
 import { useSoftwareGpu } from '../helpers/softwareGpu';
 
 useSoftwareGpu();
@@ -31,7 +31,7 @@ test("'wasm' starts the wasm backend with SIMD and the training kernels", async 
   const selected = await selectBackend('wasm');
   assert.equal(selected.backend, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  // As many threads as this machine's cores (or DIFFUSION_LAB_WASM_THREADS) ask for: test/unit/wasmThreads.test.ts.
+  // As many threads as this machine's cores (or DIFFUSION_LAB_WASM_THREADS) ask for: test/unit/backend-wasm-threads.test.ts.
   const { threads } = requestedWasmThreads();
   assert.match(selected.detail, new RegExp(`SIMD, ${threads} thread${threads === 1 ? '' : 's'}`));
   // The kernel wasm lacks must now be there, and gradients must flow through a conv.

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTrainerMessage } from '../../src/shared/parseTrainerMessage';
-import { parseTrainerCommand } from '../../src/trainer/main';
+import { parseTrainerCommand } from '../../src/trainer/forkedTrainer';
 
 const step = { type: 'step', runId: 'T300-16px-ab12', step: 3, epoch: 0, totalSteps: 10, loss: 0.81, imagesPerSec: 30, etaMs: 1200 };
 

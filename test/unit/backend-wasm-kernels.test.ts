@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend/selectBackend';
-import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasmTrainingKernels';
-import { setPatchChunkColumns } from '../../src/trainer/backend/conv2dBackpropFilter';
-import { setUnpackedWeightsMode, type UnpackedWeightsMode } from '../../src/trainer/backend/conv2dUnpackedWeights';
-import { usedTaps } from '../../src/trainer/backend/convGeometry';
+import { WASM_TRAINING_KERNELS } from '../../src/trainer/backend/wasm/wasmTrainingKernels';
+import { setPatchChunkColumns } from '../../src/trainer/backend/wasm/conv2dBackpropFilter';
+import { setUnpackedWeightsMode, type UnpackedWeightsMode } from '../../src/trainer/backend/wasm/conv2dUnpackedWeights';
+import { usedTaps } from '../../src/trainer/backend/wasm/convGeometry';
 import { Random } from '../../src/trainer/random';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -337,7 +337,7 @@ test('U-Net gradients on wasm, wide 1-2 px layers on the unpacked-weights path, 
   assert.ok(expected.gradients.get('ups.0.conv2.weight')!.some((v) => v !== 0), 'the 1 px layer learns');
 });
 
-// Adam runs as one heap pass per parameter on wasm (backend/heapAdam.ts) and as tensor ops
+// Adam runs as one heap pass per parameter on wasm (backend/wasm/heapAdam.ts) and as tensor ops
 // elsewhere: the two must agree, and neither may leave tensors behind.
 test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps', async () => {
   const { Adam } = await import('../../src/trainer/training/adam');
@@ -370,7 +370,7 @@ test('Adam on wasm (heap pass) matches Adam on cpu (tensor ops) over three steps
 });
 
 test('Adam on wasm overwrites moments in place only when nothing else shares their data; parameters are always new tensors', async () => {
-  const { heapAdamBackend, heapAdamStep } = await import('../../src/trainer/backend/heapAdam');
+  const { heapAdamBackend, heapAdamStep } = await import('../../src/trainer/backend/wasm/heapAdam');
   await selectBackend('wasm');
   const heap = heapAdamBackend();
   assert.ok(heap, 'the wasm backend runs Adam on its heap');

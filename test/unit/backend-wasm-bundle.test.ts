@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { WASM_BINARIES } from '../../src/trainer/backend/wasmBackend';
-import { THREADED_FACTORY, THREADED_WORKER, WASM_THREADS_ENV } from '../../src/trainer/backend/wasmThreads';
+import { WASM_BINARIES } from '../../src/trainer/backend/wasm/wasmBackend';
+import { THREADED_FACTORY, THREADED_WORKER, WASM_THREADS_ENV } from '../../src/trainer/backend/wasm/wasmThreads';
 
 const work = mkdtempSync(join(tmpdir(), 'dl-wasm-bundle-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-// The wasm backend's threaded build in Node (src/trainer/backend/wasmThreads.ts): it starts
+// The wasm backend's threaded build in Node (src/trainer/backend/wasm/wasmThreads.ts): it starts
 // with more than one thread, trains like the single-thread build, can be forced to one
 // thread, falls back to one thread when it cannot start, and lets the process exit.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { MAX_WASM_THREADS, THREADED_FACTORY, THREADED_WORKER, WASM_THREADS_ENV, requestedWasmThreads } from '../../src/trainer/backend/wasmThreads';
+import { MAX_WASM_THREADS, THREADED_FACTORY, THREADED_WORKER, WASM_THREADS_ENV, requestedWasmThreads } from '../../src/trainer/backend/wasm/wasmThreads';
 
 const work = mkdtempSync(join(tmpdir(), 'dl-wasm-threads-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
 // convs, conv2dTranspose, concat, moments batch norm, every activation and loss the
 // trainer offers, Adam) on the cpu backend and listing kernel names wasm does not
 // register: only Conv2DBackpropFilter is missing. Conv2DBackpropInput exists but is slow.
-// test/unit/wasmKernels.test.ts repeats that check, so a new op that needs a kernel wasm
+// test/unit/backend-wasm-kernels.test.ts repeats that check, so a new op that needs a kernel wasm
 // lacks fails there rather than in the middle of a run.
 import { engine, getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig } from '@tensorflow/tfjs-core';
 import { wasmConv2DBackpropFilterConfig } from './conv2dBackpropFilter';

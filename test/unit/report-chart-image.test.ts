@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import {
   canRenderText, chartLayout, formatTick, renderLineChartPng, renderLineChartSvg, smoothingFor,
   type LineChartSpec,
-} from '../../src/trainer/report/lossChart';
+} from '../../src/trainer/report/chartImage';
 import { emaSmoothed } from '../../src/shared/smoothing';
 
 async function decode(png: Uint8Array) {
