@@ -53,3 +53,6 @@ export type DatasetSplit = (typeof DATASET_SPLITS)[number];
 /** How a non-square image becomes square: `fill` stretches (the notebook), `cover` centre-crops. */
 export const IMAGE_FITS = ['fill', 'cover'] as const;
 export type ImageFit = (typeof IMAGE_FITS)[number];
+
+/** The built-in toy cars are drawn with a body, a cabin and wheels: below 4 px there is no room for them. */
+export const TOY_CARS_MIN_IMG_SIZE = 4;

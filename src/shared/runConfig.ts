@@ -1,9 +1,10 @@
 import type { ErrorObject } from 'ajv';
-import { PRESET_CHANNELS, PRESETS, isOneOf, type BackendName } from './options';
+import { PRESET_CHANNELS, PRESETS, TOY_CARS_MIN_IMG_SIZE, isOneOf, type BackendName } from './options';
 import {
   RUN_CONFIG_FIELDS, RUN_CONFIG_TABLE, allowedValues, type FieldSpec, type ValueOfFieldSpec, type RunConfigField,
 } from './runConfigSchema';
 import { checkRunConfigSchema } from './runConfigValidator';
+import { makeNoiseSchedule } from './noiseSchedules';
 
 export { DATASET_SPLITS, IMAGE_FITS, type DatasetSplit, type ImageFit } from './options';
 
@@ -98,6 +99,11 @@ export function resolveRunConfig(partial: Partial<RunConfig> & Record<string, un
   return config;
 }
 
+/** Held-out images of a set of `images`: min(count, round(fraction * images)), leaving at least one to train on. */
+export function heldOutSize(images: number, count: number, fraction: number): number {
+  return Math.max(0, Math.min(count, Math.round(fraction * images), images - 1));
+}
+
 /**
  * Checks every field against its entry in RUN_CONFIG_TABLE (Ajv), then what a schema cannot
  * say. Throws a ConfigError naming the source, the field, what is allowed and the value at fault.
@@ -111,8 +117,27 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   if (c.imgSize % 2 ** depth !== 0) {
     fail(`imgSize ${c.imgSize} is not divisible by 2^${depth} = ${2 ** depth} (the U-Net halves the image ${depth} times)`);
   }
+  // Training normalises each channel over the batch: at a 1x1 bottom one image is one value, and
+  // batch norm needs two (PyTorch refuses it too). Sampling and evaluation draw a second image.
+  if (c.batchSize === 1 && c.imgSize === 2 ** depth) {
+    fail(`batchSize must be at least 2 when imgSize ${c.imgSize} halves ${depth} times to 1x1 (batch norm needs two values per channel), got 1`);
+  }
   if (c.betaStart >= c.betaEnd) fail(`betaStart/betaEnd need 0 < betaStart < betaEnd < 1, got ${c.betaStart} .. ${c.betaEnd}`);
+  // linear-scaled multiplies the betas by 1000 / T: a short T can push them past 1.
+  try {
+    makeNoiseSchedule(c.schedule, c.timesteps, c.betaStart, c.betaEnd);
+  } catch (err) {
+    fail(`betaStart/betaEnd: ${(err as Error).message}`);
+  }
   if (c.sampler === 'ddim' && c.ddimSteps > c.timesteps) fail(`ddimSteps must be at most timesteps (${c.timesteps}) for DDIM, got ${c.ddimSteps}`);
+  // A folder's size is known only when it is read; toy-cars' is known now.
+  const toyTraining = c.toyCarsCount - heldOutSize(c.toyCarsCount, c.heldOutCount, c.heldOutFraction);
+  if (c.dataset === 'toy-cars' && c.imgSize < TOY_CARS_MIN_IMG_SIZE) {
+    fail(`imgSize must be at least ${TOY_CARS_MIN_IMG_SIZE} for toy-cars (a car needs a body, a cabin and wheels), got ${c.imgSize}`);
+  }
+  if (c.dataset === 'toy-cars' && toyTraining < c.batchSize) {
+    fail(`batchSize must be at most the ${toyTraining} toy cars left for training (toyCarsCount ${c.toyCarsCount} minus the held-out ones), got ${c.batchSize}`);
+  }
   if (c.dataset === 'toy-cars' && c.datasetSplit !== 'all') {
     fail(`datasetSplit "${c.datasetSplit}" applies to Stanford Cars folders; toy-cars has no train/test split (use "all")`);
   }

@@ -100,6 +100,21 @@ test('what a schema cannot say is checked after it', () => {
   assert.throws(() => resolveRunConfig({ datasetSplit: 'train' }), /datasetSplit "train" applies to Stanford Cars folders/);
 });
 
+// Each of these was accepted once and then failed in training or its evaluation (found by
+// training-random-configs.test.ts).
+test('what would fail in training is refused before it, naming the field', () => {
+  assert.throws(() => resolveRunConfig({ schedule: 'linear-scaled', timesteps: 12, betaStart: 0.025, betaEnd: 0.08 }),
+    /betaStart\/betaEnd: schedule "linear-scaled" with T=12, .* gives beta\[0\] = 2\.08\d*; need 0 < beta < 1/);
+  assert.doesNotThrow(() => resolveRunConfig({ schedule: 'linear-scaled', timesteps: 1000 }));
+  assert.throws(() => resolveRunConfig({ preset: 'small', imgSize: 8, batchSize: 1 }),
+    /batchSize must be at least 2 when imgSize 8 halves 3 times to 1x1 \(batch norm needs two values per channel\), got 1/);
+  assert.doesNotThrow(() => resolveRunConfig({ preset: 'small', imgSize: 16, batchSize: 1 }), '2x2 at the bottom: four values');
+  assert.throws(() => resolveRunConfig({ channels: [4, 8], imgSize: 2 }), /imgSize must be at least 4 for toy-cars .*, got 2/);
+  assert.throws(() => resolveRunConfig({ toyCarsCount: 8, heldOutCount: 2, heldOutFraction: 0.25, batchSize: 8 }),
+    /batchSize must be at most the 6 toy cars left for training \(toyCarsCount 8 minus the held-out ones\), got 8/);
+  assert.doesNotThrow(() => resolveRunConfig({ toyCarsCount: 8, heldOutCount: 2, heldOutFraction: 0.25, batchSize: 6 }));
+});
+
 test('a recorded config is checked whole: unknown and missing fields', () => {
   assert.throws(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, extra: 1 } as RunConfig, 'config.json'),
     /^ConfigError: config\.json: unknown field "extra" \(valid: preset, channels, dataset, /);

@@ -15,6 +15,7 @@ import { loadCheckpointWeights } from '../../src/trainer/training/checkpoint';
 import { startRun } from '../../src/trainer/training/runContext';
 import { setupRun } from '../../src/trainer/training/runSetup';
 import { trainNewRun } from '../../src/trainer/training/trainRun';
+import { writeImage } from '../helpers/imageFixtures';
 import { metricsOf, metricsText, readJsonFile, release, tempOut, tinyConfig, tinyContext } from '../helpers/tinyRun';
 
 test('setupRun readies a new run: status running, config.json, the records and figures written once, nothing trained', async (t) => {
@@ -90,8 +91,11 @@ test('setupRun on resume restores the checkpoint: its progress and weights, and 
 test('a run whose setup fails is marked failed and releases every tensor it made', async (t) => {
   await selectBackend('cpu');
   const tensors = tf.memory().numTensors;
-  // Two images are held out: 6 left for batches of 8. The model exists by the time that is found.
-  const outcome = await trainNewRun(tinyConfig({ toyCarsCount: 8, batchSize: 8, emaDecay: 0.9 }), tempOut(t), {}, 'tiny');
+  // A folder of 8 images, two held out: 6 left for batches of 8, found only when it is read
+  // (validation refuses that for toy-cars). The model exists by then.
+  const out = tempOut(t);
+  for (let i = 0; i < 8; i++) await writeImage(path.join(out, 'images', `car-${i}.png`), 12, 12, i, 'png');
+  const outcome = await trainNewRun(tinyConfig({ dataset: path.join(out, 'images'), batchSize: 8, emaDecay: 0.9 }), out, {}, 'tiny');
   assert.equal(outcome.state, 'failed');
   assert.match(outcome.error ?? '', /fewer than one batch of 8/);
   const status = readJsonFile<RunStatus>(path.join(outcome.runDir, 'status.json'));

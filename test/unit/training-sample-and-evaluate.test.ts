@@ -82,3 +82,13 @@ test('sampleAndEvaluate with evalImages 0 samples and evaluates nothing', async 
   await sampleAndEvaluate(ctx);
   assert.deepEqual(metricsOf(ctx.writer.dir).slice(before).map((r) => r.kind), ['timing', 'sample']);
 });
+
+test('one held-out image at a 1x1 bottom with train-mode batch norm: evaluated, not a failure at the end', async (t) => {
+  // Widths 4, 8, 8, 8 halve 8 px three times: one image is one value per channel at the bottom.
+  const ctx = await tinyContext(t, tempOut(t), tinyConfig({ channels: [4, 8, 8, 8], epochs: 1, evalImages: 1, samplingBatchNorm: 'train' }));
+  await trainEpoch(ctx);
+  await sampleAndEvaluate(ctx);
+  const evals = metricsOf(ctx.writer.dir).filter((r): r is Extract<MetricRecord, { kind: 'eval' }> => r.kind === 'eval' && r.metric !== 'swd');
+  assert.deepEqual(evals.map((e) => [e.metric, e.images]), [['heldOutLoss', 1], ['bitsPerDim', 1]]);
+  for (const e of evals) assert.ok(Number.isFinite(e.metric === 'heldOutLoss' ? e.meanLoss : e.metric === 'bitsPerDim' ? e.total : NaN), `${e.metric} is a number`);
+});

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { PanelTarget } from '../../shared/panelMessages';
-import { RUN_FILES } from '../../shared/runDirectory';
+import { RUN_FILES, isRunId } from '../../shared/runDirectory';
 import { SWEEP_FILES, type ResolvedSweepFile } from '../../shared/sweepSpec';
 import type { RunPlace } from './runSummary';
 
@@ -34,7 +34,7 @@ export async function readPanelSources(target: PanelTarget): Promise<PanelSource
     // being rewritten, or gone: show the sweep with no runs until it reads again
   }
   const runs = (Array.isArray(sweep.runs) ? sweep.runs : [])
-    .filter((r) => typeof r?.runId === 'string' && /^[\w.-]+$/.test(r.runId))
+    .filter((r) => isRunId(r?.runId))
     .map((r, i) => ({ runId: r.runId, dir: path.join(outDir, 'runs', r.runId), colorIndex: i, varied: isRecord(r.varied) ? r.varied : {} }));
   return {
     title: typeof sweep.name === 'string' ? sweep.name : path.basename(target.sweepDir),

@@ -2,7 +2,7 @@
 // Each image draws a score from (seed, its name) and the lowest scores are held out, so the
 // choice does not depend on the order of the others: adding or removing a few files to a
 // folder changes the held-out set only by those files and the few displaced at the margin.
-import type { RunConfig } from '../../shared/runConfig';
+import { heldOutSize, type RunConfig } from '../../shared/runConfig';
 import { Random } from '../random';
 import { datasetFingerprint, type ImageDataset } from './dataset';
 
@@ -15,10 +15,6 @@ export interface HeldOutSplit {
   fingerprint: string;
 }
 
-/** min(count, round(fraction * images)), leaving at least one image to train on. */
-export function heldOutSize(images: number, count: number, fraction: number): number {
-  return Math.max(0, Math.min(count, Math.round(fraction * images), images - 1));
-}
 
 export function splitHeldOut(
   dataset: ImageDataset,

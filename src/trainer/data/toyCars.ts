@@ -3,6 +3,7 @@
 // (seed, index) alone, described in unit coordinates and rasterised at any size with
 // analytic anti-aliasing (coverage from a signed distance at each pixel centre), which keeps
 // 16 px cars recognisable and costs one distance evaluation per pixel per shape.
+import { TOY_CARS_MIN_IMG_SIZE } from '../../shared/options';
 import { Random } from '../random';
 import { PackedImageDataset, datasetFingerprint, imageByteLength, type ImageDataset } from './dataset';
 
@@ -23,7 +24,7 @@ export function toyCarsFingerprint({ count, imgSize, seed }: ToyCarsOptions): st
 export function createToyCarsDataset(options: ToyCarsOptions): ImageDataset {
   const { count, imgSize, seed } = options;
   if (!Number.isInteger(count) || count <= 0) throw new Error(`toy-cars: count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(imgSize) || imgSize < 4) throw new Error(`toy-cars: image size must be an integer of at least 4, got ${imgSize}`);
+  if (!Number.isInteger(imgSize) || imgSize < TOY_CARS_MIN_IMG_SIZE) throw new Error(`toy-cars: image size must be an integer of at least ${TOY_CARS_MIN_IMG_SIZE}, got ${imgSize}`);
   const bytes = imageByteLength(imgSize);
   const data = new Uint8Array(count * bytes);
   const canvas = new Canvas(imgSize);

@@ -19,7 +19,7 @@ export interface HeldOutLossOptions {
   loss: LossName;
   lossOptions: LossOptions;
   seed: number;
-  /** Equal bands of t over [0, T). Default 10. */
+  /** Equal bands of t over [0, T). Default 10, or T when T is smaller. */
   buckets?: number;
   /** Images per model call. Default 64. */
   batchSize?: number;
@@ -63,7 +63,7 @@ export async function heldOutLoss(model: EpsModel, schedule: NoiseSchedule, imag
   const perImage = imageLength(images);
 
   const buckets: HeldOutLossBucket[] = [];
-  for (const [b, { tFrom, tTo }] of timestepBuckets(schedule.T, opts.buckets ?? 10).entries()) {
+  for (const [b, { tFrom, tTo }] of timestepBuckets(schedule.T, opts.buckets ?? Math.min(10, schedule.T)).entries()) {
     // One stream per bucket: every t first, then each image's noise in image order, so the
     // draws do not depend on the batch size.
     const rng = Random.derive(opts.seed, `held-out-loss/bucket-${b}`);

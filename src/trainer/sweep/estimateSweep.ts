@@ -9,7 +9,7 @@ import type { BackendName } from '../../shared/options';
 import type { RunConfig } from '../../shared/runConfig';
 import type { SweepRun } from '../../shared/sweepSpec';
 import { findImages } from '../data/findImages';
-import { heldOutSize } from '../data/heldOut';
+import { heldOutSize } from '../../shared/runConfig';
 import { forwardFlopsPerImage } from '../model/flops';
 import { readMetrics, readRunConfigFile, readRunStatus, runsDirectory } from '../../shared/runReading/runFiles';
 import type { SweepRunRow } from './sweepSummary';

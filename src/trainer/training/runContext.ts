@@ -1,6 +1,7 @@
 // What the parts of one training run share: runSetup.ts fills it in, trainEpoch.ts advances
 // it, sampleAndEvaluate.ts samples from it, trainRun.ts ends it. Plus the few things every
 // part does with it: checkpoint, pick the model to sample from, fail with a clear message.
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainerEvent } from '../../shared/messages';
 import type { NoiseSchedule } from '../../shared/noiseSchedules';
 import type { RunConfig } from '../../shared/runConfig';
@@ -12,6 +13,7 @@ import type { ImageSet } from '../metrics/imageSet';
 import type { SimpleUnet } from '../model/simpleUnet';
 import type { RunWriter } from '../run/runWriter';
 import type { Adam } from './adam';
+import { samplingBatchSize } from './sampling';
 import { saveCheckpoint, type TrainingProgress } from './checkpoint';
 import type { WeightAverage } from './ema';
 
@@ -79,10 +81,19 @@ export function samplingModel(ctx: RunContext): SimpleUnet {
   return ctx.ema.model;
 }
 
-/** What the evaluations call: the model samples come from, predicting noise with the run's BatchNorm mode for sampling. */
+/**
+ * What the evaluations call: the model samples come from, predicting noise with the run's
+ * BatchNorm mode for sampling. A batch too small for train-mode batch statistics (one held-out
+ * image at a 1x1 bottom) is predicted twice over in one batch, so its statistics are its own.
+ */
 export function evaluatedModel(ctx: RunContext): EpsModel {
   const model = samplingModel(ctx);
-  return (x, t) => model.predict(x, t, ctx.config.samplingBatchNorm);
+  const mode = ctx.config.samplingBatchNorm;
+  return (x, t) => {
+    const n = x.shape[0];
+    if (samplingBatchSize(ctx.config, n) === n) return model.predict(x, t, mode);
+    return tf.tidy(() => tf.slice(model.predict(tf.concat([x, x]), tf.concat([t, t]), mode), 0, n));
+  };
 }
 
 /**
