@@ -5,7 +5,9 @@ import { isRunId } from '../shared/runDirectory';
 import { ConfigError, resolveRunConfig } from '../shared/runConfig';
 
 function send(message: TrainerMessage): void {
-  process.send?.(message);
+  // Once the host is gone nobody is listening: the run directory says what happened. Without
+  // the callback a send on the closed channel would be an uncaught error.
+  if (process.connected) process.send?.(message, undefined, {}, () => {});
 }
 
 /** Returns the command, or an explanation of why the message is not one. */
@@ -85,8 +87,13 @@ async function serve(): Promise<void> {
     controller.abort();
     sweep?.stop();
   };
+  // The host gone (however it ended): stop as on Stop, checkpoint, end the run cancelled. Its
+  // pipes have no reader then, so a write to them (EPIPE) must not end this process first.
   process.on('disconnect', stopAll);
   process.on('SIGTERM', stopAll);
+  const ignoreBrokenPipe = () => {};
+  process.stdout.on('error', ignoreBrokenPipe);
+  process.stderr.on('error', ignoreBrokenPipe);
 }
 
 if (require.main === module && process.send) {
