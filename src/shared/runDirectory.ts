@@ -97,11 +97,20 @@ export interface RunOwner {
   parent?: { pid: number; start?: string };
 }
 
-/** The content of a run's lock file. */
+/** The content of a run's lock file. Its modification time is the holder's heartbeat. */
 export interface RunLockFile extends RunOwner {
   /** When the lock was taken (ISO 8601). */
   since: string;
+  /**
+   * The machine of the holder (os.hostname()). Seen from another machine (a cluster's login
+   * node, a shared folder) a pid means nothing there: the lock is held while its heartbeat is fresh.
+   */
+  host?: string;
 }
+
+/** How often the holder of a run lock touches it, and how old a touch may be before another machine takes the lock as abandoned. */
+export const RUN_LOCK_HEARTBEAT_MS = 10_000;
+export const RUN_LOCK_STALE_MS = 60_000;
 
 /** forward.json and forward-steps.json: where each t of forward.png and forward-steps.png is. Tiles run left to right, then down. */
 export interface TileIndex {

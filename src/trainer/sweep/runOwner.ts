@@ -6,12 +6,17 @@
 // exists, so two sweeps never both take a run. A lock whose owner is gone (killed) is stale
 // and is taken over. A lock whose owner is alive but whose parent is gone belongs to a sweep
 // child (or an extension trainer) that noticed its parent's end and is checkpointing: a new
-// sweep waits for it, for a bounded time, instead of skipping the run.
+// sweep waits for it, for a bounded time, instead of skipping the run. The holder touches the
+// lock every RUN_LOCK_HEARTBEAT_MS: on another machine, where its pid means nothing, a lock is
+// held while that heartbeat is fresh.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { isOwnerAlive, processStart } from '../../shared/runReading/processIdentity';
-import { RUN_LOCK_PREFIX, RUN_LOCK_SUFFIX, type RunLockFile, type RunOwner } from '../../shared/runDirectory';
+import {
+  RUN_LOCK_HEARTBEAT_MS, RUN_LOCK_PREFIX, RUN_LOCK_STALE_MS, RUN_LOCK_SUFFIX, type RunLockFile, type RunOwner,
+} from '../../shared/runDirectory';
 
 /** How long a sweep waits for a stopping previous owner of a run before it leaves the run alone. */
 export const OWNER_WAIT_MS = 120_000;
@@ -27,8 +32,9 @@ export function currentOwner(): RunOwner {
   return owner;
 }
 
-/** An owner that stops with its parent, whose parent is gone: it is checkpointing and about to exit. */
-export function isOwnerStopping(owner: RunOwner): boolean {
+/** An owner that stops with its parent, whose parent is gone: it is checkpointing and about to exit. Known on its own machine only. */
+export function isOwnerStopping(owner: RunOwner & { host?: string }): boolean {
+  if (owner.host !== undefined && owner.host !== hostname()) return false;
   return owner.parent !== undefined && !isOwnerAlive(owner.parent);
 }
 
@@ -37,9 +43,24 @@ export function runLockPath(runDir: string): string {
   return path.join(path.dirname(runDir), `${RUN_LOCK_PREFIX}${path.basename(runDir)}${RUN_LOCK_SUFFIX}`);
 }
 
+/** A lock as read: its content and its last heartbeat (the file's modification time). */
+export interface HeldLock extends RunLockFile {
+  heartbeatMs: number;
+}
+
 /** The lock's owner, or null when there is no lock (or an unreadable one, which nothing holds). */
-export async function readRunLock(runDir: string): Promise<RunLockFile | null> {
-  return parseLock(await fs.readFile(runLockPath(runDir), 'utf8').catch(() => ''));
+export async function readRunLock(runDir: string): Promise<HeldLock | null> {
+  const file = runLockPath(runDir);
+  // No lock (ENOENT), or one released between the read and the stat: nobody holds it.
+  const [text, stat] = await Promise.all([fs.readFile(file, 'utf8').catch(() => ''), fs.stat(file).catch(() => null)]);
+  const lock = parseLock(text);
+  return lock && stat ? { ...lock, heartbeatMs: stat.mtimeMs } : null;
+}
+
+/** Whether the lock's holder still has the run: its process alive here, or a fresh heartbeat from another machine. */
+export function isLockHeld(lock: HeldLock, now = Date.now()): boolean {
+  if (lock.host !== undefined && lock.host !== hostname()) return now - lock.heartbeatMs < RUN_LOCK_STALE_MS;
+  return isOwnerAlive(lock);
 }
 
 function parseLock(text: string): RunLockFile | null {
@@ -68,7 +89,7 @@ export async function acquireRunLock(
 ): Promise<LockResult> {
   const file = runLockPath(runDir);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const mine: RunLockFile = { ...currentOwner(), since: new Date().toISOString() };
+  const mine: RunLockFile = { ...currentOwner(), since: new Date().toISOString(), host: hostname() };
   const text = JSON.stringify(mine) + '\n';
   const tmp = `${file}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`;
   await fs.writeFile(tmp, text);
@@ -79,7 +100,19 @@ export async function acquireRunLock(
     for (;;) {
       try {
         await fs.link(tmp, file);
-        return { kind: 'acquired', release: () => releaseLock(file, text) };
+        const heartbeat = setInterval(() => {
+          const now = new Date();
+          // Released or taken over in between: nothing to keep alive; the next acquire says so.
+          fs.utimes(file, now, now).catch(() => {});
+        }, RUN_LOCK_HEARTBEAT_MS);
+        heartbeat.unref();
+        return {
+          kind: 'acquired',
+          release: () => {
+            clearInterval(heartbeat);
+            return releaseLock(file, text);
+          },
+        };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
@@ -89,7 +122,8 @@ export async function acquireRunLock(
       });
       if (heldText === null) continue;
       const held = parseLock(heldText);
-      if (!held || !isOwnerAlive(held)) {
+      const heartbeatMs = (await fs.stat(file).catch(() => null))?.mtimeMs ?? 0; // gone since: stale, as below
+      if (!held || !isLockHeld({ ...held, heartbeatMs })) {
         // Stale: take it over, unless another process did so in between (then it is that one's).
         if ((await fs.readFile(file, 'utf8').catch(() => null)) === heldText) await fs.unlink(file).catch(() => {});
         continue;

@@ -6,8 +6,8 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/runConfig';
 import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
 import { readRunConfigFile, readRunStatus } from '../../shared/runReading/runFiles';
 import { canonicalJson } from './resolveSweep';
-import { isOwnerAlive, isRunOwnerAlive } from '../../shared/runReading/processIdentity';
-import { isOwnerStopping, readRunLock } from './runOwner';
+import { isRunOwnerAlive } from '../../shared/runReading/processIdentity';
+import { isLockHeld, isOwnerStopping, readRunLock } from './runOwner';
 
 export type RunAction =
   /** No run directory: train from the start. */
@@ -30,7 +30,7 @@ export type RunAction =
 
 export async function planRunAction(runDir: string, config: RunConfig): Promise<RunAction> {
   const lock = await readRunLock(runDir);
-  if (lock && isOwnerAlive(lock)) {
+  if (lock && isLockHeld(lock)) {
     // Another process has the run (this one's own lock is not alive to it): done, or theirs.
     const state = await readRunStatus(runDir).then((st) => st.state, () => null);
     return state === 'done' ? { kind: 'done' } : { kind: 'busy', pid: lock.pid, stopping: isOwnerStopping(lock) };
