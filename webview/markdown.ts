@@ -13,7 +13,7 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
       try {
         node.setAttribute('src', new URL(src, baseUri).toString());
       } catch {
-        node.removeAttribute('src');
+        node.removeAttribute('src'); // not a URL even against the base: no image rather than a broken one
       }
     }
   }

@@ -18,6 +18,7 @@ export async function environmentReport(q: EnvironmentQuery): Promise<string> {
   try {
     probes = JSON.parse(json.stdout) as BackendProbe[];
   } catch {
+    // Reported: its stderr says why there is no JSON better than the parse error would.
     lines.push(`The trainer could not report its backends: ${json.error ?? ''}`, '', '```', json.stderr.trim(), '```');
     return lines.join('\n');
   }

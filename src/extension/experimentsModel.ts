@@ -117,12 +117,12 @@ export function describeVaried(run: Pick<RunEntry, 'runId' | 'varied'>): string 
 }
 
 async function listDirs(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []); // absent: nothing trained yet; unreadable: empty, as the tree must stay usable
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
 }
 
 function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false);
+  return fs.access(p).then(() => true, () => false); // only whether to offer it: opening it reports any problem
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

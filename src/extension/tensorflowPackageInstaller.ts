@@ -164,6 +164,7 @@ export async function installNativeBackend(req: InstallRequest): Promise<Install
     const manifest = createRequire(path.join(staging, 'noop.js')).resolve(`${req.pkg}/package.json`);
     version = (JSON.parse(await fs.readFile(manifest, 'utf8')) as { version: string }).version;
   } catch {
+    // Reported: whether unresolvable or unreadable, the package is not usably there.
     await fs.rm(staging, { recursive: true, force: true });
     return { ok: false, problem: 'npm', message: `npm finished, but ${req.pkg} is not in ${staging}/node_modules.` };
   }

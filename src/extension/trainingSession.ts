@@ -163,7 +163,10 @@ export class TrainingSession {
         ? `stopped by force after ${Math.round(this.opts.stopTimeoutMs / 1000)} s; progress since the last checkpoint is lost`
         : describeCrash(exit);
       for (const [runId, runDir] of this.started) {
-        const done = await markRunEnded({ runDir, pid: this.trainer.pid, state: stopped ? 'cancelled' : 'failed', message }).catch(() => false);
+        const done = await markRunEnded({ runDir, pid: this.trainer.pid, state: stopped ? 'cancelled' : 'failed', message }).catch((err: Error) => {
+          this.opts.log(`${runId}: could not rewrite its status.json: ${err.message}`);
+          return false;
+        });
         if (done) marked.push(runId);
         this.opts.log(`${runId}: ${done ? `marked ${stopped ? 'cancelled' : 'failed'}` : 'left as it is'}: ${message}`);
       }

@@ -76,7 +76,7 @@ function preview(v: unknown): string {
   try {
     text = JSON.stringify(v) ?? String(v);
   } catch {
-    text = String(v);
+    text = String(v); // a BigInt or a cycle: a preview only needs something to show
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -24,7 +24,7 @@ export const DEMO_CONFIG: Partial<RunConfig> = {
 
 /** Where a finished run's figures are, for the person who just ran it. */
 export async function describeRunFiles(runDir: string): Promise<string> {
-  const samples = (await fs.readdir(path.join(runDir, RUN_FILES.samples)).catch(() => [])).sort();
+  const samples = (await fs.readdir(path.join(runDir, RUN_FILES.samples)).catch(() => [])).sort(); // none to list: the run directory line still says where to look
   return [
     '',
     `run directory     ${runDir}`,

@@ -80,6 +80,17 @@ test('files edited into nonsense become errors on their node, not exceptions', a
   assert.equal((await readExperiments(path.join(out, 'does-not-exist'))).sweeps.length, 0);
 });
 
+test('a samples/ that cannot be listed is an error on the run, not a run without samples', async (t) => {
+  const out = outDir(t);
+  const dir = writeRun(out, 'samples-a-file', { 'status.json': status('done') });
+  rmSync(path.join(dir, 'samples'), { recursive: true });
+  writeFileSync(path.join(dir, 'samples'), '');
+  const run = await readRun(dir, new MetricsCache(), {});
+  assert.equal(run.state, 'done');
+  assert.deepEqual(run.samples, []);
+  assert.match(run.error ?? '', /samples: cannot read \(ENOTDIR\)/);
+});
+
 test('a resumed run counts each step once and adds up the wall time of its sessions', () => {
   const parse = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
   const records = [...parse(steps([0.9, 0.8])), ...parse(steps([0.7, 0.6, 0.5]).replace(/"epoch":0/g, '"epoch":1'))];

@@ -2,7 +2,7 @@
 // points with wall time over resumed sessions, notes saved with conflict detection, and
 // the webview's debiased smoothing.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -42,6 +42,12 @@ describe('MetricsTail', () => {
     assert.equal(again.reset, true);
     assert.equal(again.records.length, 1);
   });
+
+  it('reads no file as no records, and throws for one it cannot read rather than show none', async () => {
+    assert.deepEqual(await new MetricsTail(path.join(dir, 'absent.jsonl')).read(), { records: [], reset: false, problems: [] });
+    writeFileSync(path.join(dir, 'not-a-run'), '');
+    await assert.rejects(new MetricsTail(path.join(dir, 'not-a-run', 'metrics.jsonl')).read(), /ENOTDIR/);
+  });
 });
 
 describe('LossSeries', () => {
@@ -73,6 +79,15 @@ describe('NotesFile', () => {
     assert.equal(readFileSync(file, 'utf8'), '# edited in a text editor\n');
     assert.equal((await notes.save('# mine, more\n', saved.version, true)).kind, 'saved');
     assert.equal(readFileSync(file, 'utf8'), '# mine, more\n');
+  });
+
+  it('takes a notes.md it cannot read for neither empty nor saves over it', async () => {
+    const file = path.join(dir, 'runs', 'r2', 'notes.md');
+    mkdirSync(file, { recursive: true }); // a folder where the file goes: unreadable as a file, whoever runs the test
+    const notes = new NotesFile(file);
+    await assert.rejects(notes.read(), /EISDIR/);
+    await assert.rejects(notes.save('# mine\n', versionOf('')), /EISDIR/);
+    assert.ok(statSync(file).isDirectory());
   });
 
   it('knows whose notes a notes.md is', () => {

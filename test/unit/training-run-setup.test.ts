@@ -1,7 +1,7 @@
 // setupRun on its own: what a run has and has written before its first step, new and resumed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainerEvent } from '../../src/shared/messages';
@@ -86,6 +86,13 @@ test('setupRun on resume restores the checkpoint: its progress and weights, and 
   assert.equal(readJsonFile<RunConfigFile>(path.join(first.runDir, 'config.json')).environment.createdAt, environment.createdAt);
   assert.ok(events.some((e) => e.type === 'run-started' && e.resumedFromStep === 4));
   assert.ok(!events.some((e) => e.type === 'phase' && e.phase === 'forward-strip'), 'the figures of a new run are not drawn again');
+});
+
+test('a checkpoint that cannot be read is an error naming it, not "no checkpoint yet"', async (t) => {
+  const dir = path.join(tempOut(t), 'checkpoint');
+  await assert.rejects(loadCheckpointWeights(dir, undefined as never), /no checkpoint yet/);
+  mkdirSync(path.join(dir, 'state.json'), { recursive: true }); // a folder where the file goes: unreadable as a file
+  await assert.rejects(loadCheckpointWeights(dir, undefined as never), (err: Error) => err.message === `${path.join(dir, 'state.json')}: cannot read (EISDIR)`);
 });
 
 test('a run whose setup fails is marked failed and releases every tensor it made', async (t) => {

@@ -102,7 +102,7 @@ async function installGpuBackend(context: vscode.ExtensionContext, output: vscod
   try {
     probe = (JSON.parse(env.stdout) as Probe[]).find((p) => p.name === result.pkg);
   } catch {
-    probe = undefined;
+    probe = undefined; // no report: the message below quotes the trainer's stderr, which says why
   }
   const installed = `Installed ${result.pkg}@${result.version} into ${dir}.`;
   output.appendLine(`${stamp()} ${installed} The trainer ${probe?.loads ? `loads it: ${probe.detail ?? ''}` : `cannot load it: ${probe?.reason ?? env.stderr.trim().split('\n').pop() ?? env.error ?? ''}`}`);

@@ -19,15 +19,15 @@ export class NotesFile {
 
   constructor(readonly file: string) {}
 
-  /** The text, or '' when the file does not exist yet (the first save creates it). */
+  /** The text, or '' when the file does not exist yet (the first save creates it); throws when it cannot be read. */
   async read(): Promise<{ text: string; version: string }> {
-    const text = await fs.readFile(this.file, 'utf8').catch(() => '');
+    const text = await readIfPresent(this.file);
     this.known = versionOf(text);
     return { text, version: this.known };
   }
 
   async save(text: string, baseVersion: string, force = false): Promise<SaveResult> {
-    const disk = await fs.readFile(this.file, 'utf8').catch(() => '');
+    const disk = await readIfPresent(this.file);
     const diskVersion = versionOf(disk);
     if (!force && diskVersion !== baseVersion && disk !== text) return { kind: 'conflict', text: disk, version: diskVersion };
     await fs.mkdir(path.dirname(this.file), { recursive: true });
@@ -39,7 +39,7 @@ export class NotesFile {
   /** Calls back with the new text whenever the file changes other than by save(). */
   watch(onChange: (doc: { text: string; version: string }) => void): void {
     const check = async () => {
-      const text = await fs.readFile(this.file, 'utf8').catch(() => undefined);
+      const text = await fs.readFile(this.file, 'utf8').catch(() => undefined); // gone or unreadable: nothing new to show; a save says why
       if (text === undefined) return;
       const version = versionOf(text);
       if (version === this.known) return;
@@ -51,7 +51,7 @@ export class NotesFile {
       this.watcher = watch(path.dirname(this.file), (_event, name) => {
         if (name === null || name === path.basename(this.file)) void check();
       });
-      this.watcher.on('error', () => undefined);
+      this.watcher.on('error', () => undefined); // a watch that fails leaves the poll below
     } catch {
       // no folder yet; the poll below still notices
     }
@@ -61,5 +61,15 @@ export class NotesFile {
   dispose(): void {
     this.watcher?.close();
     clearInterval(this.poll);
+  }
+}
+
+/** '' for a file that does not exist; any other failure is thrown, so an unreadable file is never taken for an empty one and saved over. */
+async function readIfPresent(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
   }
 }

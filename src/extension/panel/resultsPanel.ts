@@ -12,7 +12,7 @@ import {
 import { RUN_FILES, type MetricRecord } from '../../shared/runDirectory';
 import { LossSeries } from './lossSeries';
 import { MetricsTail } from '../../shared/runReading/metricsTail';
-import { NotesFile } from './notesFile';
+import { NotesFile, versionOf } from './notesFile';
 import { panelHtml } from './panelHtml';
 import { readPanelSources, targetKey, type PanelSources } from './panelSources';
 import { readRunSummary, type RunPlace } from './runSummary';
@@ -112,7 +112,8 @@ export class ResultsPanel implements vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => {
         // Anything that is not one of ours is dropped: the page is not trusted to be well formed.
-        if (isPanelToHostMessage(m)) void this.receive(m);
+        // One of ours that fails (a file to open that is gone, a page left without its data) is shown.
+        if (isPanelToHostMessage(m)) this.receive(m).catch((err: Error) => void vscode.window.showErrorMessage(`Diffusion: ${err.message}`));
       }),
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => {
@@ -215,7 +216,12 @@ export class ResultsPanel implements vscode.Disposable {
     await this.flushing;
     // What changed since the last read (on a new panel: since the reading started at its creation).
     await this.readingDisk(() => this.readAll());
-    const notes = await this.notes.read();
+    // Notes that cannot be read still open the panel: empty, and the Notes tab says why.
+    let notesProblem: string | undefined;
+    const notes = await this.notes.read().catch((err: Error) => {
+      notesProblem = `Could not read ${this.notes.file}: ${err.message}`;
+      return { text: '', version: versionOf('') };
+    });
     const viewState = this.context.memento.get<PanelViewState>(stateKey(this.target));
     const tab = this.pendingTab;
     this.pendingTab = undefined;
@@ -229,6 +235,7 @@ export class ResultsPanel implements vscode.Disposable {
       ...(viewState ? { viewState } : {}),
     });
     if (this.readError !== undefined) this.post({ type: 'read-error', message: `Could not read the run directories: ${this.readError}` });
+    if (notesProblem !== undefined) this.post({ type: 'notes-error', message: notesProblem });
     for (const t of this.trackers.values()) t.series.resend();
     this.postPoints();
   }
@@ -283,7 +290,7 @@ export class ResultsPanel implements vscode.Disposable {
   private async refreshSummary(t: RunTracker, force: boolean): Promise<boolean> {
     const dir = t.place.dir;
     const stamps = await Promise.all([RUN_FILES.status, RUN_FILES.config, RUN_FILES.samples, RUN_FILES.forwardStrip, RUN_FILES.forwardStripIndex, RUN_FILES.forwardSteps, RUN_FILES.forwardStepsIndex]
-      .map((f) => fs.stat(path.join(dir, f)).then((s) => s.mtimeMs, () => 0)));
+      .map((f) => fs.stat(path.join(dir, f)).then((s) => s.mtimeMs, () => 0))); // absent is a stamp too; reading the run reports what is broken
     const signature = `${stamps.join(',')}|${t.records.length}|${t.problems.length}|${t.place.colorIndex}|${JSON.stringify(t.place.varied)}`;
     if (!force && signature === t.signature && t.summary) return false;
     t.signature = signature;

@@ -99,7 +99,7 @@ export class StudyError extends Error {
 /** Accepts the sweep directory or its sweep.json. */
 export async function loadStudy(sweepPath: string): Promise<Study> {
   const resolved = path.resolve(sweepPath);
-  const isFile = (await fs.stat(resolved).catch(() => null))?.isFile() ?? false;
+  const isFile = (await fs.stat(resolved).catch(() => null))?.isFile() ?? false; // else a directory: reading its sweep.json names any problem
   const sweepDir = isFile ? path.dirname(resolved) : resolved;
   const sweepFile = isFile ? resolved : path.join(sweepDir, SWEEP_FILES.resolved);
   const sweep = await readSweepFile(sweepFile);

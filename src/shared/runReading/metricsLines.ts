@@ -31,6 +31,7 @@ export function parseMetricLine(line: string, file: string, lineNumber: number):
   try {
     value = JSON.parse(line);
   } catch {
+    // Reported: the excerpt of the line says more than the parser's position would.
     return `${file} line ${lineNumber}: not JSON (${excerpt(line)})`;
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { kind?: unknown }).kind === 'string') {

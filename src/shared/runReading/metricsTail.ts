@@ -24,7 +24,10 @@ export class MetricsTail {
   constructor(readonly file: string) {}
 
   async read(): Promise<TailRead> {
-    const stat = await fs.stat(this.file).catch(() => null);
+    const stat = await fs.stat(this.file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err; // unreadable, not absent: the reader says so rather than show no metrics
+    });
     if (!stat) {
       const reset = this.offset > 0;
       this.offset = 0;

@@ -33,7 +33,7 @@ export interface RunReading {
   state: RunDisplayState;
   status?: RunStatus;
   configFile?: RunConfigFile;
-  /** status.json or config.json missing or broken, in words naming the file. */
+  /** status.json or config.json missing or broken, or samples/ unreadable, in words naming the file. */
   problems: string[];
   /** Corrupt lines of metrics.jsonl, with file and line (a torn last line is not one). */
   metricsProblems: string[];
@@ -91,7 +91,7 @@ export async function readRun(dir: string, options: ReadRunOptions = {}): Promis
   if (forward) reading.forwardStrip = { ...forward, ...(isTileIndex(forwardIndex) ? { index: forwardIndex as unknown as ForwardStripIndex } : {}) };
   if (steps && isTileIndex(stepsIndex) && typeof stepsIndex.columns === 'number') reading.forwardSteps = { ...steps, index: stepsIndex as unknown as ForwardStepsIndex };
   if (notes) reading.notes = notes;
-  reading.samples = await readSamples(dir, reading.status?.epoch);
+  reading.samples = await readSamples(dir, reading.status?.epoch, reading.problems);
   return reading;
 }
 
@@ -111,10 +111,14 @@ export class MetricsCache {
   }
 }
 
-async function readSamples(dir: string, statusEpoch: number | undefined): Promise<SampleImage[]> {
+async function readSamples(dir: string, statusEpoch: number | undefined, problems: string[]): Promise<SampleImage[]> {
   const samplesDir = path.join(dir, RUN_FILES.samples);
-  // No samples/ yet (a queued run) is no problem: nothing to show.
-  const names = (await fs.readdir(samplesDir).catch(() => [] as string[])).filter((n) => n.endsWith('.png') && !n.startsWith('.'));
+  const listed = await fs.readdir(samplesDir).catch((err: NodeJS.ErrnoException) => {
+    // No samples/ yet (a queued run) is no problem: nothing to show.
+    if (err.code !== 'ENOENT') problems.push(`${samplesDir}: cannot read (${err.code ?? err.message})`);
+    return [] as string[];
+  });
+  const names = listed.filter((n) => n.endsWith('.png') && !n.startsWith('.'));
   const found = await Promise.all(names.map(async (name) => ({ name, image: await imageOnDisk(path.join(samplesDir, name)) })));
   const strips: SampleImage[] = [];
   const grids: Array<{ name: string; image: ImageOnDisk }> = [];
@@ -136,8 +140,7 @@ async function imageOnDisk(file: string): Promise<ImageOnDisk | undefined> {
 }
 
 function stat(file: string) {
-  // Missing, or gone between listing and reading: absent, which the callers show as such.
-  return fs.stat(file).catch(() => null);
+  return fs.stat(file).catch(() => null); // missing, or gone since the listing: absent, which the callers show as such
 }
 
 /** The parsed file, or a sentence naming the file and what is wrong. */

@@ -41,7 +41,7 @@ function resolveNative(pkg: NativePackage, bases: readonly string[]): { path: st
     try {
       return { path: requireFrom.resolve(pkg), requireFrom };
     } catch {
-      continue;
+      continue; // not under this base: try the next; found under none is reported as not installed
     }
   }
   return undefined;
@@ -90,7 +90,7 @@ export function nvidiaGpuNames(): string[] {
       .map((l) => l.trim())
       .filter((l) => l.length > 0);
   } catch {
-    return [];
+    return []; // no nvidia-smi: the caller says the name is unknown and why
   }
 }
 

@@ -77,6 +77,7 @@ function dawnEntry(): string {
   try {
     return createRequire(__filename).resolve('webgpu');
   } catch {
+    // Reported: resolving fails only when the package is not there.
     throw new WebgpuUnavailable(`the webgpu package (Dawn) is not installed beside ${dirname(__filename)}`);
   }
 }

@@ -109,7 +109,7 @@ async function detectStanfordCars(given: string): Promise<StanfordCarsFolders | 
 }
 
 async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isDirectory(), () => false);
+  return fs.stat(p).then((s) => s.isDirectory(), () => false); // absent: this layout is not the one; the caller tries the next
 }
 
 /** Code-unit order: independent of locale and ICU version. */

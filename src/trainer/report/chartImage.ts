@@ -325,7 +325,7 @@ export function canRenderText(): Promise<boolean> {
       for (let i = 0; i < data.length; i += info.channels) if (data[i]! < 128) ink++;
       return ink > 100;
     } catch {
-      return false;
+      return false; // sharp cannot draw the probe: then it cannot draw the labels either
     }
   })();
   return textProbe;

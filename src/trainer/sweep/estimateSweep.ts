@@ -104,12 +104,12 @@ async function countImages(c: RunConfig): Promise<number | null> {
   try {
     return (await findImages(c.dataset, c.datasetSplit)).files.length;
   } catch {
-    return null;
+    return null; // reported: the dry run lists the runs whose dataset could not be counted
   }
 }
 
 async function stepsDone(outDir: string, run: SweepRun): Promise<number> {
-  return readRunStatus(path.join(runsDirectory(outDir), run.runId)).then((s) => s.step, () => 0);
+  return readRunStatus(path.join(runsDirectory(outDir), run.runId)).then((s) => s.step, () => 0); // no readable status: nothing done yet, as far as an estimate goes
 }
 
 function throughputKey(c: Pick<RunConfig, 'channels' | 'imgSize' | 'batchSize'>, backend: BackendName | null): string {
@@ -120,9 +120,9 @@ function throughputKey(c: Pick<RunConfig, 'channels' | 'imgSize' | 'batchSize'>,
 async function measuredThroughputs(outDir: string): Promise<Map<string, number>> {
   const dir = runsDirectory(outDir);
   const samples = new Map<string, { flops: number; ms: number }>();
-  for (const id of await fs.readdir(dir).catch(() => [] as string[])) {
+  for (const id of await fs.readdir(dir).catch(() => [] as string[])) { // no runs yet: nothing measured
     const runDir = path.join(dir, id);
-    const file = await readRunConfigFile(runDir).catch(() => null);
+    const file = await readRunConfigFile(runDir).catch(() => null); // not a run to measure; the sweep table reports broken runs
     if (!file) continue;
     // The first step of a session compiles kernels and warms caches: leave it out.
     const steps = (await readMetrics(runDir)).filter((r) => r.kind === 'step' && r.step > 1);

@@ -51,8 +51,10 @@ export interface HeldLock extends RunLockFile {
 /** The lock's owner, or null when there is no lock (or an unreadable one, which nothing holds). */
 export async function readRunLock(runDir: string): Promise<HeldLock | null> {
   const file = runLockPath(runDir);
-  // No lock (ENOENT), or one released between the read and the stat: nobody holds it.
-  const [text, stat] = await Promise.all([fs.readFile(file, 'utf8').catch(() => ''), fs.stat(file).catch(() => null)]);
+  const [text, stat] = await Promise.all([
+    fs.readFile(file, 'utf8').catch(() => ''), // no lock (ENOENT), or released in between: nobody holds it
+    fs.stat(file).catch(() => null), // the same
+  ]);
   const lock = parseLock(text);
   return lock && stat ? { ...lock, heartbeatMs: stat.mtimeMs } : null;
 }
@@ -68,7 +70,7 @@ function parseLock(text: string): RunLockFile | null {
     const v = JSON.parse(text) as RunLockFile;
     return typeof v === 'object' && v !== null && typeof v.pid === 'number' ? v : null;
   } catch {
-    return null;
+    return null; // not a lock (half-written by hand): nothing holds it
   }
 }
 
@@ -102,8 +104,7 @@ export async function acquireRunLock(
         await fs.link(tmp, file);
         const heartbeat = setInterval(() => {
           const now = new Date();
-          // Released or taken over in between: nothing to keep alive; the next acquire says so.
-          fs.utimes(file, now, now).catch(() => {});
+          fs.utimes(file, now, now).catch(() => {}); // released or taken over in between: nothing to keep alive
         }, RUN_LOCK_HEARTBEAT_MS);
         heartbeat.unref();
         return {
@@ -125,7 +126,8 @@ export async function acquireRunLock(
       const heartbeatMs = (await fs.stat(file).catch(() => null))?.mtimeMs ?? 0; // gone since: stale, as below
       if (!held || !isLockHeld({ ...held, heartbeatMs })) {
         // Stale: take it over, unless another process did so in between (then it is that one's).
-        if ((await fs.readFile(file, 'utf8').catch(() => null)) === heldText) await fs.unlink(file).catch(() => {});
+        const still = await fs.readFile(file, 'utf8').catch(() => null); // gone: nothing to take over
+        if (still === heldText) await fs.unlink(file).catch(() => {}); // gone or changed: not ours to remove
         continue;
       }
       if (!isOwnerStopping(held)) return { kind: 'busy', owner: held, waited };
@@ -141,11 +143,12 @@ export async function acquireRunLock(
       await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 100));
     }
   } finally {
-    await fs.unlink(tmp).catch(() => {});
+    await fs.unlink(tmp).catch(() => {}); // already gone
   }
 }
 
 /** Removes the lock if it is still this one (a process that took over a lock it thought stale may hold it). */
 async function releaseLock(file: string, text: string): Promise<void> {
-  if ((await fs.readFile(file, 'utf8').catch(() => null)) === text) await fs.unlink(file).catch(() => {});
+  const current = await fs.readFile(file, 'utf8').catch(() => null); // already gone
+  if (current === text) await fs.unlink(file).catch(() => {}); // gone or changed: not ours to remove
 }

@@ -32,7 +32,7 @@ export async function planRunAction(runDir: string, config: RunConfig): Promise<
   const lock = await readRunLock(runDir);
   if (lock && isLockHeld(lock)) {
     // Another process has the run (this one's own lock is not alive to it): done, or theirs.
-    const state = await readRunStatus(runDir).then((st) => st.state, () => null);
+    const state = await readRunStatus(runDir).then((st) => st.state, () => null); // unreadable: not known to be done, so theirs
     return state === 'done' ? { kind: 'done' } : { kind: 'busy', pid: lock.pid, stopping: isOwnerStopping(lock) };
   }
   if (!existsSync(runDir)) return { kind: 'new' };
@@ -40,10 +40,11 @@ export async function planRunAction(runDir: string, config: RunConfig): Promise<
   try {
     status = await readRunStatus(runDir);
   } catch {
+    // Nothing to lose: start again; else the conflict names the file for the person to look at.
     if (!(await holdsWork(runDir))) return { kind: 'restart', was: 'unreadable' };
     return { kind: 'conflict', reason: `${path.join(runDir, RUN_FILES.status)} is missing or unreadable; remove ${runDir} to train it again` };
   }
-  const recorded = await readRunConfigFile(runDir).then((f) => f.config, () => null);
+  const recorded = await readRunConfigFile(runDir).then((f) => f.config, () => null); // none: a conflict below if there are results
   // A config.json written before a field existed means that field's default.
   if (recorded && canonicalJson({ ...DEFAULT_RUN_CONFIG, ...recorded }) !== canonicalJson(config)) {
     return { kind: 'conflict', reason: `${runDir} holds a run with a different config; remove it or rename the sweep's runs` };
@@ -60,13 +61,21 @@ export async function planRunAction(runDir: string, config: RunConfig): Promise<
   return { kind: 'resume', was: status.state, step: status.step };
 }
 
-/** Metrics, a checkpoint or notes: something a restart would throw away. */
+/** Metrics, a checkpoint or notes: something a restart would throw away. Throws when it cannot tell. */
 async function holdsWork(runDir: string): Promise<boolean> {
-  const size = (name: string) => fs.stat(path.join(runDir, name)).then((s) => s.size, () => 0);
+  const size = (name: string) => fs.stat(path.join(runDir, name)).then((s) => s.size, ifAbsent(0));
   return (await size(RUN_FILES.metrics)) > 0 || (await size(RUN_FILES.notes)) > 0 || (await hasCheckpoint(runDir));
 }
 
 async function hasCheckpoint(runDir: string): Promise<boolean> {
-  const entries = await fs.readdir(path.join(runDir, RUN_FILES.checkpoint)).catch(() => []);
+  const entries = await fs.readdir(path.join(runDir, RUN_FILES.checkpoint)).catch(ifAbsent([] as string[]));
   return entries.some((e) => !e.startsWith('.'));
+}
+
+/** A rejection handler: a missing file is `value`; one that cannot be read is thrown, never taken for no work. */
+function ifAbsent<T>(value: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => {
+    if (err.code === 'ENOENT') return value;
+    throw err;
+  };
 }

@@ -27,7 +27,7 @@ export function resolvedSweepPath(outDir: string, sweepId: string): string {
 export async function writeResolvedSweep(outDir: string, sweep: ResolvedSweep, spec: SweepSpec, sourceFile: string): Promise<string> {
   const source = path.resolve(sourceFile);
   const file = resolvedSweepPath(outDir, sweep.sweepId);
-  const previous = await readResolvedSweep(file).catch(() => null);
+  const previous = await readResolvedSweep(file).catch(() => null); // none, or too broken to say whose: replaced below
   if (previous && previous.source !== source && existsSync(previous.source)) {
     throw new SweepError(sourceFile, [`sweep id "${sweep.sweepId}" is already used by ${previous.source} in ${path.dirname(file)}; give this sweep another "name"`]);
   }

@@ -55,8 +55,11 @@ async function readState(dir: string): Promise<CheckpointState | null> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
-  } catch {
-    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null; // no checkpoint yet
+    // Not "none": a resume would train again from the start over the one that is there.
+    throw new Error(`${file}: cannot read (${code ?? (err as Error).message})`);
   }
   let state: CheckpointState;
   try {

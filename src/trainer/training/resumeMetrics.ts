@@ -37,6 +37,7 @@ export function metricsKeptOnResume(text: string, checkpoint: Pick<TrainingProgr
     try {
       value = JSON.parse(line);
     } catch {
+      // Corruption stays for readers to report; only a torn last line goes.
       if (!isLast) kept.push(line);
       return;
     }

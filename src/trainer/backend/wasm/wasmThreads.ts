@@ -182,7 +182,7 @@ export function installPthreadWorkers(loader: ThreadedLoader): PthreadWorkers {
     async uninstall() {
       installed = undefined;
       delete (globalThis as { Worker?: unknown }).Worker;
-      await Promise.all(workers.map((w) => w.terminate().catch(() => 0)));
+      await Promise.all(workers.map((w) => w.terminate().catch(() => 0))); // one that already ended is as good as stopped
     },
   };
   return installed;
