@@ -14,6 +14,7 @@ import type { RunLockFile, RunStatus } from '../../src/shared/runDirectory';
 import type { ResolvedSweepFile } from '../../src/shared/sweepSpec';
 import { processStart } from '../../src/shared/runReading/processIdentity';
 import { runLockPath } from '../../src/trainer/sweep/runOwner';
+import { seeded } from '../helpers/seededRandom';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 /** 4 steps an epoch; 160 steps a run. */
@@ -83,18 +84,6 @@ function startSweep(file: string, out: string, ...extra: string[]): Sweep {
     waitFor: (re) => until(() => re.test(stderr), () => {
       throw new Error(`the sweep ended before its stderr matched ${re}:\n${stderr}`);
     }),
-  };
-}
-
-/** mulberry32: the kill moments, the same on every machine. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

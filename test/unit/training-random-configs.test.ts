@@ -13,18 +13,7 @@ import { RUN_CONFIG_FIELDS, RUN_CONFIG_TABLE, type FieldSpec, type RunConfigFiel
 import { readMetrics } from '../../src/shared/runReading/runFiles';
 import { trainNewRun } from '../../src/trainer/training/trainRun';
 import { writeImage } from '../helpers/imageFixtures';
-
-/** mulberry32: a small seeded generator, so a failure names a config that can be run again. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../helpers/seededRandom';
 
 type Draw = () => number;
 const int = (r: Draw, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
