@@ -151,6 +151,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     item.description = describeRun(run, live);
     item.iconPath = stateIcon(run.state);
     item.tooltip = runTooltip(run);
+    // A click opens the run's panel (the twistie still shows its files); a run not started has none.
+    if (run.state !== 'not started') item.command = { command: 'diffusion.openResultsPanel', title: 'Open Results Panel', arguments: [{ kind: 'run', run, sweepId }] };
     item.contextValue = `run.${run.state.replace(' ', '-')}`;
     item.resourceUri = vscode.Uri.file(run.dir);
     return item;

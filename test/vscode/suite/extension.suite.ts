@@ -70,7 +70,14 @@ describe('Diffusion Lab in the extension host', () => {
     assert.equal((items[1]!.iconPath as vscode.ThemeIcon).id, 'warning');
     assert.equal(items[2]!.description, 'not started');
     assert.equal(items[0]!.contextValue, 'run.done');
-    assert.match((items[0]!.tooltip as vscode.MarkdownString).value, /\*\*timesteps\*\* \| 250/);
+    // Short: what sets the run apart, its state and measures; the full config one click away.
+    const tooltip = (items[0]!.tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, /^\*\*T250-aaaa\*\* — done\n\nT = 250\n\nfinal loss 0\.5 \(mean over the last epoch\) · total time 2\.00 s\n/);
+    assert.match(tooltip, /\[Full config\]\(file:\/\/\/.*\/runs\/T250-aaaa\/config\.json\)/);
+    assert.doesNotMatch(tooltip, /\| field \| value \|/, 'no 34-row config table');
+    // A click opens the run's panel; a run not started has no panel to open.
+    assert.deepEqual([items[0]!.command?.command, (items[0]!.command?.arguments?.[0] as { run: { runId: string } }).run.runId], ['diffusion.openResultsPanel', 'T250-aaaa']);
+    assert.equal(items[2]!.command, undefined);
     const files = await a.tree.getChildren(runs[0]);
     assert.deepEqual(files.map((f) => a.tree.getTreeItem(f).label), ['config', 'metrics', 'forward strip', 'notes']);
   });
@@ -102,6 +109,8 @@ describe('Diffusion Lab in the extension host', () => {
     const a = await api();
     const doc = await a.commands.checkEnvironment();
     assert.ok(doc);
+    // A read-only document: closing it asks nothing.
+    assert.deepEqual([doc.uri.scheme, doc.isUntitled, doc.isDirty, doc.languageId], ['diffusion-environment', false, false, 'markdown']);
     assert.match(doc.getText(), /Training runs on \(auto\):\*\* (wasm|tensorflow|webgpu|cpu)/);
     assert.match(doc.getText(), /\| wasm \|/);
     assert.match(doc.getText(), /\| webgpu \| `@tensorflow\/tfjs-backend-webgpu` \| (yes|no|software adapter only) \|/);
