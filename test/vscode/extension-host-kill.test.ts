@@ -13,7 +13,7 @@ import { parseMetricsJsonl } from '../../src/shared/runReading/metricsLines';
 import { measureRun } from '../../src/shared/runReading/runMeasures';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { makeWorkspace, sweepFile } from './workspace';
-import { clickPick, runCommand, until, waitForRows } from './workbench';
+import { clickPick, runCommand, treeRows, until, waitForRows } from './workbench';
 
 const STEPS = 150;
 
@@ -75,8 +75,14 @@ test('extension host killed mid-sweep: the run is left cancelled and resumable, 
 
   // The workbench restarts its extension host (or is reloaded); the same command resumes.
   await page.reload();
-  await page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]').click({ timeout: 90_000 });
-  await waitForRows(page, 'the cancelled run in the tree', (rows) => rows.some((r) => /^T 40 cancelled/.test(r)), 90_000);
+  // The reloaded workbench may restore the Diffusion Lab view by itself, and a click on its
+  // icon would then close it: click only while the icon is not the open one.
+  const icon = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="Diffusion Lab"]') });
+  await until('the cancelled run in the reloaded tree', async () => {
+    const open = await icon.evaluate((e) => e.classList.contains('checked')).catch(() => false); // not drawn yet: try again
+    if (!open) await icon.click({ timeout: 1_000 }).catch(() => {}); // not drawn yet: the next round clicks
+    return (await treeRows(page)).some((r) => /^T 40 cancelled/.test(r));
+  }, 90_000, page);
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'resumable.sweep.json');
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Sweep resumable finished: 2 of 2 runs done' }).first().waitFor({ timeout: 300_000 });
