@@ -8,7 +8,7 @@ import type { RunConfigFile } from '../shared/runConfig';
 import { RUN_FILES, isRunId, type RunDisplayState, type RunStatus } from '../shared/runDirectory';
 import { MetricsCache, readRun as readRunDirectory } from '../shared/runReading/readRun';
 import { SWEEP_FILES, type ResolvedSweepFile } from '../shared/sweepSpec';
-import { describeValues } from '../shared/formatting';
+import { variedLabel } from '../shared/formatting';
 
 export { MetricsCache };
 
@@ -113,7 +113,7 @@ export async function readRun(dir: string, cache: MetricsCache, varied: Record<s
 
 /** `T 250 · size 16`, or the run id when nothing is varied. */
 export function describeVaried(run: Pick<RunEntry, 'runId' | 'varied'>): string {
-  return describeValues(run.varied, run.runId);
+  return variedLabel(run.varied, run.runId);
 }
 
 async function listDirs(dir: string): Promise<string[]> {

@@ -52,7 +52,7 @@ export function shortFieldName(field: string): string {
 }
 
 /** `T 250 · size 16`, or `fallback` when nothing is varied. */
-export function describeValues(values: Readonly<Record<string, unknown>>, fallback: string): string {
+export function variedLabel(values: Readonly<Record<string, unknown>>, fallback: string): string {
   const parts = Object.entries(values).map(([k, v]) => `${shortFieldName(k)} ${formatValue(v)}`);
   return parts.length > 0 ? parts.join(' · ') : fallback;
 }

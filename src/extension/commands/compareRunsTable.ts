@@ -1,7 +1,7 @@
 // Compare Runs' document: the report's comparison table of a sweep's runs, and the run with
 // the lowest final loss. No VS Code import.
 import { comparisonMarkdown } from '../../shared/comparisonTable';
-import { describeValues, formatNumber, markdownEscape } from '../../shared/formatting';
+import { variedLabel, formatNumber, markdownEscape } from '../../shared/formatting';
 import type { Study } from '../../shared/runReading/loadStudy';
 
 export function compareRunsMarkdown(study: Study): string {
@@ -11,7 +11,7 @@ export function compareRunsMarkdown(study: Study): string {
     ...(study.description ? [study.description, ''] : []),
     comparisonMarkdown(study), '',
     best
-      ? `Lowest final loss: **${markdownEscape(describeValues(best.varied, best.runId))}** (${formatNumber(best.measures.finalLoss)}).`
+      ? `Lowest final loss: **${markdownEscape(variedLabel(best.varied, best.runId))}** (${formatNumber(best.measures.finalLoss)}).`
       : 'No run has finished a step yet.',
     '',
   ].join('\n');

@@ -3,7 +3,7 @@
 import type { FieldValue, RunSummary, SampleImages, ScheduleCurves } from '../../shared/panelMessages';
 import { RUN_STATE_HINTS, type MetricRecord } from '../../shared/runDirectory';
 import type { RunConfig } from '../../shared/runConfig';
-import { describeValues } from '../../shared/formatting';
+import { variedLabel } from '../../shared/formatting';
 import { makeNoiseSchedule } from '../../shared/noiseSchedules';
 import { readRun, type SampleImage } from '../../shared/runReading/readRun';
 
@@ -27,7 +27,7 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
   const reading = await readRun(place.dir, { metrics: { records: [...records], problems: [...problems] } });
   const { status, measures: m } = reading;
   const summary: RunSummary = {
-    runId: place.runId, label: describeValues(place.varied, place.runId), colorIndex: place.colorIndex, state: reading.state,
+    runId: place.runId, label: variedLabel(place.varied, place.runId), colorIndex: place.colorIndex, state: reading.state,
     varied: toFieldValues(place.varied), config: {}, measures: {}, samples: [],
   };
   if (status) {
