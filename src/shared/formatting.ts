@@ -1,6 +1,7 @@
 // How numbers, durations and config values read, the same in the report, the CLI, the tree
 // and the panel.
 import type { RunConfig } from './runConfig';
+import { impliedByRecipe } from './recipes';
 
 type RunConfigField = keyof RunConfig;
 
@@ -51,9 +52,11 @@ export function shortFieldName(field: string): string {
   return SHORT_FIELD_NAMES[field as RunConfigField] ?? field;
 }
 
-/** `T 250 · size 16`, or `fallback` when nothing is varied. */
+/** `T 250 · size 16`, or `fallback` when nothing is varied; values a varied recipe implies are left to its name. */
 export function variedLabel(values: Readonly<Record<string, unknown>>, fallback: string): string {
-  const parts = Object.entries(values).map(([k, v]) => `${shortFieldName(k)} ${formatValue(v)}`);
+  const parts = Object.entries(values)
+    .filter(([k, v]) => !impliedByRecipe(k, v, values.recipe))
+    .map(([k, v]) => `${shortFieldName(k)} ${formatValue(v)}`);
   return parts.length > 0 ? parts.join(' · ') : fallback;
 }
 

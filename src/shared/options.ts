@@ -17,6 +17,18 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export const BACKENDS = ['auto', ...BACKEND_NAMES] as const;
 export type BackendRequest = (typeof BACKENDS)[number];
 
+/** Normalisation inside the U-Net blocks: `batch` (the notebook's BatchNorm2d) or `group` (GroupNorm, no running statistics). */
+export const NORMALIZATIONS = ['batch', 'group'] as const;
+export type NormalizationName = (typeof NORMALIZATIONS)[number];
+
+/** `on` adds a 1x1-convolution shortcut from a block's input to its output, before the resampling. */
+export const RESIDUALS = ['off', 'on'] as const;
+export type ResidualName = (typeof RESIDUALS)[number];
+
+/** Named sets of training and sampling values (src/shared/recipes.ts): the notebook's, and the fixes for its poor samples. */
+export const RECIPES = ['faithful', 'improved'] as const;
+export type RecipeName = (typeof RECIPES)[number];
+
 export const PRESETS = ['reference', 'small'] as const;
 export type PresetName = (typeof PRESETS)[number];
 

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
-import { PRESET_CHANNELS, PRESETS, TOY_CARS_MIN_IMG_SIZE, isOneOf, type BackendName } from './options';
+import { PRESET_CHANNELS, PRESETS, RECIPES, TOY_CARS_MIN_IMG_SIZE, isOneOf, type BackendName } from './options';
+import { RECIPE_VALUES } from './recipes';
 import {
   RUN_CONFIG_FIELDS, RUN_CONFIG_TABLE, allowedValues, type FieldSpec, type ValueOfFieldSpec, type RunConfigField,
 } from './runConfigSchema';
@@ -87,14 +88,16 @@ export class ConfigError extends Error {
 }
 
 /**
- * Fills defaults, applies the preset's widths when none are given, and checks every field.
+ * Fills defaults, applies the preset's widths and the recipe's values where none are given,
+ * and checks every field.
  * `source` names where the values came from (a file, "command line") for error messages.
  */
 export function resolveRunConfig(partial: Partial<RunConfig> & Record<string, unknown>, source = 'config'): RunConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   // An unknown preset keeps the default widths here; validateRunConfig then names it.
   const preset = isOneOf(PRESETS, defined.preset) ? defined.preset : DEFAULT_RUN_CONFIG.preset;
-  const config = { ...DEFAULT_RUN_CONFIG, channels: [...PRESET_CHANNELS[preset]], ...defined } as RunConfig;
+  const recipe = isOneOf(RECIPES, defined.recipe) ? RECIPE_VALUES[defined.recipe] : {};
+  const config = { ...DEFAULT_RUN_CONFIG, channels: [...PRESET_CHANNELS[preset]], ...recipe, ...defined } as RunConfig;
   validateRunConfig(config, source);
   return config;
 }
@@ -119,7 +122,7 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   }
   // Training normalises each channel over the batch: at a 1x1 bottom one image is one value, and
   // batch norm needs two (PyTorch refuses it too). Sampling and evaluation draw a second image.
-  if (c.batchSize === 1 && c.imgSize === 2 ** depth) {
+  if (c.normalization === 'batch' && c.batchSize === 1 && c.imgSize === 2 ** depth) {
     fail(`batchSize must be at least 2 when imgSize ${c.imgSize} halves ${depth} times to 1x1 (batch norm needs two values per channel), got 1`);
   }
   if (c.betaStart >= c.betaEnd) fail(`betaStart/betaEnd need 0 < betaStart < betaEnd < 1, got ${c.betaStart} .. ${c.betaEnd}`);
@@ -129,7 +132,10 @@ export function validateRunConfig(c: RunConfig, source = 'config'): void {
   } catch (err) {
     fail(`betaStart/betaEnd: ${(err as Error).message}`);
   }
-  if (c.sampler === 'ddim' && c.ddimSteps > c.timesteps) fail(`ddimSteps must be at most timesteps (${c.timesteps}) for DDIM, got ${c.ddimSteps}`);
+  if ((c.sampler === 'ddim' || c.previewSampler === 'ddim') && c.ddimSteps > c.timesteps) {
+    const user = c.sampler === 'ddim' ? 'sampler' : 'previewSampler';
+    fail(`ddimSteps must be at most timesteps (${c.timesteps}) for DDIM (${user} "ddim"), got ${c.ddimSteps}`);
+  }
   // A folder's size is known only when it is read; toy-cars' is known now.
   const toyTraining = c.toyCarsCount - heldOutSize(c.toyCarsCount, c.heldOutCount, c.heldOutFraction);
   if (c.dataset === 'toy-cars' && c.imgSize < TOY_CARS_MIN_IMG_SIZE) {

@@ -5,7 +5,7 @@
 // help (src/trainer/cliArgs.ts) and the choices of Train Single Run. A new field is one entry
 // here plus its use; a new entry without a `flag` decision does not compile.
 import {
-  ACTIVATIONS, BACKENDS, DATASET_SPLITS, IMAGE_FITS, LOSSES, PRESETS, SAMPLERS, SAMPLING_BATCH_NORMS, SAMPLING_CLAMPS, SCHEDULES,
+  ACTIVATIONS, BACKENDS, DATASET_SPLITS, IMAGE_FITS, LOSSES, NORMALIZATIONS, PRESETS, RECIPES, RESIDUALS, SAMPLERS, SAMPLING_BATCH_NORMS, SAMPLING_CLAMPS, SCHEDULES,
 } from './options';
 
 /** One field: the subset of JSON Schema (draft-07) the fields use, and its command-line flag. */
@@ -29,6 +29,10 @@ export interface FieldSpec {
 }
 
 export const RUN_CONFIG_TABLE = {
+  recipe: {
+    type: 'string', enum: RECIPES, default: 'faithful', flag: true,
+    description: '`faithful`: the notebook\'s training and sampling. `improved`: the fixes for its poor cars (GroupNorm, residual blocks, SiLU, cosine schedule, L2 loss, lr 2e-3 with warmup, EMA 0.995, x0 clamp, eval-mode BatchNorm); any field given explicitly wins over the recipe.',
+  },
   preset: {
     type: 'string', enum: PRESETS, default: 'reference', flag: true,
     description: 'Model widths: `reference` is the notebook\'s 62M-parameter SimpleUnet; `small` trains in minutes on a CPU.',
@@ -89,6 +93,14 @@ export const RUN_CONFIG_TABLE = {
     type: 'string', enum: ACTIVATIONS, default: 'relu', flag: true,
     description: 'Activation inside the U-Net blocks; the notebook uses `relu`.',
   },
+  normalization: {
+    type: 'string', enum: NORMALIZATIONS, default: 'batch', flag: true,
+    description: 'Normalisation in the U-Net blocks: `batch` (the notebook\'s BatchNorm) or `group` (GroupNorm, 8 groups: the same in training and sampling, nothing to go stale under EMA).',
+  },
+  residual: {
+    type: 'string', enum: RESIDUALS, default: 'off', flag: true,
+    description: '`on` adds a 1x1-convolution shortcut around each U-Net block (a residual block, as in Ho et al.); `off` is the notebook.',
+  },
   loss: {
     type: 'string', enum: LOSSES, default: 'l1', flag: true,
     description: 'Loss between true and predicted noise: `l1` (the notebook), `l2`, `huber`, `smooth-l1`.',
@@ -116,6 +128,14 @@ export const RUN_CONFIG_TABLE = {
   sampleCount: {
     type: 'integer', minimum: 1, default: 16, flag: true,
     description: 'Images in the final sample grid.',
+  },
+  previewCount: {
+    type: 'integer', minimum: 1, default: 1, flag: true,
+    description: 'Images sampled every sampleEvery epochs, shown as a grid and scored by SWD to follow quality over training time (the notebook: 1); the first one\'s reverse process is the strip.',
+  },
+  previewSampler: {
+    type: 'string', enum: SAMPLERS, default: 'ddpm', flag: true,
+    description: 'Sampler of the images every sampleEvery epochs: `ddpm` (all T steps, the notebook) or `ddim` (ddimSteps steps: a grid for the cost of one image).',
   },
   seed: {
     type: 'integer', minimum: 0, default: 0, flag: true,
@@ -147,7 +167,7 @@ export const RUN_CONFIG_TABLE = {
   },
   emaDecay: {
     type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, flag: true,
-    description: 'Keep an exponential moving average of the weights with this decay (e.g. 0.999) and sample from it; 0 is off (the notebook).',
+    description: 'Keep an exponential moving average of the weights with this decay (e.g. 0.999; ramped up as (1+n)/(10+n) over the first steps) and sample from it; 0 is off (the notebook).',
   },
   lrWarmupSteps: {
     type: 'integer', minimum: 0, default: 0, flag: true,

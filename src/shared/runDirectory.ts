@@ -45,8 +45,13 @@ export const SAMPLE_FILES = {
   /** `strip-epoch-007.png`: the reverse process of one image, sampled after epoch 7. */
   reverseStrip: (epoch: number) => `strip-epoch-${String(epoch).padStart(3, '0')}.png`,
   reverseStripPattern: /^strip-epoch-(\d+)\.png$/,
-  /** The grid sampled at the end of training. */
+  /** `grid-epoch-007.png`: previewCount images sampled after epoch 7 (the strip's first image among them). */
+  epochGrid: (epoch: number) => `grid-epoch-${String(epoch).padStart(3, '0')}.png`,
+  epochGridPattern: /^grid-epoch-(\d+)\.png$/,
+  /** The grid sampled at the end of training (from the weight average when the run keeps one). */
   finalGrid: 'grid-final.png',
+  /** With a weight average: the same draw from the trained weights themselves, to compare. */
+  finalRawGrid: 'grid-final-raw.png',
   /** Grids sampled later from the checkpoint (`diffusion-lab sample`) start with this. */
   gridPrefix: 'grid',
 } as const;
@@ -134,7 +139,8 @@ export type MetricRecord =
   | { kind: 'step'; step: number; epoch: number; loss: number; ms: number; imagesPerSec: number; wallMs: number }
   | { kind: 'epoch'; epoch: number; step: number; meanLoss: number; ms: number; wallMs: number }
   | { kind: 'timing'; name: 'forwardDiffusion' | 'sampling' | 'run'; ms: number; batch?: number; steps?: number; wallMs: number }
-  | { kind: 'sample'; epoch: number; step: number; strip: string; wallMs: number }
+  /** Sampled after an epoch: the reverse strip and (since previewCount) a grid, paths relative to the run directory. */
+  | { kind: 'sample'; epoch: number; step: number; strip: string; grid?: string; wallMs: number }
   /** What loading the data found: usable and skipped (corrupt) images, the split, the cache. */
   | { kind: 'data'; images: number; skipped: number; trainImages: number; heldOutImages: number; cache: string; ms: number; wallMs: number }
   | ScheduleRecord
@@ -198,6 +204,8 @@ export interface SlicedWassersteinRecord extends EvalStamp {
   /** The same metric between two disjoint held-out subsets of the same size: what "as good as real" scores. */
   floor: number[];
   floorAverage: number;
+  /** Runs with emaDecay > 0: `ema` (the weight average, what the grids show) or `raw` (the trained weights, at the end only). */
+  weights?: 'ema' | 'raw';
 }
 
 export type EvalRecord = HeldOutLossRecord | BitsPerDimRecord | SlicedWassersteinRecord;

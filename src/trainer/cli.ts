@@ -193,16 +193,13 @@ async function demoCommand(argv: string[]): Promise<number> {
   const values = parse(argv, { out: { type: 'string' } }, true);
   const outDir = path.resolve(String(values.out ?? '.diffusion'));
   await checkWritable(outDir);
-  const { DEMO_CONFIG } = await import('./demoConfig');
-  const config = resolveRunConfig({ ...DEMO_CONFIG }, 'demo');
-  process.stderr.write(`demo: the small U-Net on the built-in toy-cars set, ${config.imgSize} px, ${config.epochs} epochs (a few minutes on 2 CPU cores)\n`);
-  const { trainNewRun } = await import('./training/trainRun');
-  const outcome = await withStopOnSignal(STOPPING_RUN, (signal, onEvent) => trainNewRun(config, outDir, { signal, onEvent }));
-  if (outcome.state === 'done') {
-    const { describeRunFiles } = await import('./demoConfig');
-    process.stderr.write(await describeRunFiles(outcome.runDir));
-  }
-  return reportOutcome(outcome);
+  const { demoSweepFile, describeDemo } = await import('./demo');
+  const file = demoSweepFile();
+  process.stderr.write('demo: the notebook\'s recipe (faithful) and its fixes (improved) side by side, small U-Net, 16 px toy cars (about 4 minutes on 2 CPU cores)\n');
+  const { sweepCommand } = await import('./sweep/sweepCommand');
+  const code = await sweepCommand([file, '--out', outDir, ...(typeof values.threads === 'string' ? ['--threads', values.threads] : [])]);
+  process.stderr.write(await describeDemo(file, outDir));
+  return code;
 }
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {

@@ -47,7 +47,7 @@ test('train writes a complete run directory and prints its path', async (t) => {
   const forward = await sharp(path.join(runDir, 'forward.png')).metadata();
   assert.ok(forward.width! > forward.height! * 5, 'ten images side by side');
   const samples = readdirSync(path.join(runDir, 'samples')).sort();
-  assert.deepEqual(samples, ['grid-final.png', 'strip-epoch-001.png', 'strip-epoch-002.png']);
+  assert.deepEqual(samples, ['grid-epoch-001.png', 'grid-final.png', 'strip-epoch-001.png', 'strip-epoch-002.png']);
   const state = readJson<{ step: number; model: string }>(path.join(runDir, 'checkpoint', 'state.json'));
   assert.equal(state.step, 8);
   assert.ok(existsSync(path.join(runDir, 'checkpoint', state.model)));
@@ -199,8 +199,9 @@ test('the improved options run and are recorded; quality evaluations land in met
   const schedule = metrics.find((m) => m.kind === 'schedule') as { sqrtAlphaBarLast: number; T: number };
   assert.equal(schedule.T, 20);
   const evals = metrics.filter((m) => m.kind === 'eval').map((m) => `${(m as { metric: string }).metric}@${(m as { epoch: number }).epoch}`);
-  assert.deepEqual(evals, ['heldOutLoss@1', 'heldOutLoss@2', 'bitsPerDim@2', 'swd@2']);
-  const swd = metrics.find((m) => m.kind === 'eval' && (m as { metric: string }).metric === 'swd') as { images: number; floor: number[] };
+  // With an EMA the end scores the raw weights' samples too, before the average's.
+  assert.deepEqual(evals, ['heldOutLoss@1', 'heldOutLoss@2', 'bitsPerDim@2', 'swd@2', 'swd@2']);
+  const swd = metrics.find((m) => m.kind === 'eval' && m.metric === 'swd' && m.weights === 'ema') as { images: number; floor: number[] };
   assert.equal(swd.images, 4, 'SWD over the 4 sampled images against 4 held-out ones');
   const sampling = metrics.find((m) => m.kind === 'timing' && m.name === 'sampling') as { steps: number };
   assert.equal(sampling.steps, 5, 'DDIM steps');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, encodeSafetensors, toFloat32 } from '../../src/trainer/model/safetensors';
-import { SimpleUnet } from '../../src/trainer/model/simpleUnet';
+import { SimpleUnet, type SimpleUnetConfig } from '../../src/trainer/model/simpleUnet';
 import {
   channelsFromTorchStateDict,
   encodeTorchSafetensors,
@@ -30,8 +30,8 @@ const initial = readSafetensorsFixture('unet_initial.safetensors');
 const io = readSafetensorsFixture('unet_io.safetensors');
 
 /** A model whose running statistics and batch counts are no longer the defaults. */
-function trainedLookingModel(channels: number[], seed: number): SimpleUnet {
-  const model = SimpleUnet.create({ channels, activation: 'relu' }, seed);
+function trainedLookingModel(channels: number[], seed: number, design: Partial<SimpleUnetConfig> = {}): SimpleUnet {
+  const model = SimpleUnet.create({ channels, activation: 'relu', ...design }, seed);
   const x = tf.randomNormal([4, 8, 8, 3], 0.5, 1.3, 'float32', seed) as tf.Tensor4D;
   const t = tf.tensor1d([1, 50, 100, 200]);
   const { output, batchStats } = model.forwardTrain(x, t);
@@ -122,28 +122,40 @@ testOnEachBackend('torch checkpoints without num_batches_tracked load (as torch 
 
 // torch_eval.py loads our export into this repository's PyTorch reference (test/fixtures/reference_unet.py).
 // Needs a python3 with torch (Debian's python3-torch): skipped without one, except in CI, where it fails.
-test('our export loads into the reference PyTorch SimpleUnet (load_state_dict strict)', async (ctx) => {
-  const python = pythonOrSkip(ctx, ['torch'], 'python3-torch', ['/usr/bin/python3', 'python3']);
-  if (!python) return;
-  await useBackend(backendsUnderTest()[0]!);
-  const dir = mkdtempSync(join(tmpdir(), 'diffusion-lab-torch-'));
-  try {
-    const model = trainedLookingModel([4, 8, 16], 11);
-    const x = fixtureTensor(io, 'x');
-    const t = fixtureTensor(io, 't');
-    writeFileSync(join(dir, 'state.safetensors'), (await encodeTorchSafetensors(model)));
-    writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors({ x, t }));
-    const r = spawnSync(python, [join(FIXTURES, 'torch_eval.py'), join(dir, 'state.safetensors'), join(dir, 'input.safetensors'), join(dir, 'out.safetensors')], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), '4,8,16');
-    const torchOut = decodeSafetensors(readFileSync(join(dir, 'out.safetensors'))).tensors;
-    for (const mode of ['eval', 'train'] as const) {
-      const out = tf.tidy(() => model.predict(nhwcFromTorch(x), tf.tensor1d(toFloat32(t)), mode));
-      assertAllClose(await torchOrderValues(out), toFloat32(torchOut.get(`out_${mode}`)!), 1e-4, `out_${mode}`);
-      out.dispose();
+const TORCH_DESIGNS: { design: Partial<SimpleUnetConfig>; printed: string }[] = [
+  { design: {}, printed: '4,8,16 batch plain' },
+  { design: { activation: 'silu', normalization: 'group', residual: 'on' }, printed: '4,8,16 group residual' },
+];
+
+for (const { design, printed } of TORCH_DESIGNS) {
+  test(`our export loads into the reference PyTorch SimpleUnet (load_state_dict strict): ${printed}`, { timeout: 120_000 }, async (ctx) => {
+    const python = pythonOrSkip(ctx, ['torch'], 'python3-torch', ['/usr/bin/python3', 'python3']);
+    if (!python) return;
+    await useBackend(backendsUnderTest()[0]!);
+    const dir = mkdtempSync(join(tmpdir(), 'diffusion-lab-torch-'));
+    try {
+      const model = trainedLookingModel([4, 8, 16], 11, design);
+      const x = fixtureTensor(io, 'x');
+      const t = fixtureTensor(io, 't');
+      writeFileSync(join(dir, 'state.safetensors'), (await encodeTorchSafetensors(model)));
+      writeFileSync(join(dir, 'input.safetensors'), encodeSafetensors({ x, t }));
+      const args = [join(FIXTURES, 'torch_eval.py'), join(dir, 'state.safetensors'), join(dir, 'input.safetensors'), join(dir, 'out.safetensors'), model.config.activation];
+      const r = spawnSync(python, args, { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), printed);
+      const torchOut = decodeSafetensors(readFileSync(join(dir, 'out.safetensors'))).tensors;
+      for (const mode of ['eval', 'train'] as const) {
+        const out = tf.tidy(() => model.predict(nhwcFromTorch(x), tf.tensor1d(toFloat32(t)), mode));
+        assertAllClose(await torchOrderValues(out), toFloat32(torchOut.get(`out_${mode}`)!), 1e-4, `out_${mode}`);
+        out.dispose();
+      }
+      // The design is read back from the names alone.
+      const back = simpleUnetFromTorchSafetensors(readFileSync(join(dir, 'state.safetensors')), model.config.activation);
+      assert.deepEqual(back.config, model.config);
+      back.dispose();
+      model.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    model.dispose();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}

@@ -18,6 +18,20 @@ test('defaults are the course notebook: reference widths, T=300, 32 px, batch 12
   assert.equal(c.betaEnd, 0.02);
 });
 
+test('the improved recipe sets its fixes under explicit fields; faithful is the notebook', () => {
+  assert.deepEqual(resolveRunConfig({ recipe: 'faithful' }), { ...resolveRunConfig({}), recipe: 'faithful' });
+  const improved = resolveRunConfig({ recipe: 'improved' });
+  assert.equal(improved.normalization, 'group');
+  assert.equal(improved.residual, 'on');
+  assert.equal(improved.samplingClamp, 'x0');
+  assert.ok(improved.emaDecay > 0 && improved.emaDecay < 1);
+  // One fix switched back: the rest stay.
+  const withBatchNorm = resolveRunConfig({ recipe: 'improved', normalization: 'batch' });
+  assert.equal(withBatchNorm.normalization, 'batch');
+  assert.equal(withBatchNorm.residual, 'on');
+  assert.throws(() => resolveRunConfig({ recipe: 'better' as never }, 'x.json'), /x\.json: recipe "better" is not known \(valid: faithful, improved\)/);
+});
+
 test('the small preset brings its own widths unless channels are given', () => {
   assert.deepEqual(resolveRunConfig({ preset: 'small' }).channels, [32, 64, 128, 256]);
   assert.deepEqual(resolveRunConfig({ preset: 'small', channels: [4, 8] }).channels, [4, 8]);
@@ -95,8 +109,11 @@ test('a value out of range: the source, the field, what is allowed and what was 
 
 test('what a schema cannot say is checked after it', () => {
   assert.throws(() => resolveRunConfig({ betaStart: 0.02, betaEnd: 0.01 }), /betaStart\/betaEnd need 0 < betaStart < betaEnd < 1, got 0.02 .. 0.01/);
-  assert.throws(() => resolveRunConfig({ sampler: 'ddim', ddimSteps: 301 }), /ddimSteps must be at most timesteps \(300\) for DDIM, got 301/);
-  assert.doesNotThrow(() => resolveRunConfig({ sampler: 'ddpm', ddimSteps: 301 }), 'ddimSteps is a DDIM option');
+  assert.throws(() => resolveRunConfig({ sampler: 'ddim', ddimSteps: 301 }), /ddimSteps must be at most timesteps \(300\) for DDIM \(sampler "ddim"\), got 301/);
+  assert.throws(() => resolveRunConfig({ previewSampler: 'ddim', ddimSteps: 301 }), /ddimSteps must be at most timesteps \(300\) for DDIM \(previewSampler "ddim"\), got 301/);
+  assert.doesNotThrow(() => resolveRunConfig({ sampler: 'ddpm', previewSampler: 'ddpm', ddimSteps: 301 }), 'ddimSteps is a DDIM option');
+  assert.throws(() => resolveRunConfig({ emaDecay: 1 }), /emaDecay must be a number in \[0, 1\), got 1/);
+  assert.throws(() => resolveRunConfig({ emaDecay: -0.5 }), /emaDecay must be a number in \[0, 1\), got -0.5/);
   assert.throws(() => resolveRunConfig({ datasetSplit: 'train' }), /datasetSplit "train" applies to Stanford Cars folders/);
 });
 
@@ -117,7 +134,7 @@ test('what would fail in training is refused before it, naming the field', () =>
 
 test('a recorded config is checked whole: unknown and missing fields', () => {
   assert.throws(() => validateRunConfig({ ...DEFAULT_RUN_CONFIG, extra: 1 } as RunConfig, 'config.json'),
-    /^ConfigError: config\.json: unknown field "extra" \(valid: preset, channels, dataset, /);
+    /^ConfigError: config\.json: unknown field "extra" \(valid: recipe, preset, channels, dataset, /);
   const { lr: _, ...noLr } = DEFAULT_RUN_CONFIG;
   assert.throws(() => validateRunConfig(noLr as RunConfig, 'config.json'), /config\.json: lr is missing/);
 });

@@ -61,6 +61,29 @@ test('unknown kinds and metrics are counted and ignored; eval records: the lates
   assert.equal(m.finalLoss, undefined);
 });
 
+test('previews: each sampling epoch with its grid, SWD and the run\'s wall time over resumed sessions; the raw-weights SWD apart', () => {
+  const swd = (at: number, average: number, weights?: 'ema' | 'raw'): MetricRecord => ({
+    kind: 'eval', metric: 'swd', epoch: at, step: at * 2, images: 8, seed: 0, ms: 1, wallMs: at * 2 * 10 - (at > 2 ? 40 : 0),
+    resolutions: [16], swd: [average], average, floor: [100], floorAverage: 100, ...(weights ? { weights } : {}),
+  });
+  const sample = (e: number, wallMs: number, grid: boolean): MetricRecord =>
+    ({ kind: 'sample', epoch: e, step: e * 2, strip: `samples/strip-epoch-00${e}.png`, ...(grid ? { grid: `samples/grid-epoch-00${e}.png` } : {}), wallMs });
+  const m = measureRun([
+    step(1, 0, 0.9), step(2, 0, 0.8), sample(1, 20, true), swd(1, 300, 'ema'),
+    step(3, 1, 0.7), step(4, 1, 0.6), sample(2, 40, true), swd(2, 200, 'ema'),
+    // Resumed: this session's clock starts again at 0.
+    { ...step(5, 2, 0.5), wallMs: 10 }, { ...step(6, 2, 0.4), wallMs: 20 },
+    { ...sample(3, 20, false) }, swd(3, 150, 'raw'), swd(3, 120, 'ema'),
+  ]);
+  assert.deepEqual(m.previews.map((p) => [p.epoch, p.atMs, p.grid ?? null, p.swd?.average ?? null]), [
+    [1, 20, 'samples/grid-epoch-001.png', 300],
+    [2, 40, 'samples/grid-epoch-002.png', 200],
+    [3, 60, null, 120],
+  ]);
+  assert.equal(m.swd?.average, 120, 'the final SWD is the weight average\'s, what the final grid shows');
+  assert.equal(m.swdRaw?.average, 150);
+});
+
 test('formatting: durations, numbers, table cells', () => {
   assert.equal(formatMs(0.661), '0.66 ms');
   assert.equal(formatMs(123.4), '123 ms');

@@ -50,13 +50,13 @@ test('schemas/sweep.schema.json is the TypeScript schema, as the build writes it
 
 test('the shipped sweep files validate', () => {
   const files = readdirSync(path.join(ROOT, 'sweeps')).filter((f) => f.endsWith('.sweep.json'));
-  assert.deepEqual(files.sort(), ['activations-losses.sweep.json', 'assignment.sweep.json', 'demo.sweep.json']);
+  assert.deepEqual(files.sort(), ['activations-losses.sweep.json', 'assignment.sweep.json', 'demo.sweep.json', 'faithful-vs-improved.sweep.json']);
   for (const f of files) assert.doesNotThrow(() => readSweepFile(path.join(ROOT, 'sweeps', f)), f);
 });
 
 test('unknown field: names the path, suggests the likely one, lists the allowed ones', () => {
   const [p] = problems({ base: { imgsize: 32 } });
-  assert.match(p!, /^base: unknown field "imgsize" \(did you mean "imgSize"\?\); allowed: preset, channels, dataset, /);
+  assert.match(p!, /^base: unknown field "imgsize" \(did you mean "imgSize"\?\); allowed: recipe, preset, channels, dataset, /);
   assert.match(problems({ axis: { timesteps: [1] } })[0]!, /^unknown field "axis" \(did you mean "axes"\?\); allowed: \$schema, name, description, base, axes, grid, repeats, maxParallelRuns$/);
   assert.match(problems({ grid: { learningRate: [1] } })[0]!, /^grid: unknown field "learningRate"; allowed: .*\blr\b/);
 });

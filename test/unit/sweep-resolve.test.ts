@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG } from '../../src/shared/runConfig';
 import type { SweepSpec } from '../../src/shared/sweepSpec';
-import { slug } from '../../src/shared/formatting';
+import { slug, variedLabel } from '../../src/shared/formatting';
+import { RECIPE_VALUES } from '../../src/shared/recipes';
 import { configHash, resolveSweep } from '../../src/trainer/sweep/resolveSweep';
 import { readSweepFile, SweepError, validateSweepSpec } from '../../src/trainer/sweep/validateSweep';
 
@@ -98,6 +99,32 @@ test('a varied preset brings its widths without naming them in the id', () => {
   assert.deepEqual(sweep.variedFields, ['preset', 'channels']);
   assert.match(sweep.runs[1]!.runId, /^small-[0-9a-f]{4}$/);
   assert.deepEqual(sweep.runs[1]!.config.channels, [32, 64, 128, 256]);
+});
+
+test('the ablation template: faithful, each fix of the improved recipe on its own, and improved; named by what each changes', () => {
+  const sweep = shipped('faithful-vs-improved.sweep.json');
+  const labels = sweep.runs.map((r) => variedLabel(r.varied, r.runId));
+  assert.equal(labels[0], 'recipe faithful');
+  assert.ok(labels.includes('recipe improved'));
+  const improved = sweep.runs.find((r) => r.config.recipe === 'improved')!;
+  for (const [field, value] of Object.entries(RECIPE_VALUES.improved)) assert.deepEqual(improved.config[field as keyof typeof improved.config], value, field);
+  // Every other run is faithful with exactly one field changed, and every field the recipe sets is one of them.
+  const base = sweep.runs[0]!.config;
+  const changed = sweep.runs.filter((r) => r.config.recipe === 'faithful' && r !== sweep.runs[0]).map((r) => {
+    const fields = (Object.keys(base) as (keyof typeof base)[]).filter((f) => JSON.stringify(r.config[f]) !== JSON.stringify(base[f]));
+    assert.equal(fields.length, 1, `${r.runId} changes ${fields.join(', ')}`);
+    return fields[0]!;
+  });
+  assert.deepEqual(new Set(changed), new Set(Object.keys(RECIPE_VALUES.improved).filter((f) => f !== 'previewSampler' && f !== 'previewCount')));
+  assert.ok(sweep.runs.every((r) => r.runId.length < 40), sweep.runs.map((r) => r.runId).join(' '));
+  assert.match(sweep.runs.find((r) => r.config.normalization === 'group' && r.config.recipe === 'faithful')!.runId, /^faithful-normalization-group-[0-9a-f]{4}$/);
+});
+
+test('the demo trains the two recipes side by side', () => {
+  const sweep = shipped('demo.sweep.json');
+  assert.deepEqual(sweep.runs.map((r) => variedLabel(r.varied, r.runId)), ['recipe faithful', 'recipe improved']);
+  assert.equal(sweep.maxParallelRuns, 2);
+  assert.deepEqual(sweep.runs.map((r) => r.config.imgSize), [16, 16]);
 });
 
 test('more than 1,000 runs need --yes', () => {

@@ -92,3 +92,38 @@ test('one held-out image at a 1x1 bottom with train-mode batch norm: evaluated, 
   assert.deepEqual(evals.map((e) => [e.metric, e.images]), [['heldOutLoss', 1], ['bitsPerDim', 1]]);
   for (const e of evals) assert.ok(Number.isFinite(e.metric === 'heldOutLoss' ? e.meanLoss : e.metric === 'bitsPerDim' ? e.total : NaN), `${e.metric} is a number`);
 });
+
+test('with previewCount and a DDIM preview sampler, each sampling epoch writes a grid, scored by SWD on its own clock', async (t) => {
+  const ctx = await tinyContext(t, tempOut(t), tinyConfig({ previewCount: 3, previewSampler: 'ddim', ddimSteps: 4 }));
+  await trainEpoch(ctx);
+  const before = metricsOf(ctx.writer.dir).length;
+  await sampleAfterEpoch(ctx);
+  const dir = ctx.writer.dir;
+  const records = metricsOf(dir).slice(before);
+  assert.deepEqual(records.map(shown), [
+    { kind: 'sample', epoch: 1, step: 3 },
+    { kind: 'eval', metric: 'heldOutLoss', epoch: 1, step: 3 },
+    { kind: 'eval', metric: 'swd', epoch: 1, step: 3 },
+  ]);
+  assert.equal(records[0]!.kind === 'sample' && records[0].grid, 'samples/grid-epoch-001.png');
+  const grid = await sharp(path.join(dir, 'samples', 'grid-epoch-001.png')).metadata();
+  assert.deepEqual([grid.width, grid.height], [2 * 64 + 3 * 2, 2 * 64 + 3 * 2], 'three 8 px previews on a 2 x 2 grid');
+  // Two of the four held-out images score the previews, the other two give the floor at N = 2.
+  const swd = records[2]!;
+  assert.ok(swd.kind === 'eval' && swd.metric === 'swd' && swd.images === 2 && swd.weights === undefined);
+  const strip = await sharp(path.join(dir, 'samples', 'strip-epoch-001.png')).metadata();
+  assert.equal(strip.height, 64 + 4, 'the strip is still one image\'s reverse process');
+});
+
+test('with a weight average, the end samples the same noise through the raw weights too, and scores both', async (t) => {
+  const ctx = await tinyContext(t, tempOut(t), tinyConfig({ epochs: 1, emaDecay: 0.9 }));
+  await trainEpoch(ctx);
+  const before = metricsOf(ctx.writer.dir).length;
+  await sampleAndEvaluate(ctx);
+  const dir = ctx.writer.dir;
+  const swds = metricsOf(dir).slice(before).filter((r) => r.kind === 'eval' && r.metric === 'swd');
+  assert.deepEqual(swds.map((r) => r.kind === 'eval' && r.metric === 'swd' && r.weights), ['raw', 'ema'], 'raw first, so the last SWD is the one the grid shows');
+  const [ema, raw] = await Promise.all(['grid-final.png', 'grid-final-raw.png'].map((f) => sharp(path.join(dir, 'samples', f)).raw().toBuffer()));
+  assert.equal(ema!.length, raw!.length);
+  assert.ok(!ema!.equals(raw!), 'the average and the raw weights give different images from the same noise');
+});

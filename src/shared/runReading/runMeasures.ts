@@ -22,6 +22,19 @@ export interface TimingMeasure {
   steps?: number;
 }
 
+/** What was sampled after one epoch, on the run's own clock: how quality grew with training time. */
+export interface PreviewPoint {
+  epoch: number;
+  step: number;
+  /** The run's wall time when it was sampled, over every session (a resumed run's clock goes on). */
+  atMs: number;
+  /** Paths relative to the run directory. */
+  strip: string;
+  grid?: string;
+  /** The preview images' SWD (previewCount of them, so its floor is at that N). */
+  swd?: SlicedWassersteinRecord;
+}
+
 export interface RunMeasures {
   losses: LossPoint[];
   /** Mean training loss per epoch, from epoch records, else from the steps (a partial last epoch included). */
@@ -51,6 +64,10 @@ export interface RunMeasures {
   heldOutLoss?: HeldOutLossRecord;
   bitsPerDim?: BitsPerDimRecord;
   swd?: SlicedWassersteinRecord;
+  /** With a weight average: the final SWD of the same draw from the raw weights (what the average bought). */
+  swdRaw?: SlicedWassersteinRecord;
+  /** What was sampled, in training order: after each sampling epoch (a grid when previewCount > 1), and at the end (no grid here: its grid is SAMPLE_FILES.finalGrid). */
+  previews: PreviewPoint[];
   evals: Array<HeldOutLossRecord | BitsPerDimRecord | SlicedWassersteinRecord>;
   /** Records of a kind (or eval metric) this report does not know: count per kind. */
   unknownKinds: Record<string, number>;
@@ -59,6 +76,7 @@ export interface RunMeasures {
 type StepRecord = Extract<MetricRecord, { kind: 'step' }>;
 type EpochRecord = Extract<MetricRecord, { kind: 'epoch' }>;
 type TimingRecord = Extract<MetricRecord, { kind: 'timing' }>;
+type SampleRecord = Extract<MetricRecord, { kind: 'sample' }>;
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -78,6 +96,7 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
   const epochs = new Map<number, EpochRecord>();
   const timings = new Map<string, TimingRecord>();
   const evals: RunMeasures['evals'] = [];
+  const previews = new Map<number, PreviewPoint>();
   const unknownKinds: Record<string, number> = {};
   let schedule: ScheduleRecord | undefined;
   const clock = new ResumedWallClock();
@@ -88,7 +107,7 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
   for (const raw of records) {
     if (typeof raw !== 'object' || raw === null) continue;
     const r = raw as { kind?: unknown; metric?: unknown; wallMs?: unknown };
-    clock.add(r.wallMs);
+    const atMs = clock.add(r.wallMs);
     switch (r.kind) {
       case 'step': {
         const s = raw as StepRecord;
@@ -105,8 +124,13 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
         if (typeof t.name === 'string' && isFiniteNumber(t.ms)) timings.set(t.name, t);
         break;
       }
-      case 'sample':
-        break; // the sample images are found on disk
+      case 'sample': {
+        const p = raw as SampleRecord;
+        if (isFiniteNumber(p.epoch) && isFiniteNumber(p.step) && typeof p.strip === 'string') {
+          previews.set(p.step, { epoch: p.epoch, step: p.step, atMs, strip: p.strip, ...(typeof p.grid === 'string' ? { grid: p.grid } : {}) });
+        }
+        break;
+      }
       case 'schedule':
         schedule = raw as ScheduleRecord;
         break;
@@ -133,7 +157,7 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
   }));
 
   const epochLosses = epochMeanLosses(orderedEpochs, orderedSteps);
-  const out: RunMeasures = { losses, epochLosses, epochsTimed: 0, evals, unknownKinds };
+  const out: RunMeasures = { losses, epochLosses, epochsTimed: 0, previews: [], evals, unknownKinds };
   if (orderedSteps.length > 0) {
     const lastEpoch = orderedSteps[orderedSteps.length - 1]!.epoch;
     const last = orderedSteps.filter((s) => s.epoch === lastEpoch);
@@ -166,8 +190,14 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
   for (const e of evals) {
     if (e.metric === 'heldOutLoss') out.heldOutLoss = e;
     if (e.metric === 'bitsPerDim') out.bitsPerDim = e;
-    if (e.metric === 'swd') out.swd = e;
+    if (e.metric === 'swd' && e.weights === 'raw') out.swdRaw = e;
+    else if (e.metric === 'swd') {
+      out.swd = e;
+      const preview = previews.get(e.step);
+      if (preview) preview.swd = e;
+    }
   }
+  out.previews = [...previews.values()].sort((a, b) => a.step - b.step);
   return out;
 }
 

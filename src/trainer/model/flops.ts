@@ -3,7 +3,7 @@
 // convolutions, transposed convolutions and linears; bias, norm, activation, add and
 // concat are left out.
 
-import { simpleUnetLayers, unetDepth, type LayerSpec } from './parameters';
+import { NOTEBOOK_BLOCK, simpleUnetLayers, unetDepth, type BlockDesign, type LayerSpec } from './parameters';
 
 export interface ForwardFlops {
   conv: number;
@@ -32,17 +32,18 @@ function layerMacs(l: LayerSpec, imgSize: number): number {
       return inSize * inSize * l.inChannels * l.outChannels * k2;
     }
     case 'batchNorm':
+    case 'groupNorm':
       return 0;
   }
 }
 
-export function forwardFlopsBreakdown(channels: readonly number[], imgSize: number): ForwardFlops {
+export function forwardFlopsBreakdown(channels: readonly number[], imgSize: number, design: BlockDesign = NOTEBOOK_BLOCK): ForwardFlops {
   const depth = unetDepth(channels);
   if (!Number.isInteger(imgSize) || imgSize < 1 || imgSize % 2 ** depth !== 0) {
     throw new Error(`image size ${imgSize} must be a positive multiple of 2^${depth} = ${2 ** depth} for ${depth} halvings`);
   }
   const flops: ForwardFlops = { conv: 0, convTranspose: 0, linear: 0, total: 0 };
-  for (const l of simpleUnetLayers(channels)) {
+  for (const l of simpleUnetLayers(channels, design)) {
     const f = 2 * layerMacs(l, imgSize);
     if (l.kind === 'conv') flops.conv += f;
     else if (l.kind === 'convTranspose') flops.convTranspose += f;
@@ -53,8 +54,8 @@ export function forwardFlopsBreakdown(channels: readonly number[], imgSize: numb
 }
 
 /** Forward FLOPs for one image (2.865e9 for the reference model at 32 px). */
-export function forwardFlopsPerImage(channels: readonly number[], imgSize: number): number {
-  return forwardFlopsBreakdown(channels, imgSize).total;
+export function forwardFlopsPerImage(channels: readonly number[], imgSize: number, design: BlockDesign = NOTEBOOK_BLOCK): number {
+  return forwardFlopsBreakdown(channels, imgSize, design).total;
 }
 
 /**

@@ -2,11 +2,28 @@
 // names and layouts. The model, the parameter count, the FLOP count and the state_dict
 // import/export are all built from this one table, so they cannot disagree.
 
+import type { NormalizationName, ResidualName } from '../../shared/options';
+
 /** Width of the sinusoidal time embedding and of the time MLP (fixed in the reference). */
 export const TIME_EMBEDDING_DIM = 32;
 export const IMAGE_CHANNELS = 3;
 
-export type LayerKind = 'linear' | 'conv' | 'convTranspose' | 'batchNorm';
+export type LayerKind = 'linear' | 'conv' | 'convTranspose' | 'batchNorm' | 'groupNorm';
+
+/** What is inside each block besides its convolutions; the notebook's is NOTEBOOK_BLOCK. */
+export interface BlockDesign {
+  readonly normalization: NormalizationName;
+  readonly residual: ResidualName;
+}
+
+export const NOTEBOOK_BLOCK: BlockDesign = { normalization: 'batch', residual: 'off' };
+
+/** GroupNorm's group count: 8, or the largest divisor of the width below it. */
+export function groupNormGroups(channels: number): number {
+  let groups = Math.min(8, channels);
+  while (channels % groups !== 0) groups--;
+  return groups;
+}
 
 export interface LayerSpec {
   /** Module path in PyTorch, e.g. "downs.0.conv1". */
@@ -67,7 +84,7 @@ function layer(
 }
 
 /** Every layer with parameters, in PyTorch's module registration order (= state_dict order). */
-export function simpleUnetLayers(channels: readonly number[]): LayerSpec[] {
+export function simpleUnetLayers(channels: readonly number[], design: BlockDesign = NOTEBOOK_BLOCK): LayerSpec[] {
   checkChannels(channels);
   const E = TIME_EMBEDDING_DIM;
   const layers: LayerSpec[] = [
@@ -76,13 +93,17 @@ export function simpleUnetLayers(channels: readonly number[]): LayerSpec[] {
   ];
   const depth = unetDepth(channels);
   const block = (prefix: string, inCh: number, outCh: number, scale: number, up: boolean): void => {
-    // Registration order of the reference Block: time_mlp, conv1, transform, conv2, bnorm1, bnorm2.
+    // Registration order of the reference Block: time_mlp, conv1, transform, conv2, bnorm1, bnorm2
+    // (gnorm1, gnorm2 with GroupNorm), then the residual shortcut when there is one.
+    const blockIn = up ? 2 * inCh : inCh;
     layers.push(layer(`${prefix}.time_mlp`, 'linear', E, outCh, 0));
-    layers.push(layer(`${prefix}.conv1`, 'conv', up ? 2 * inCh : inCh, outCh, scale, 3, 1, 1));
+    layers.push(layer(`${prefix}.conv1`, 'conv', blockIn, outCh, scale, 3, 1, 1));
     layers.push(layer(`${prefix}.transform`, up ? 'convTranspose' : 'conv', outCh, outCh, scale, 4, 2, 1));
     layers.push(layer(`${prefix}.conv2`, 'conv', outCh, outCh, scale, 3, 1, 1));
-    layers.push(layer(`${prefix}.bnorm1`, 'batchNorm', outCh, outCh, scale));
-    layers.push(layer(`${prefix}.bnorm2`, 'batchNorm', outCh, outCh, scale));
+    const [norm, kind] = design.normalization === 'group' ? ['gnorm', 'groupNorm' as const] : ['bnorm', 'batchNorm' as const];
+    layers.push(layer(`${prefix}.${norm}1`, kind, outCh, outCh, scale));
+    layers.push(layer(`${prefix}.${norm}2`, kind, outCh, outCh, scale));
+    if (design.residual === 'on') layers.push(layer(`${prefix}.shortcut`, 'conv', blockIn, outCh, scale, 1, 1, 0));
   };
   for (let i = 0; i < depth; i++) block(`downs.${i}`, channels[i]!, channels[i + 1]!, 2 ** i, false);
   const upChannels = [...channels].reverse();
@@ -103,6 +124,8 @@ function parametersOf(l: LayerSpec): ParameterSpec[] {
       return [p('weight', [l.outChannels, l.inChannels, k, k]), p('bias', [l.outChannels])];
     case 'convTranspose':
       return [p('weight', [l.inChannels, l.outChannels, k, k]), p('bias', [l.outChannels])];
+    case 'groupNorm':
+      return [p('weight', [l.outChannels]), p('bias', [l.outChannels])];
     case 'batchNorm':
       return [
         p('weight', [l.outChannels]),
@@ -115,8 +138,8 @@ function parametersOf(l: LayerSpec): ParameterSpec[] {
 }
 
 /** Every state_dict entry of SimpleUnet(channels), in state_dict order. */
-export function simpleUnetParameters(channels: readonly number[]): ParameterSpec[] {
-  return simpleUnetLayers(channels).flatMap(parametersOf);
+export function simpleUnetParameters(channels: readonly number[], design: BlockDesign = NOTEBOOK_BLOCK): ParameterSpec[] {
+  return simpleUnetLayers(channels, design).flatMap(parametersOf);
 }
 
 export function elementCount(shape: readonly number[]): number {
@@ -124,8 +147,8 @@ export function elementCount(shape: readonly number[]): number {
 }
 
 /** Trainable parameters, as `sum(p.numel() for p in model.parameters())` counts them. */
-export function parameterCount(channels: readonly number[]): number {
-  return simpleUnetParameters(channels)
+export function parameterCount(channels: readonly number[], design: BlockDesign = NOTEBOOK_BLOCK): number {
+  return simpleUnetParameters(channels, design)
     .filter((p) => p.trainable)
     .reduce((sum, p) => sum + elementCount(p.torchShape), 0);
 }
@@ -143,7 +166,8 @@ export function torchFanIn(l: LayerSpec): number {
     case 'convTranspose':
       return l.outChannels * l.kernel * l.kernel;
     case 'batchNorm':
-      throw new Error(`${l.name}: batch norm has no fan-in`);
+    case 'groupNorm':
+      throw new Error(`${l.name}: a norm layer has no fan-in`);
   }
 }
 

@@ -4,9 +4,12 @@
 //   h = BN1(act(conv1(x)));  h = h + act(time_mlp(t_emb));  h = BN2(act(conv2(h)))
 //   down blocks end in Conv 4x4/2 (halves), up blocks in ConvTranspose 4x4/2 (doubles);
 //   up blocks take cat(x, skip) on channels, x first, as torch.cat((x, residual), dim=1).
+// Options beyond the notebook (BlockDesign): GroupNorm in place of both BatchNorms, and a
+// residual shortcut, h = h + shortcut(x) (a 1x1 conv), just before the resampling.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { ActivationName } from '../../shared/options';
+import type { ActivationName, NormalizationName, ResidualName } from '../../shared/options';
+import type { RunConfig } from '../../shared/runConfig';
 import { Random } from '../random';
 import { activationByName, type Activation } from './activations';
 import {
@@ -15,11 +18,14 @@ import {
   updatedRunningStatistics,
   type BatchStatistics,
 } from './batchNorm';
+import { groupNorm } from './groupNorm';
 import { tensorFromTorchLayout } from './layout';
 import {
   TIME_EMBEDDING_DIM,
   IMAGE_CHANNELS,
+  NOTEBOOK_BLOCK,
   elementCount,
+  groupNormGroups,
   simpleUnetParameters,
   torchFanIn,
   unetDepth,
@@ -31,6 +37,20 @@ export interface SimpleUnetConfig {
   /** Down-path widths; the first is conv0's output. Reference: [64, 128, 256, 512, 1024]. */
   readonly channels: readonly number[];
   readonly activation: ActivationName;
+  /** Absent: the notebook's BatchNorm. */
+  readonly normalization?: NormalizationName;
+  /** Absent: no shortcut, as the notebook. */
+  readonly residual?: ResidualName;
+}
+
+/** The model a run config describes. */
+export function simpleUnetConfigOf(config: Pick<RunConfig, 'channels' | 'activation' | 'normalization' | 'residual'>): SimpleUnetConfig {
+  return { channels: config.channels, activation: config.activation, normalization: config.normalization, residual: config.residual };
+}
+
+/** The block design of a model config, the notebook's where it says nothing. */
+function blockDesign(config: SimpleUnetConfig): { normalization: NormalizationName; residual: ResidualName } {
+  return { normalization: config.normalization ?? NOTEBOOK_BLOCK.normalization, residual: config.residual ?? NOTEBOOK_BLOCK.residual };
 }
 
 /**
@@ -62,6 +82,7 @@ export function simpleUnetForward(
   mode: BatchNormMode,
 ): UnetOutput {
   const { channels } = config;
+  const design = blockDesign(config);
   const act: Activation = activationByName(config.activation);
   const depth = unetDepth(channels);
   const [batch, height, width, inChannels] = x.shape;
@@ -98,11 +119,17 @@ export function simpleUnetForward(
     batchStats.push(stats);
     return y;
   };
+  const norm = (input: tf.Tensor4D, prefix: string, index: 1 | 2): tf.Tensor4D => {
+    if (design.normalization === 'batch') return batchNorm(input, `${prefix}.bnorm${index}`);
+    const name = `${prefix}.gnorm${index}`;
+    return groupNorm(input, groupNormGroups(input.shape[3]), { weight: get(`${name}.weight`) as tf.Tensor1D, bias: get(`${name}.bias`) as tf.Tensor1D });
+  };
   const block = (input: tf.Tensor4D, timeEmb: tf.Tensor2D, prefix: string, up: boolean): tf.Tensor4D => {
-    let h = batchNorm(act(conv(input, `${prefix}.conv1`, 1, 1)), `${prefix}.bnorm1`);
+    let h = norm(act(conv(input, `${prefix}.conv1`, 1, 1)), prefix, 1);
     const te = act(linear(timeEmb, `${prefix}.time_mlp`));
     h = tf.add(h, tf.reshape(te, [te.shape[0], 1, 1, te.shape[1]])) as tf.Tensor4D;
-    h = batchNorm(act(conv(h, `${prefix}.conv2`, 1, 1)), `${prefix}.bnorm2`);
+    h = norm(act(conv(h, `${prefix}.conv2`, 1, 1)), prefix, 2);
+    if (design.residual === 'on') h = tf.add(h, conv(input, `${prefix}.shortcut`, 1, 0)) as tf.Tensor4D;
     return up ? convTranspose(h, `${prefix}.transform`) : conv(h, `${prefix}.transform`, 2, 1);
   };
 
@@ -122,8 +149,7 @@ export function simpleUnetForward(
 /** PyTorch's default initial value of one state_dict entry, in PyTorch's layout. */
 function torchDefaultInitialValue(spec: ParameterSpec, seed: number): Float32Array {
   const n = elementCount(spec.torchShape);
-  const isBatchNorm = spec.layer.kind === 'batchNorm';
-  if (isBatchNorm) {
+  if (spec.layer.kind === 'batchNorm' || spec.layer.kind === 'groupNorm') {
     // weight = 1, bias = 0, running_mean = 0, running_var = 1.
     const one = spec.role === 'weight' || spec.role === 'running_var';
     return new Float32Array(n).fill(one ? 1 : 0);
@@ -148,8 +174,8 @@ export class SimpleUnet {
   private readonly all: Map<string, tf.Variable>;
 
   private constructor(config: SimpleUnetConfig, values: (spec: ParameterSpec) => Float32Array) {
-    this.config = { channels: [...config.channels], activation: config.activation };
-    this.specs = simpleUnetParameters(config.channels);
+    this.config = { channels: [...config.channels], activation: config.activation, ...blockDesign(config) };
+    this.specs = simpleUnetParameters(config.channels, blockDesign(config));
     const weights = new Map<string, tf.Variable>();
     const buffers = new Map<string, tf.Variable>();
     this.batchesTracked = new Map();

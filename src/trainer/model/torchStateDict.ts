@@ -4,7 +4,7 @@
 
 import type { ActivationName } from '../../shared/options';
 import { tensorFromTorchLayout, torchLayoutData, sameShape } from './layout';
-import { IMAGE_CHANNELS, type ParameterSpec } from './parameters';
+import { IMAGE_CHANNELS, type BlockDesign, type ParameterSpec } from './parameters';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -99,6 +99,14 @@ export function channelsFromTorchStateDict(tensors: ReadonlyMap<string, SafeTens
   return channels;
 }
 
+/** GroupNorm and residual shortcuts, read from the names a state_dict has (gnorm1, shortcut). */
+export function blockDesignFromTorchStateDict(tensors: ReadonlyMap<string, SafeTensor>): BlockDesign {
+  return {
+    normalization: tensors.has('downs.0.gnorm1.weight') ? 'group' : 'batch',
+    residual: tensors.has('downs.0.shortcut.weight') ? 'on' : 'off',
+  };
+}
+
 /** safetensors bytes as safetensors.torch.save_file writes them (metadata format = pt). */
 export async function encodeTorchSafetensors(model: SimpleUnet, metadata: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
   return encodeSafetensors(await exportTorchStateDict(model), { format: 'pt', ...metadata });
@@ -107,7 +115,7 @@ export async function encodeTorchSafetensors(model: SimpleUnet, metadata: Readon
 /** A SimpleUnet with the widths and weights of a saved state_dict; the activation is not in a state_dict. */
 export function simpleUnetFromTorchSafetensors(bytes: Uint8Array, activation: ActivationName): SimpleUnet {
   const { tensors } = decodeSafetensors(bytes);
-  const model = SimpleUnet.create({ channels: channelsFromTorchStateDict(tensors), activation }, 0);
+  const model = SimpleUnet.create({ channels: channelsFromTorchStateDict(tensors), activation, ...blockDesignFromTorchStateDict(tensors) }, 0);
   try {
     importTorchStateDict(model, tensors);
   } catch (e) {

@@ -91,7 +91,7 @@ export function workload(c: RunConfig, images: number, doneSteps = 0): { steps: 
   const allSteps = c.maxSteps > 0 ? Math.min(c.maxSteps, c.epochs * perEpoch) : c.epochs * perEpoch;
   if (doneSteps >= allSteps) return { steps: 0, flops: 0 };
   const steps = allSteps - doneSteps;
-  const forward = forwardFlopsPerImage(c.channels, c.imgSize);
+  const forward = forwardFlopsPerImage(c.channels, c.imgSize, c);
   const epochsRun = perEpoch > 0 ? Math.ceil(allSteps / perEpoch) : 0;
   // trainRun: a reverse strip (one image) after every sampleEvery-th epoch but the last, one at the end, then the grid.
   const strips = (c.sampleEvery > 0 ? Math.floor(Math.max(0, epochsRun - 1) / c.sampleEvery) : 0) + 1;
@@ -128,7 +128,7 @@ async function measuredThroughputs(outDir: string): Promise<Map<string, number>>
     const steps = (await readMetrics(runDir)).filter((r) => r.kind === 'step' && r.step > 1);
     if (steps.length === 0) continue;
     const c = file.config;
-    const flops = 3 * forwardFlopsPerImage(c.channels, c.imgSize) * c.batchSize * steps.length;
+    const flops = 3 * forwardFlopsPerImage(c.channels, c.imgSize, c) * c.batchSize * steps.length;
     const ms = steps.reduce((a, r) => a + (r as { ms: number }).ms, 0);
     for (const key of [throughputKey(c, file.environment.backend), throughputKey(c, null)]) {
       const s = samples.get(key) ?? { flops: 0, ms: 0 };

@@ -12,6 +12,7 @@ import { RUN_CONFIG_FIELDS, type RunConfigField } from '../../shared/runConfigSc
 import { MAX_RUNS_WITHOUT_CONFIRMATION } from '../../shared/sweepSchema';
 import type { SweepRun, SweepSpec } from '../../shared/sweepSpec';
 import { slug } from '../../shared/formatting';
+import { impliedByRecipe } from '../../shared/recipes';
 import { SweepError } from './validateSweep';
 
 export interface ResolvedSweep {
@@ -93,7 +94,7 @@ export function resolveSweep(spec: SweepSpec, source: string, options: ResolveOp
 }
 
 /** The order of varied fields in ids and tables: the assignment's first, then RunConfig order. */
-const FIRST_FIELDS: RunConfigField[] = ['preset', 'channels', 'dataset', 'timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
+const FIRST_FIELDS: RunConfigField[] = ['recipe', 'preset', 'channels', 'dataset', 'timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
 const FIELD_ORDER: RunConfigField[] = [...FIRST_FIELDS, ...RUN_CONFIG_FIELDS.filter((f) => !FIRST_FIELDS.includes(f))];
 /** What a single-config sweep's id names, as `makeRunId` does. */
 const DEFAULT_LABELS: RunConfigField[] = ['timesteps', 'imgSize', 'batchSize', 'activation', 'loss'];
@@ -104,6 +105,7 @@ const LABELS: Partial<Record<RunConfigField, (v: unknown) => string>> = {
   preset: asIs,
   activation: asIs,
   loss: asIs,
+  recipe: asIs,
   schedule: asIs,
   backend: asIs,
   imageFit: asIs,
@@ -123,11 +125,12 @@ const LABELS: Partial<Record<RunConfigField, (v: unknown) => string>> = {
   toyCarsCount: (v) => `n${num(v)}`,
 };
 
-/** `T300-32px-b128-silu-huber-7f3a`: the labelled values (in FIELD_ORDER), then a hash of the whole config. */
+/** `T300-32px-b128-silu-huber-7f3a`: the labelled values (in FIELD_ORDER; not those a varied recipe implies), then a hash of the whole config. */
 function assignRunIds(configs: RunConfig[], fields: RunConfigField[]): string[] {
   const shown = fields.length > 0 ? fields : DEFAULT_LABELS;
   const make = (hashLength: number) => configs.map((c) => [
-    ...shown.map((f) => (LABELS[f] ?? ((v: unknown) => `${f}-${idPart(String(v))}`))(c[f])),
+    ...shown.filter((f) => !shown.includes('recipe') || !impliedByRecipe(f, c[f], c.recipe))
+      .map((f) => (LABELS[f] ?? ((v: unknown) => `${f}-${idPart(String(v))}`))(c[f])),
     configHash(c).slice(0, hashLength),
   ].join('-'));
   const short = make(4);

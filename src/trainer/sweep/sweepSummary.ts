@@ -19,6 +19,9 @@ export interface SweepRunRow {
   msPerStep?: number;
   /** Wall time over every session of the run (a resumed run has several). */
   totalMs?: number;
+  /** Final sliced Wasserstein distance x 1e3 of the samples, and the real-vs-real floor at the same N. */
+  swd?: number;
+  swdFloor?: number;
   error?: string;
   /** Corrupt lines of metrics.jsonl, with file and line (a torn last line is not one). */
   metricsProblems?: string[];
@@ -36,26 +39,29 @@ export async function summarizeRun(run: Pick<SweepRun, 'runId' | 'varied'>, runD
     ...(m.msPerEpoch !== undefined ? { msPerEpoch: m.msPerEpoch } : {}),
     ...(m.msPerStep !== undefined ? { msPerStep: m.msPerStep } : {}),
     ...(m.totalMs !== undefined ? { totalMs: m.totalMs } : {}),
+    ...(m.swd ? { swd: m.swd.average, swdFloor: m.swd.floorAverage } : {}),
     ...(error ? { error } : {}),
     ...(reading.metricsProblems.length > 0 ? { metricsProblems: reading.metricsProblems } : {}),
     ...(note ? { note } : {}),
   };
 }
 
-/** A plain-text table: run id, the varied fields, state, final loss, time per epoch and step, total. */
+/** A plain-text table: run id, the varied fields, state, final loss, SWD with its floor (when measured), time per epoch and step, total. */
 export function formatSummaryTable(rows: SweepRunRow[], variedFields: RunConfigField[]): string {
-  const header = ['run', ...variedFields, 'state', 'final loss', 'time/epoch', 'ms/step', 'total', 'this time'];
+  const withSwd = rows.some((r) => r.swd !== undefined);
+  const header = ['run', ...variedFields, 'state', 'final loss', ...(withSwd ? ['SWD', 'floor'] : []), 'time/epoch', 'ms/step', 'total', 'this time'];
   const body = rows.map((r) => [
     r.runId,
     ...variedFields.map((f) => formatValue(r.varied[f])),
     r.state,
     formatNumber(r.finalLoss),
+    ...(withSwd ? [formatNumber(r.swd, 3), formatNumber(r.swdFloor, 3)] : []),
     formatMs(r.msPerEpoch),
     r.msPerStep === undefined ? '–' : r.msPerStep.toFixed(0),
     formatMs(r.totalMs),
     r.note ?? '',
   ]);
-  const lines = [formatTable(header, body, new Set(['final loss', 'time/epoch', 'ms/step', 'total']))];
+  const lines = [formatTable(header, body, new Set(['final loss', 'SWD', 'floor', 'time/epoch', 'ms/step', 'total']))];
   const failures = rows.filter((r) => r.error);
   if (failures.length > 0) {
     lines.push('', ...failures.map((r) => `${r.runId} ${r.state}: ${r.error}`));

@@ -1,6 +1,8 @@
 // Exponential moving average of the weights (the DDPM paper samples from it, decay 0.9999):
-// ema <- decay * ema + (1 - decay) * w after every step. A full SimpleUnet holds the
-// averages, so sampling from it is sampling from any model.
+// ema <- d * ema + (1 - d) * w after every step, with d = min(decay, (1 + n) / (10 + n)) at step
+// n (TensorFlow's ExponentialMovingAverage with num_updates): early on the average follows the
+// weights closely, so a short run's average is not dragged back to its random initial weights.
+// A full SimpleUnet holds the averages, so sampling from it is sampling from any model.
 import * as tf from '@tensorflow/tfjs-core';
 import { SimpleUnet } from '../model/simpleUnet';
 
@@ -19,11 +21,18 @@ export class WeightAverage {
     this.copyRunningStatistics();
   }
 
-  update(): void {
+  /** The decay used after optimiser step `step` (1-based). */
+  decayAt(step: number): number {
+    return Math.min(this.decay, (1 + step) / (10 + step));
+  }
+
+  /** Folds in the weights after optimiser step `step` (1-based). */
+  update(step: number): void {
+    const d = this.decayAt(step);
     tf.tidy(() => {
       for (const [name, w] of this.source.weights) {
         const avg = this.model.variable(name);
-        avg.assign(tf.add(tf.mul(avg, this.decay), tf.mul(w, 1 - this.decay)));
+        avg.assign(tf.add(tf.mul(avg, d), tf.mul(w, 1 - d)));
       }
     });
   }

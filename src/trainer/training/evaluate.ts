@@ -46,12 +46,13 @@ export async function evaluateBitsPerDim(
  * Sliced Wasserstein distance of the generated images to as many held-out ones, with the
  * real-vs-real value at the same N as its noise floor; needs twice as many held-out images.
  */
-export function evaluateSlicedWasserstein(generated: ImageSet, heldOut: ImageSet, seed: number, at: EvalPoint): MetricRecord[] {
+export function evaluateSlicedWasserstein(generated: ImageSet, heldOut: ImageSet, seed: number, at: EvalPoint, weights?: 'ema' | 'raw'): MetricRecord[] {
   const n = Math.min(generated.shape[0], Math.floor(heldOut.shape[0] / 2));
   if (n < 2) return [];
   // Below Karras et al.'s 16 px: one pyramid level at the image's own size, patches as large
   // as fit (odd), so every image size a config allows is measured rather than failing at the end.
   const size = generated.shape[1];
   const small = size < 16 ? { minResolution: size, patchSize: Math.min(7, size % 2 === 1 ? size : size - 1) } : {};
-  return [slicedWassersteinRecord(slicedWassersteinEval(firstImages(generated, n), heldOut, { seed: seed + EVAL_SEED_OFFSET, ...small }), at)];
+  const record = slicedWassersteinRecord(slicedWassersteinEval(firstImages(generated, n), heldOut, { seed: seed + EVAL_SEED_OFFSET, ...small }), at);
+  return [weights ? { ...record, weights } : record];
 }

@@ -17,7 +17,7 @@ import { scheduleRecord } from '../metrics/records';
 import { scheduleFacts } from '../metrics/scheduleFacts';
 import { largestTensorElements } from '../model/flops';
 import { parameterCount } from '../model/parameters';
-import { SimpleUnet } from '../model/simpleUnet';
+import { SimpleUnet, simpleUnetConfigOf } from '../model/simpleUnet';
 import { Random } from '../random';
 import { VERSION } from '../version';
 import { Adam } from './adam';
@@ -43,7 +43,7 @@ export async function setupRun(run: RunStart, previous: RunEnvironment | null, c
   for (const line of describeLoad(dataset.report, config.imgSize)) emit({ type: 'phase', runId, phase: 'data', detail: line });
   const split = splitHeldOut(dataset, config);
   const schedule = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);
-  const model = owned(run, SimpleUnet.create({ channels: config.channels, activation: config.activation }, config.seed));
+  const model = owned(run, SimpleUnet.create(simpleUnetConfigOf(config), config.seed));
   const optimizer = owned(run, new Adam(model.trainableVariables(), { lr: config.lr }));
   const ema = config.emaDecay > 0 ? owned(run, new WeightAverage(model, config.emaDecay)) : null;
   const restored = previous ? await loadCheckpoint(writer.file(RUN_FILES.checkpoint), model, optimizer, ema?.model) : null;
@@ -87,7 +87,7 @@ function runEnvironment(config: RunConfig, backend: SelectedBackend, dataset: Lo
     ...(backend.gpu ? { gpu: backend.gpu } : {}),
     backendDetail: backend.detail,
     ...(backend.gpuAdapter ? { gpuAdapter: backend.gpuAdapter } : {}),
-    parameterCount: parameterCount(config.channels),
+    parameterCount: parameterCount(config.channels, config),
     datasetFingerprint: dataset.fingerprint,
     dataset: datasetRecord(dataset, split),
     diffusionLabVersion: VERSION,

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { RUN_FILES } from '../../shared/runDirectory';
 import { selectBackend } from '../backend/selectBackend';
 import { makeNoiseSchedule } from '../../shared/noiseSchedules';
-import { SimpleUnet } from '../model/simpleUnet';
+import { SimpleUnet, simpleUnetConfigOf } from '../model/simpleUnet';
 import { Random } from '../random';
 import { writeImageGrid } from '../report/images';
 import { readRunConfigFile } from '../../shared/runReading/runFiles';
@@ -22,7 +22,7 @@ export async function sampleFromRun(runDir: string, opts: SampleFromRunOptions =
   const recorded = await readRunConfigFile(runDir);
   const config = resolveRunConfig({ ...recorded.config }, `${runDir}/${RUN_FILES.config}`);
   await selectBackend(config.backend);
-  const model = SimpleUnet.create({ channels: config.channels, activation: config.activation }, config.seed);
+  const model = SimpleUnet.create(simpleUnetConfigOf(config), config.seed);
   try {
     await loadCheckpointWeights(`${runDir}/${RUN_FILES.checkpoint}`, model);
     const schedule = makeNoiseSchedule(config.schedule, config.timesteps, config.betaStart, config.betaEnd);

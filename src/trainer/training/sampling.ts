@@ -14,14 +14,14 @@ export interface SampledImages {
   snapshots: { values: Float32Array; count: number; steps: number[] };
 }
 
-type SamplingConfig = Pick<RunConfig, 'imgSize' | 'channels' | 'sampler' | 'samplingClamp' | 'samplingBatchNorm' | SamplerOptionField>;
+type SamplingConfig = Pick<RunConfig, 'imgSize' | 'channels' | 'normalization' | 'sampler' | 'samplingClamp' | 'samplingBatchNorm' | SamplerOptionField>;
 
 /**
  * Train-mode BatchNorm needs more than one value per channel: at the bottom of the U-Net a
  * single image can be 1x1. Draw a second image then, and keep the first `count`.
  */
 export function samplingBatchSize(config: SamplingConfig, count: number): number {
-  if (config.samplingBatchNorm !== 'train') return count;
+  if (config.normalization !== 'batch' || config.samplingBatchNorm !== 'train') return count;
   const bottom = config.imgSize / 2 ** unetDepth(config.channels);
   return count * bottom * bottom >= 2 ? count : 2;
 }

@@ -62,7 +62,7 @@ async function optimiserStep(ctx: RunContext, batch: Float32Array): Promise<numb
       huberDelta: config.huberDelta, gradClipNorm: config.gradClipNorm,
     });
   });
-  ctx.ema?.update();
+  ctx.ema?.update(progress.step + 1);
   const loss = await readScalar(lossTensor);
   const fault = ctx.backend.fault?.();
   if (fault) throw new RunFailure(gpuFaultMessage(fault, config, progress.step + 1), progress.step + 1);
