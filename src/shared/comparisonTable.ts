@@ -1,9 +1,12 @@
-// The comparison table: one row per run of the sweep, the varied fields first, then state,
-// times and quality. Columns that only some trainers write (held-out loss, the schedule's
-// last signal) appear when at least one run has them; the assignment's columns always do.
+// The comparison tables: one row per run of the sweep, the varied fields first, then state,
+// times and quality; and the quality of each finished run against the base run, with the
+// differences. Columns that only some trainers write (held-out loss, the schedule's last
+// signal, the raw weights' SWD) appear when at least one run has them.
 import { RUN_STATE_HINTS } from './runDirectory';
-import type { Study, StudyRun } from './runReading/loadStudy';
-import { formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
+import { fieldsOffBase, type Study, type StudyRun } from './runReading/loadStudy';
+import { fieldEquals, formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
+import { QUALITY_TEXT, swdRatio, withinStdErr, type ComparedRun, type QualityComparison } from './measuredDifferences';
+import { impliedByRecipe } from './recipes';
 
 export interface ComparisonTable {
   header: string[];
@@ -60,9 +63,10 @@ function bestLossCell(run: StudyRun): string {
 
 function bitsPerDimCell(run: StudyRun): string {
   const b = run.measures.bitsPerDim;
-  if (!b) return '–';
-  return b.diffusionStdErr > 0 ? `${formatNumber(b.total)} ± ${formatNumber(b.diffusionStdErr, 2)}` : formatNumber(b.total);
+  return b ? QUALITY_TEXT.bitsPerDim(b) : '–';
 }
+
+const swdCell = (s: { average: number } | undefined) => (s ? QUALITY_TEXT.swd(s.average) : '–');
 
 export function comparisonTable(study: Study): ComparisonTable {
   const runs = study.runs;
@@ -86,9 +90,12 @@ export function comparisonTable(study: Study): ComparisonTable {
   }
   columns.push(
     { header: 'bits/dim', numeric: true, cell: bitsPerDimCell },
-    { header: 'SWD ×10³', numeric: true, cell: (r) => formatNumber(r.measures.swd?.average, 3) },
-    { header: 'SWD floor', numeric: true, cell: (r) => formatNumber(r.measures.swd?.floorAverage, 3) },
+    { header: 'SWD ×10³', numeric: true, cell: (r) => swdCell(r.measures.swd) },
+    { header: 'SWD floor', numeric: true, cell: (r) => (r.measures.swd ? QUALITY_TEXT.swd(r.measures.swd.floorAverage) : '–') },
   );
+  if (any((r) => r.measures.swdRaw !== undefined)) {
+    columns.push({ header: RAW_SWD_HEADER, numeric: true, cell: (r) => swdCell(r.measures.swdRaw) });
+  }
   if (any((r) => r.measures.schedule !== undefined)) {
     columns.push({ header: 'signal left at T', numeric: true, cell: (r) => formatNumber(r.measures.schedule?.sqrtAlphaBarLast, 3) });
   }
@@ -120,6 +127,7 @@ export function comparisonTable(study: Study): ComparisonTable {
     '*bits/dim*: the variational bound on held-out images (lower is better), ± its Monte-Carlo standard error.',
     '*SWD ×10³*: sliced Wasserstein distance between generated and held-out images (lower is better); *SWD floor*: the same between two sets of real images, the best a model can score.',
   );
+  if (any((r) => r.measures.swdRaw !== undefined)) footnotes.push(RAW_SWD_FOOTNOTE);
   if (any((r) => r.measures.schedule !== undefined)) {
     footnotes.push('*signal left at T*: sqrt(ᾱ_{T-1}), the share of the image left at the last step; sampling starts from pure noise, so larger is a bigger mismatch.');
   }
@@ -146,6 +154,120 @@ export function comparisonMarkdown(study: Study): string {
     for (const f of table.failures) lines.push(`- \`${f.runId}\` ${f.state}${f.message ? `: ${markdownCell(f.message)}` : ''}`);
     lines.push('');
   }
+  lines.push(...table.footnotes.map((f) => `- ${f}`));
+  return lines.join('\n');
+}
+
+const RAW_SWD_HEADER = 'SWD ×10³, raw weights';
+const RAW_SWD_FOOTNOTE = '*SWD ×10³, raw weights*: for a run that keeps a weight average (emaDecay > 0), the same noise sampled through the trained weights themselves; *SWD ×10³* is the average\'s.';
+
+/**
+ * A run's label in legends and tables: the fields where it differs from the base (leaving out
+ * what a varied recipe implies), or the base run by its values of up to two varied fields,
+ * marked `(base)` unless `markBase` is false (where the text says "the base run" already).
+ */
+export function runLabel(study: Study, run: StudyRun, markBase = true): string {
+  const off = fieldsOffBase(study, run);
+  const byRecipe = (fields: typeof off) => fields.filter((f) => !impliedByRecipe(f, run.config[f], run.config.recipe));
+  const repeat = run.repeat > 0 ? ` #${run.repeat + 1}` : '';
+  if (off.length > 0) return (off.includes('recipe') ? byRecipe(off) : off).map((f) => fieldEquals(f, run.config[f])).join(', ') + repeat;
+  const varied = study.variedFields.includes('recipe') ? byRecipe(study.variedFields) : study.variedFields;
+  const shown = varied.length <= 2 ? varied : [];
+  const values = shown.map((f) => fieldEquals(f, run.config[f])).join(', ');
+  return (shown.length === 0 ? 'base' : markBase ? `${values} (base)` : values) + repeat;
+}
+
+/** The run the others are compared with: the finished base run (first repeat), else the first finished run; none below two finished runs. */
+export function referenceRun(study: Study): { run: StudyRun; is: QualityComparison['referenceIs'] } | undefined {
+  const finished = study.runs.filter((r) => r.state === 'done');
+  if (finished.length < 2) return undefined;
+  const base = finished.filter((r) => fieldsOffBase(study, r).length === 0).sort((a, b) => a.repeat - b.repeat)[0];
+  return base ? { run: base, is: 'base' } : { run: finished[0]!, is: 'first' };
+}
+
+export interface QualityTable {
+  comparison: QualityComparison;
+  /** The reference first, then the other finished runs in sweep order. */
+  runs: StudyRun[];
+  header: string[];
+  rows: string[][];
+  numeric: Set<number>;
+  footnotes: string[];
+}
+
+/** The finished runs' quality against the reference, for the table and the generated paragraph; undefined below two finished runs. */
+export function qualityTable(study: Study): QualityTable | undefined {
+  const reference = referenceRun(study);
+  if (!reference) return undefined;
+  const finished = study.runs.filter((r) => r.state === 'done');
+  const sameLoss = new Set(finished.map((r) => r.config.loss)).size === 1;
+  const heldOut: QualityComparison['heldOut'] = sameLoss ? 'held-out loss' : 'held-out MSE';
+  const compared = (r: StudyRun): ComparedRun => {
+    const m = r.measures;
+    const heldOutValue = sameLoss ? m.heldOutLoss?.meanLoss : m.heldOutLoss?.meanMse;
+    return {
+      label: runLabel(study, r),
+      finished: r.state === 'done',
+      state: describeState(r),
+      ...(m.swd ? { swd: m.swd } : {}),
+      ...(m.swdRaw ? { swdRaw: m.swdRaw } : {}),
+      ...(m.bitsPerDim ? { bitsPerDim: m.bitsPerDim } : {}),
+      ...(heldOutValue !== undefined ? { heldOut: heldOutValue } : {}),
+    };
+  };
+  // In the paragraph the reference is introduced as the base run: its label need not say so again.
+  const ref = { ...compared(reference.run), label: runLabel(study, reference.run, false) };
+  const comparison: QualityComparison = {
+    reference: ref, referenceIs: reference.is, heldOut,
+    others: study.runs.filter((r) => r !== reference.run).map(compared),
+  };
+  const runs = [reference.run, ...finished.filter((r) => r !== reference.run)];
+  const rows = [ref, ...comparison.others.filter((r) => r.finished)];
+
+  const t = QUALITY_TEXT;
+  // The reference's own row shows values only; the others' add their difference to it.
+  const withDifference = (run: ComparedRun, text: string, value: number | undefined, refValue: number | undefined) =>
+    run === ref || value === undefined || refValue === undefined ? text : `${text} (${t.difference(value - refValue)})`;
+  const columns: Array<{ header: string; cell: (r: ComparedRun) => string }> = [
+    { header: 'run', cell: (r) => (r === ref ? `${runLabel(study, reference.run)}${reference.is === 'first' ? ' (reference)' : ''}` : r.label) },
+    { header: 'SWD ×10³', cell: (r) => (r.swd ? withDifference(r, t.swd(r.swd.average), r.swd.average, ref.swd?.average) : '–') },
+    { header: 'SWD floor', cell: (r) => (r.swd ? t.swd(r.swd.floorAverage) : '–') },
+    { header: 'SWD / floor', cell: (r) => (r.swd ? withDifference(r, t.ratio(swdRatio(r.swd)), swdRatio(r.swd), ref.swd && swdRatio(ref.swd)) : '–') },
+  ];
+  if (rows.some((r) => r.swdRaw)) columns.push({ header: RAW_SWD_HEADER, cell: (r) => (r.swdRaw ? t.swd(r.swdRaw.average) : '–') });
+  columns.push(
+    {
+      header: 'bits/dim', cell: (r) => {
+        if (!r.bitsPerDim) return '–';
+        const text = withDifference(r, t.bitsPerDim(r.bitsPerDim), r.bitsPerDim.total, ref.bitsPerDim?.total);
+        return r !== ref && ref.bitsPerDim && withinStdErr(ref.bitsPerDim, r.bitsPerDim) ? text.replace(/\)$/, ', within errors)') : text;
+      },
+    },
+    { header: heldOut, cell: (r) => (r.heldOut !== undefined ? withDifference(r, t.heldOut(r.heldOut), r.heldOut, ref.heldOut) : '–') },
+  );
+  const footnotes = [
+    `In brackets: the difference to ${reference.is === 'base' ? 'the base run' : 'the reference run'}, the first row. Lower is better (the floor is the yardstick, not a score).`,
+    '*SWD / floor*: how far the samples are from real images, in units of the distance between two sets of real images (1 is as close as real).',
+    '*bits/dim* ± its standard error; *within errors*: the two ±1 standard error ranges overlap, so the runs cannot be told apart on it.',
+    sameLoss
+      ? '*held-out loss*: the runs\' training loss on held-out images.'
+      : '*held-out MSE*: the runs trained with different losses, so the held-out MSE (comparable across losses) stands for it.',
+  ];
+  if (rows.some((r) => r.swdRaw)) footnotes.push(RAW_SWD_FOOTNOTE);
+  return {
+    comparison, runs,
+    header: columns.map((c) => c.header),
+    rows: rows.map((r) => columns.map((c) => c.cell(r))),
+    numeric: new Set(columns.slice(1).map((_, i) => i + 1)),
+    footnotes,
+  };
+}
+
+/** The quality table with its footnotes, and which runs are left out for not finishing. */
+export function qualityTableMarkdown(table: QualityTable): string {
+  const lines = [markdownTable(table.header, table.rows, table.numeric), ''];
+  const unfinished = table.comparison.others.filter((r) => !r.finished);
+  if (unfinished.length > 0) lines.push(`Not finished, so not compared: ${unfinished.map((r) => `\`${r.label}\` (${r.state})`).join(', ')}.`, '');
   lines.push(...table.footnotes.map((f) => `- ${f}`));
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 // The study report: a sweep directory written by hand with the real run writer (a done run
 // with evaluations, done runs, a failed run, a run not started), exported as a notebook and
 // as markdown, then checked: nbformat 4.5 structure, a table row per run, a decodable PNG
-// per figure, notes verbatim and untouched. One case runs a real tiny sweep through the CLI.
+// per figure, notes verbatim and untouched. Real tiny sweeps run through the CLI: a T sweep,
+// and a recipe ablation whose report compares the runs against the base.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,14 +12,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { resolveRunConfig, type RunConfig } from '../../src/shared/runConfig';
-import type { MetricRecord } from '../../src/shared/runDirectory';
+import type { BitsPerDimRecord, EvalRecord, MetricRecord, SlicedWassersteinRecord } from '../../src/shared/runDirectory';
+import { formatDuration, formatNumber } from '../../src/shared/formatting';
 import { writeImageGrid, writeImageStrip } from '../../src/trainer/report/images';
 import { MARKDOWN_FIGURES_DIR } from '../../src/trainer/report/markdownReport';
 import { writeReport } from '../../src/trainer/report/writeReport';
 import { writeJsonAtomic } from '../../src/shared/atomicFile';
 import { RunWriter } from '../../src/trainer/run/runWriter';
 import { cellText, notebookStructureErrors } from '../helpers/notebookStructure';
-import { pythonOrSkip } from '../helpers/python';
+import { probePython, pythonOrSkip } from '../helpers/python';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dl-report-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -150,9 +152,12 @@ const EXPECTED_FIGURES: Record<string, { width: number; height: number }> = {
   'samples-T300-32px-base.png': { width: 2 * 64 + 3 * 2, height: 2 * 64 + 3 * 2 },
   'reverse-T250-32px-aaaa.png': { width: 5 * 64 + 6 * 2, height: 68 },
   'samples-T250-32px-aaaa.png': { width: 2 * 64 + 3 * 2, height: 2 * 64 + 3 * 2 },
+  // The two done runs' final grids again, side by side in the comparison.
+  'final-grid-T300-32px-base.png': { width: 2 * 64 + 3 * 2, height: 2 * 64 + 3 * 2 },
+  'final-grid-T250-32px-aaaa.png': { width: 2 * 64 + 3 * 2, height: 2 * 64 + 3 * 2 },
 };
 
-test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, notes verbatim and untouched', async () => {
+test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, notes verbatim and untouched', { timeout: 60_000 }, async () => {
   const outDir = path.join(root, 'notebook');
   const sweepDir = await makeSweep(outDir);
   const sweepNotes = path.join(sweepDir, 'notes.md');
@@ -172,9 +177,20 @@ test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, 
     cell.source.slice(0, -1).forEach((line) => assert.ok(line.endsWith('\n'), `cell ${cell.id}: a source line not ending in \\n`));
   }
 
-  // The comparison table: one row per run, the failed run with its step and error.
-  const table = nb.cells.map(cellText).find((t) => t.startsWith('## Comparison'));
-  assert.ok(table, 'a comparison cell');
+  // Two runs finished: the comparison starts with them against the base run, in a table and in words.
+  const texts = nb.cells.map(cellText);
+  const quality = texts.find((t) => t.startsWith('## Comparison'))!;
+  assert.ok(quality.includes('| size=32, T=300 (base) | 30 | 3 | 10 | 5.25 ± 0.05 | 0.4 |'), quality);
+  assert.match(quality, /\| T=250 \| – \| – \| – \| – \| – \|/);
+  assert.match(quality, /Not finished, so not compared: `T=350` \(failed at step 4\), `size=64` \(not started\)\./);
+  const generated = texts.find((t) => t.startsWith('**Generated from the measurements**'));
+  assert.ok(generated, 'the generated paragraph, labelled');
+  assert.match(generated, /- `T=250`: no measure in common with the base run\./);
+  assert.match(generated, /- `T=350` failed at step 4: not compared\./);
+
+  // The table of every measure: one row per run, the failed run with its step and error.
+  const table = texts.find((t) => t.startsWith('### All measures'));
+  assert.ok(table, 'a table of every measure');
   for (const run of RUNS) {
     const rows: string[] = table.split('\n').filter((l) => l.startsWith(`| ${run.runId} |`));
     assert.equal(rows.length, 1, `one row for ${run.runId}`);
@@ -204,12 +220,13 @@ test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, 
   const names = figures.flatMap((c) => Object.keys(c.attachments!));
   assert.deepEqual([...names].sort(), Object.keys(EXPECTED_FIGURES).sort());
   for (const cell of figures) {
-    const [name, bundle] = Object.entries(cell.attachments!)[0]!;
     assert.equal(cell.cell_type, 'markdown');
-    assert.ok(cellText(cell).includes(`](attachment:${name})`), `${name} is shown by its cell`);
-    const size = await pngSize(Buffer.from(bundle['image/png']!, 'base64'));
-    assert.equal(size.format, 'png');
-    assert.deepEqual({ width: size.width, height: size.height }, EXPECTED_FIGURES[name], name);
+    for (const [name, bundle] of Object.entries(cell.attachments!)) {
+      assert.ok(cellText(cell).includes(`](attachment:${name})`), `${name} is shown by its cell`);
+      const size = await pngSize(Buffer.from(bundle['image/png']!, 'base64'));
+      assert.equal(size.format, 'png');
+      assert.deepEqual({ width: size.width, height: size.height }, EXPECTED_FIGURES[name], name);
+    }
   }
 
   // The loss values in a variable: a Python cell that reads every run's metrics.jsonl.
@@ -231,7 +248,7 @@ test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, 
 });
 
 // These two skip without python3 (nbformat) outside CI, and fail in CI (test/helpers/python.ts).
-test('python3 -m json.tool accepts the notebook', async (t) => {
+test('python3 -m json.tool accepts the notebook', { timeout: 60_000 }, async (t) => {
   const python = pythonOrSkip(t, [], 'python3');
   if (!python) return;
   const outDir = path.join(root, 'json-tool');
@@ -240,7 +257,7 @@ test('python3 -m json.tool accepts the notebook', async (t) => {
   assert.equal(r.status, 0, r.stderr);
 });
 
-test('the official nbformat validator accepts the notebook (where Python nbformat is installed)', async (t) => {
+test('the official nbformat validator accepts the notebook (where Python nbformat is installed)', { timeout: 60_000 }, async (t) => {
   const python = pythonOrSkip(t, ['nbformat'], 'python3-nbformat');
   if (!python) return;
   const outDir = path.join(root, 'nbformat');
@@ -250,7 +267,7 @@ test('the official nbformat validator accepts the notebook (where Python nbforma
   assert.equal(r.stdout.trim(), 'valid');
 });
 
-test('markdown export: report.md with report-figures/, the same content, figures replaced on export', async () => {
+test('markdown export: report.md with report-figures/, the same content, figures replaced on export', { timeout: 60_000 }, async () => {
   const outDir = path.join(root, 'markdown');
   const sweepDir = await makeSweep(outDir);
   const sweepNotes = path.join(sweepDir, 'notes.md');
@@ -281,7 +298,7 @@ test('markdown export: report.md with report-figures/, the same content, figures
   assert.deepEqual(readdirSync(figuresDir).sort(), Object.keys(EXPECTED_FIGURES).sort());
 });
 
-test('without fonts, charts carry no text and their captions give axes and colours in words', async () => {
+test('without fonts, charts carry no text and their captions give axes and colours in words', { timeout: 60_000 }, async () => {
   const outDir = path.join(root, 'no-fonts');
   const sweepDir = await makeSweep(outDir);
   const { file } = await writeReport(sweepDir, { format: 'md', chartText: false });
@@ -314,11 +331,12 @@ test('CLI: a real tiny sweep, then report --sweep, then bad input', { timeout: 3
   assert.deepEqual(notebookStructureErrors(nb), []);
   const sweepJson = JSON.parse(readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8')) as { runs: Array<{ runId: string }> };
   assert.equal(sweepJson.runs.length, 2);
-  const table = nb.cells.map(cellText).find((c) => c.startsWith('## Comparison'))!;
+  const table = nb.cells.map(cellText).find((c) => c.startsWith('### All measures'))!;
   for (const r of sweepJson.runs) assert.match(table, new RegExp(`\\| ${r.runId} \\| \\d+ \\| done \\|`));
   const figures = nb.cells.flatMap((c) => Object.values(c.attachments ?? {}));
-  // all-runs loss, forward strip per T (2), reverse strip and grid per run (4); one varied field: no separate axis plot.
-  assert.equal(figures.length, 7);
+  // all-runs loss, forward strip per T (2), reverse strip and grid per run (4); one varied field: no separate axis plot;
+  // the final grids side by side (2); each run's epoch-1 preview and its end grid (4). No held-out images: no SWD chart.
+  assert.equal(figures.length, 13);
   for (const bundle of figures) {
     const size = await pngSize(Buffer.from(bundle['image/png']!, 'base64'));
     assert.ok(size.width >= 64 && size.height >= 64, `${size.width}x${size.height}`);
@@ -336,4 +354,169 @@ test('CLI: a real tiny sweep, then report --sweep, then bad input', { timeout: 3
   assert.match(badFormat.stderr, /--format must be one of ipynb, md/);
   assert.equal(run(['report']).status, 2);
   t.diagnostic(`exported ${figures.length} figures`);
+});
+
+/** The final SWD, bits/dim and held-out records of a run, and its epoch previews, read from its metrics.jsonl as written. */
+function measuredFromDisk(runDir: string) {
+  const records = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+  const evals = records.filter((r): r is EvalRecord => r.kind === 'eval');
+  const last = <M extends EvalRecord['metric']>(metric: M, keep: (r: Extract<EvalRecord, { metric: M }>) => boolean = () => true) =>
+    evals.filter((r): r is Extract<EvalRecord, { metric: M }> => r.metric === metric && keep(r as Extract<EvalRecord, { metric: M }>)).pop();
+  const samples = records.filter((r): r is Extract<MetricRecord, { kind: 'sample' }> => r.kind === 'sample');
+  const swdAt = (step: number) => evals.filter((r): r is SlicedWassersteinRecord => r.metric === 'swd' && r.step === step && r.weights !== 'raw').pop();
+  return {
+    swd: last('swd', (r) => r.weights !== 'raw')!,
+    swdRaw: last('swd', (r) => r.weights === 'raw'),
+    bitsPerDim: last('bitsPerDim')!,
+    heldOut: last('heldOutLoss')!,
+    // One session each: a record's wallMs is the run's wall time.
+    previews: samples.map((s) => ({ epoch: s.epoch, grid: s.grid, atMs: s.wallMs, swd: swdAt(s.step) })),
+  };
+}
+
+const f3 = (v: number) => formatNumber(v, 3);
+const signed = (d: number) => (d > 0 ? '+' : '') + formatNumber(d, 3);
+
+let ablation: Promise<{ out: string; sweepDir: string; runs: Array<{ runId: string; dir: string; label: string }> }> | undefined;
+
+/** A real recipe ablation at 8 px, trained once for the tests that read it: faithful (the base), improved, and faithful with GroupNorm. */
+function ablationSweep() {
+  ablation ??= (async () => {
+    const dir = path.join(root, 'ablation');
+    await fs.mkdir(dir, { recursive: true });
+    const sweepFile = path.join(dir, 'ablation.sweep.json');
+    writeFileSync(sweepFile, JSON.stringify({
+      name: 'ablation',
+      base: {
+        channels: [4, 8], imgSize: 8, toyCarsCount: 64, heldOutFraction: 0.25, batchSize: 8, epochs: 3, sampleEvery: 1,
+        previewCount: 4, previewSampler: 'ddim', ddimSteps: 5, timesteps: 20, sampleCount: 4, evalImages: 8, backend: 'wasm',
+      },
+      axes: { recipe: ['faithful', 'improved'], normalization: ['batch', 'group'] },
+    }));
+    const out = path.join(dir, 'out');
+    const sweep = spawnSync(process.execPath, [CLI, 'sweep', sweepFile, '--out', out], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 240_000 });
+    assert.equal(sweep.status, 0, sweep.stderr);
+    const sweepDir = path.join(out, 'sweeps', 'ablation');
+    const listed = (JSON.parse(readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8')) as { runs: Array<{ runId: string; varied: Record<string, unknown> }> }).runs;
+    // The label a reader sees for each run: the field its axis changes (the recipe's own values left to its name).
+    const label = (v: Record<string, unknown>) => (v.recipe === 'improved' ? 'recipe=improved' : v.normalization === 'group' ? 'normalization=group' : 'recipe=faithful (base)');
+    return { out, sweepDir, runs: listed.map((r) => ({ runId: r.runId, dir: path.join(out, 'runs', r.runId), label: label(r.varied) })) };
+  })();
+  return ablation;
+}
+
+/** A markdown table's rows after the header line `headerStart`, as cells. */
+function tableAfter(text: string, headerStart: string): { header: string[]; rows: string[][] } {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(headerStart));
+  assert.ok(at >= 0, `a table starting ${headerStart}`);
+  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+  const rows: string[][] = [];
+  for (let i = at + 2; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(cells(lines[i]!));
+  return { header: cells(lines[at]!), rows };
+}
+
+test('CLI: a recipe ablation\'s report compares the runs against the base in a table, in words and in grids', { timeout: 300_000 }, async () => {
+  const { sweepDir, runs } = await ablationSweep();
+  const report = spawnSync(process.execPath, [CLI, 'report', '--sweep', sweepDir, '--format', 'md'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(report.status, 0, report.stderr);
+  const md = readFileSync(report.stdout.trim(), 'utf8');
+  const figure = (src: string) => readFileSync(path.join(sweepDir, decodeURIComponent(src)));
+  const [faithful, improved, group] = ['recipe=faithful (base)', 'recipe=improved', 'normalization=group'].map((l) => runs.find((r) => r.label === l)!);
+  assert.ok(faithful && improved && group, 'the three runs of the two axes');
+  const measured = new Map(runs.map((r) => [r.runId, measuredFromDisk(r.dir)]));
+  const base = measured.get(faithful.runId)!;
+
+  // The table: a row per run by its label, the base first; the others with their difference to it.
+  const comparison = md.slice(md.indexOf('## Comparison'), md.indexOf('### All measures'));
+  const table = tableAfter(comparison, '| run | SWD');
+  // faithful trains with l1 and improved with l2: the held-out MSE is the measure the two share.
+  assert.deepEqual(table.header, ['run', 'SWD ×10³', 'SWD floor', 'SWD / floor', 'SWD ×10³, raw weights', 'bits/dim', 'held-out MSE']);
+  assert.deepEqual(table.rows.map((r) => r[0]), [faithful.label, improved.label, group.label]);
+  const row = (label: string) => Object.fromEntries(table.header.map((h, i) => [h, table.rows.find((r) => r[0] === label)![i]!]));
+  const bpd = (b: BitsPerDimRecord) => `${formatNumber(b.total)} ± ${formatNumber(b.diffusionStdErr, 2)}`;
+  assert.deepEqual(row(faithful.label), {
+    run: faithful.label, 'SWD ×10³': f3(base.swd.average), 'SWD floor': f3(base.swd.floorAverage), 'SWD / floor': f3(base.swd.average / base.swd.floorAverage),
+    'SWD ×10³, raw weights': '–', 'bits/dim': bpd(base.bitsPerDim), 'held-out MSE': formatNumber(base.heldOut.meanMse),
+  });
+  const imp = measured.get(improved.runId)!;
+  assert.ok(imp.swdRaw, 'the improved recipe keeps a weight average, so it scores its raw weights too');
+  assert.equal(row(improved.label)['SWD ×10³'], `${f3(imp.swd.average)} (${signed(imp.swd.average - base.swd.average)})`);
+  assert.equal(row(improved.label)['SWD ×10³, raw weights'], f3(imp.swdRaw.average));
+  assert.equal(row(improved.label)['held-out MSE'], `${formatNumber(imp.heldOut.meanMse)} (${signed(imp.heldOut.meanMse - base.heldOut.meanMse)})`);
+  assert.ok(row(improved.label)['bits/dim'].startsWith(`${bpd(imp.bitsPerDim)} (${signed(imp.bitsPerDim.total - base.bitsPerDim.total)}`));
+
+  // The paragraph: labelled as generated, and its numbers are the table's.
+  const generated = comparison.split('\n\n').find((p) => p.startsWith('**Generated from the measurements**'));
+  assert.ok(generated, `a paragraph labelled as generated in:\n${comparison}`);
+  assert.match(generated, /Against the base run \(`recipe=faithful`\)/);
+  const stated = comparison.split('\n').find((l) => l.startsWith(`- \`${improved.label}\``))!;
+  assert.ok(stated.includes(`SWD ×10³ from ${row(faithful.label)['SWD ×10³']} to ${row(improved.label)['SWD ×10³'].split(' ')[0]}`), stated);
+
+  // The final grids side by side, the improved run's raw-weights grid beside its average's: the run's own files.
+  const grids = tableAfter(comparison.slice(comparison.indexOf('**Final samples side by side**')), `| ${faithful.label} |`);
+  assert.deepEqual(grids.header, [faithful.label, `${improved.label}, weight average`, `${improved.label}, raw weights`, group.label]);
+  const srcs = grids.rows[0]!.map((c) => /\]\(([^)]+)\)/.exec(c)![1]!);
+  const expectedFiles = [[faithful, 'grid-final.png'], [improved, 'grid-final.png'], [improved, 'grid-final-raw.png'], [group, 'grid-final.png']] as const;
+  expectedFiles.forEach(([run, file], i) => assert.ok(figure(srcs[i]!).equals(readFileSync(path.join(run.dir, 'samples', file))), `${run.label}: ${file}`));
+
+  // Samples over training time: each run's epoch grids in order, captioned with wall time and SWD, then its end grid.
+  const overTime = md.slice(md.indexOf('## Samples over training time'), md.indexOf('## Forward diffusion'));
+  assert.match(overTime, /!\[SWD of each run's previews against its training time\]\(report-figures\/swd-over-time\.png\)/);
+  for (const run of runs) {
+    const m = measured.get(run.runId)!;
+    const withGrid = m.previews.filter((p) => p.grid);
+    assert.equal(withGrid.length, 2, 'a preview after epochs 1 and 2 of 3');
+    const end = m.previews[m.previews.length - 1]!;
+    const caption = (p: (typeof m.previews)[number]) => `epoch ${p.epoch} · ${formatDuration(p.atMs)} · SWD ${f3(p.swd!.average)} (floor ${f3(p.swd!.floorAverage)})`;
+    const gallery = tableAfter(overTime.slice(overTime.indexOf(`**${run.label}: samples over training time**`)), '| epoch');
+    assert.deepEqual(gallery.header, [...withGrid.map(caption), `end: ${caption(end)}`]);
+    const shown = gallery.rows[0]!.map((c) => figure(/\]\(([^)]+)\)/.exec(c)![1]!));
+    withGrid.forEach((p, i) => assert.ok(shown[i]!.equals(readFileSync(path.join(run.dir, p.grid!))), `${run.label}: ${p.grid}`));
+    assert.ok(shown[2]!.equals(readFileSync(path.join(run.dir, 'samples', 'grid-final.png'))));
+  }
+});
+
+test('the SWD-over-time chart has the loss chart\'s colours and labels; the notebook of the same sweep validates', { timeout: 300_000 }, async (t) => {
+  const { sweepDir, runs } = await ablationSweep();
+  const { file } = await writeReport(sweepDir, { format: 'md', chartText: false });
+  const md = readFileSync(file, 'utf8');
+  const colours = (figureName: string) => {
+    const at = md.indexOf(`(report-figures/${figureName})`);
+    assert.ok(at >= 0, figureName);
+    return /Colours: (.*)\.\)$/m.exec(md.slice(at))![1];
+  };
+  const loss = colours('loss-all-runs.png');
+  assert.equal(colours('swd-over-time.png'), loss);
+  for (const run of runs) assert.ok(loss!.includes(`: ${run.label}`), `${run.label} in ${loss}`);
+  const chart = await pngSize(readFileSync(path.join(sweepDir, MARKDOWN_FIGURES_DIR, 'swd-over-time.png')));
+  assert.deepEqual([chart.width, chart.height], [760, 420]);
+
+  // The default format, from the same document: the comparison cell is the markdown's comparison, word for word.
+  const report = spawnSync(process.execPath, [CLI, 'report', '--sweep', sweepDir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(report.status, 0, report.stderr);
+  assert.equal(report.stdout.trim(), path.join(sweepDir, 'report.ipynb'));
+  const nb = JSON.parse(readFileSync(report.stdout.trim(), 'utf8')) as NotebookJson;
+  assert.deepEqual(notebookStructureErrors(nb), []);
+  const cells = nb.cells.map(cellText);
+  const comparison = cells.find((c) => c.startsWith('## Comparison'))!;
+  assert.ok(md.includes(comparison), 'the notebook\'s comparison cell appears as is in the markdown');
+  assert.ok(cells.some((c) => c.startsWith('**Generated from the measurements**')));
+  const grids = nb.cells.find((c) => cellText(c).startsWith('**Final samples side by side**'))!;
+  assert.equal(Object.keys(grids.attachments ?? {}).length, 4, 'three final grids and the raw-weights one');
+  const python = pythonOrSkip(t, ['nbformat'], 'python3-nbformat');
+  if (!python) return;
+  const r = spawnSync(python, ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print("valid")', report.stdout.trim()], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'valid');
+  // Rendered as Jupyter renders it, every attachment (a gallery's too) becomes an image.
+  const renderer = probePython(['nbconvert'], ['python3', '/usr/bin/python3']).python;
+  if (!renderer) {
+    t.diagnostic('no python3 with nbconvert (apt-get install jupyter-nbconvert): the notebook was validated, not rendered');
+    return;
+  }
+  const html = spawnSync(renderer, ['-m', 'nbconvert', '--to', 'html', '--stdout', report.stdout.trim()], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000 });
+  assert.equal(html.status, 0, html.stderr);
+  const attachments = nb.cells.reduce((n, c) => n + Object.keys(c.attachments ?? {}).length, 0);
+  assert.equal((html.stdout.match(/<img [^>]*src="data:image\/png;base64,/g) ?? []).length, attachments);
 });

@@ -128,3 +128,27 @@ test('titles, ticks and legend are drawn as text when a font renders', async (t)
   assert.ok(dark(layout.legend!.x + 26, layout.legend!.y, Math.min(80, info.width - layout.legend!.x - 27), 18) > 10);
   assert.ok(dark(layout.plot.left, 8, 100, 18) > 10);
 });
+
+test('a dashed series leaves gaps along its line; markers put a dot on each point', { timeout: 10_000 }, async () => {
+  const spec: LineChartSpec = {
+    xLabel: 'training time (s)', yLabel: 'SWD', smoothing: 0, drawText: false, width: 400, height: 240,
+    series: [
+      { label: 'run', color: '#0000ff', markers: true, points: [{ x: 0, y: 1 }, { x: 5, y: 0.8 }, { x: 10, y: 0.1 }] },
+      { label: 'floor', color: '#ff0000', dashed: true, hideInLegend: true, points: [{ x: 0, y: 0.3 }, { x: 10, y: 0.3 }] },
+    ],
+  };
+  const layout = chartLayout(spec);
+  const { at } = await decode((await renderLineChartPng(spec)).png);
+  const [x0, y] = layout.toPixel(1, 0.3);
+  const [x1] = layout.toPixel(6, 0.3);
+  const along = Array.from({ length: Math.floor(x1 - x0) }, (_, k) => at(x0 + k, y));
+  const red = along.filter((c) => near(c, RED)).length;
+  const white = along.filter((c) => near(c, WHITE, 30)).length;
+  assert.ok(red > along.length * 0.4 && white > along.length * 0.2, `dashed: ${red} red and ${white} white of ${along.length} pixels`);
+  // The solid series is unbroken between its points, with a dot on each.
+  const [sx0, sy0] = layout.toPixel(0.5, 0.98);
+  assert.ok(near(at(sx0, sy0), BLUE), `solid line at ${at(sx0, sy0)}`);
+  const svg = renderLineChartSvg(spec);
+  assert.equal((svg.match(/<circle /g) ?? []).length, 3);
+  assert.equal((svg.match(/stroke-dasharray/g) ?? []).length, 1, 'only the floor is dashed (it is not in the legend)');
+});

@@ -64,3 +64,26 @@ test('the structural validator finds what is wrong', () => {
     assert.ok(errors.some((e) => expected.test(e)), `expected ${expected} in ${JSON.stringify(errors, null, 1)}`);
   }
 });
+
+test('a gallery: captions over images side by side, four to a row, one attachment per image in both formats', { timeout: 10_000 }, () => {
+  const image = (name: string) => ({ name, png: PNG_BYTES, width: 1, height: 1 });
+  const items = ['a', 'b', 'c', 'd', 'e'].map((k) => ({ caption: `epoch ${k} · 1s | x`, alt: `grid [${k}]`, image: image(`${k}.png`) }));
+  const gallery: ReportBlock = { kind: 'gallery', id: 'grids', title: 'Grids *side* by side', caption: 'Left to right.', items };
+  const nb = buildNotebook([gallery]);
+  assert.deepEqual(notebookStructureErrors(JSON.parse(notebookText(nb))), []);
+  const cell = nb.cells[0]!;
+  assert.equal(cell.cell_type, 'markdown');
+  assert.deepEqual(Object.keys(cell.cell_type === 'markdown' ? cell.attachments ?? {} : {}), ['a.png', 'b.png', 'c.png', 'd.png', 'e.png']);
+  const lines = cell.source.join('').split('\n');
+  assert.equal(lines[0], '**Grids \\*side\\* by side**');
+  // Two tables: four images, then the fifth; the captions are the header, their pipes escaped.
+  const headers = lines.filter((l) => l.startsWith('| epoch'));
+  assert.deepEqual(headers, ['| epoch a · 1s \\| x | epoch b · 1s \\| x | epoch c · 1s \\| x | epoch d · 1s \\| x |', '| epoch e · 1s \\| x |']);
+  const imageRows = lines.filter((l) => l.startsWith('| !['));
+  assert.equal(imageRows[0], '| ![grid a](attachment:a.png) | ![grid b](attachment:b.png) | ![grid c](attachment:c.png) | ![grid d](attachment:d.png) |');
+  assert.equal(lines[lines.length - 1], 'Left to right.');
+
+  const md = buildMarkdownReport([gallery]);
+  assert.deepEqual(md.images.map((i) => i.name), ['a.png', 'b.png', 'c.png', 'd.png', 'e.png']);
+  assert.ok(md.text.includes('| ![grid e](report-figures/e.png) |'), md.text);
+});

@@ -66,7 +66,7 @@ export interface StudyRun {
   forwardStripTimes?: number[];
   /** samples/strip-epoch-NNN.png, by epoch. */
   reverseStrips: Array<{ epoch: number; file: string }>;
-  /** Every other PNG in samples/, by name; grid-final.png is the end-of-training grid. */
+  /** Every other PNG in samples/, by name: grid-final.png is the end-of-training grid, grid-epoch-NNN.png the previews, grid-final-raw.png the raw weights'. */
   sampleGrids: string[];
   /** Files that exist but could not be read, in words. */
   problems: string[];
@@ -212,7 +212,9 @@ async function readTextIfPresent(file: string): Promise<string | undefined> {
 
 /** The grid to show for a run: the end-of-training grid, else the newest by name. */
 export function finalSampleGrid(run: StudyRun): string | undefined {
-  return run.sampleGrids.find((f) => path.basename(f) === SAMPLE_FILES.finalGrid) ?? run.sampleGrids[run.sampleGrids.length - 1];
+  // Without grid-final.png (a run that failed at its end), the newest checkpoint grid: never a preview or the raw weights' grid.
+  const ofTheModel = run.sampleGrids.filter((f) => !SAMPLE_FILES.epochGridPattern.test(path.basename(f)) && path.basename(f) !== SAMPLE_FILES.finalRawGrid);
+  return ofTheModel.find((f) => path.basename(f) === SAMPLE_FILES.finalGrid) ?? ofTheModel[ofTheModel.length - 1];
 }
 
 /** The fields where this run's config differs from the sweep's base, in the sweep's varied order. */

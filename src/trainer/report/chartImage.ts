@@ -1,7 +1,7 @@
 // Line charts as SVG, rendered to PNG with sharp (librsvg): loss curves drawn as an
-// EMA-smoothed line over the faint raw points, one colour per series, a legend, an
-// optional log-scaled y axis. chartLayout() is exported so that tests (and callers) know
-// where a value lands in pixels.
+// EMA-smoothed line over the faint raw points, one colour per series, dashed reference
+// lines, a legend, an optional log-scaled y axis. chartLayout() is exported so that tests
+// (and callers) know where a value lands in pixels.
 import sharp from 'sharp';
 import { emaSmoothed } from '../../shared/smoothing';
 
@@ -17,6 +17,10 @@ export interface ChartSeries {
   color?: string;
   /** Leave out of the legend (another series of the same colour stands for it). */
   hideInLegend?: boolean;
+  /** A dashed line: a reference level (an SWD floor) rather than data. */
+  dashed?: boolean;
+  /** A dot at each point: for few, discrete measurements. */
+  markers?: boolean;
 }
 
 export interface LineChartSpec {
@@ -54,6 +58,8 @@ const FONT_SIZE = 12;
 const CHAR_WIDTH = 7;
 const LEGEND_ROW = 18;
 const MAX_DRAWN_POINTS = 1500;
+/** Dash and gap lengths of a dashed series, in pixels. */
+const DASH = '6 4';
 
 /**
  * No smoothing for up to 20 points; beyond, a window of about a thirtieth of the curve
@@ -253,12 +259,13 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
     const weight = spec.smoothing ?? smoothingFor(points.length);
     const plotted = points.map((p) => (logY ? Math.log10(p.y) : p.y));
     const smoothed = emaSmoothed(plotted, weight).map((v) => (logY ? 10 ** v : v));
-    return { color, points, line: points.map((p, k) => ({ x: p.x, y: smoothed[k]! })), smoothed: weight > 0 };
+    return { color, points, line: points.map((p, k) => ({ x: p.x, y: smoothed[k]! })), smoothed: weight > 0, dashed: s.dashed ?? false, markers: s.markers ?? false };
   });
   parts.push('<g clip-path="url(#plot-area)">');
   if (showRaw) {
     for (const d of drawn) {
-      if (!d.smoothed && d.points.length > 1) continue; // the line goes through every raw point already
+      // Markers are drawn over the lines; an unsmoothed line goes through every raw point already.
+      if (d.markers || (!d.smoothed && d.points.length > 1)) continue;
       const dots = thin(d.points, MAX_DRAWN_POINTS).map((p) => {
         const [x, y] = layout.toPixel(p.x, p.y);
         return `<circle cx="${px(x)}" cy="${px(y)}" r="${d.points.length === 1 ? 3 : 1.6}"/>`;
@@ -269,7 +276,15 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
   for (const d of drawn) {
     if (d.line.length < 2) continue;
     const coords = thin(d.line, MAX_DRAWN_POINTS).map((p) => layout.toPixel(p.x, p.y).map(px).join(',')).join(' ');
-    parts.push(`<polyline points="${coords}" fill="none" stroke="${d.color}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>`);
+    const dash = d.dashed ? ` stroke-dasharray="${DASH}"` : '';
+    parts.push(`<polyline points="${coords}" fill="none" stroke="${d.color}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"${dash}/>`);
+  }
+  for (const d of drawn.filter((d) => d.markers)) {
+    const dots = thin(d.points, MAX_DRAWN_POINTS).map((p) => {
+      const [x, y] = layout.toPixel(p.x, p.y);
+      return `<circle cx="${px(x)}" cy="${px(y)}" r="3.5"/>`;
+    });
+    parts.push(`<g fill="${d.color}">${dots.join('')}</g>`);
   }
   parts.push('</g>');
 
@@ -280,7 +295,7 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
     const shown = hidden > 0 ? rows - 1 : rows;
     entries.slice(0, shown).forEach((s, i) => {
       const cy = y + 10 + i * LEGEND_ROW;
-      parts.push(`<line x1="${x}" y1="${cy}" x2="${x + 20}" y2="${cy}" stroke="${s.color}" stroke-width="3"/>`);
+      parts.push(`<line x1="${x}" y1="${cy}" x2="${x + 20}" y2="${cy}" stroke="${s.color}" stroke-width="3"${s.dashed ? ` stroke-dasharray="${DASH}"` : ''}/>`);
       const label = s.label.length > 34 ? s.label.slice(0, 33) + '…' : s.label;
       parts.push(text(x + 26, cy + 4, label));
     });

@@ -1,5 +1,5 @@
 // Report blocks as one markdown file whose figures are PNG files in a folder beside it.
-import { figureMarkdown } from './notebook';
+import { blockImages, figureMarkdown, galleryMarkdown } from './notebook';
 import type { ReportBlock, ReportImage } from './studyDocument';
 
 /** The folder beside report.md that holds its figures. */
@@ -11,17 +11,22 @@ export interface MarkdownReport {
   images: ReportImage[];
 }
 
+const figureFile = (image: ReportImage) => `${MARKDOWN_FIGURES_DIR}/${encodeURIComponent(image.name)}`;
+
 export function buildMarkdownReport(blocks: ReportBlock[]): MarkdownReport {
   const parts: string[] = [];
   const images: ReportImage[] = [];
   for (const block of blocks) {
+    images.push(...blockImages(block));
     switch (block.kind) {
       case 'markdown':
         parts.push(block.text); // as written: notes stay byte for byte
         break;
       case 'figure':
-        images.push(block.image);
-        parts.push(figureMarkdown(block, `${MARKDOWN_FIGURES_DIR}/${encodeURIComponent(block.image.name)}`));
+        parts.push(figureMarkdown(block, figureFile(block.image)));
+        break;
+      case 'gallery':
+        parts.push(galleryMarkdown(block, figureFile));
         break;
       case 'code':
         parts.push('```python\n' + block.source.replace(/\s+$/, '') + '\n```');

@@ -2,8 +2,12 @@
 // of markdown cells rather than outputs of code cells: "Run All" in Jupyter or VS Code
 // clears outputs, but never a markdown cell's attachments.
 import { Buffer } from 'node:buffer';
+import { markdownCell } from '../../shared/formatting';
 import { VERSION } from '../version';
-import type { ReportBlock } from './studyDocument';
+import type { ReportBlock, ReportImage } from './studyDocument';
+
+/** Images to a row of a gallery: narrow enough for a notebook column. */
+const GALLERY_COLUMNS = 4;
 
 export type MultilineString = string[];
 
@@ -48,6 +52,28 @@ export function figureMarkdown(block: Extract<ReportBlock, { kind: 'figure' }>, 
   return lines.join('\n');
 }
 
+/** Images in a row (at most GALLERY_COLUMNS to a row), each under its caption: a table whose header is the captions. */
+export function galleryMarkdown(block: Extract<ReportBlock, { kind: 'gallery' }>, src: (image: ReportImage) => string): string {
+  const lines = [`**${block.title.replace(/\*/g, '\\*')}**`];
+  for (let start = 0; start < block.items.length; start += GALLERY_COLUMNS) {
+    const row = block.items.slice(start, start + GALLERY_COLUMNS);
+    const line = (cells: string[]) => `| ${cells.map(markdownCell).join(' | ')} |`;
+    lines.push('',
+      line(row.map((item) => item.caption)),
+      `|${row.map(() => ' :---: ').join('|')}|`,
+      line(row.map((item) => `![${item.alt.replace(/[[\]\\]/g, '')}](${src(item.image)})`)));
+  }
+  if (block.caption) lines.push('', block.caption);
+  return lines.join('\n');
+}
+
+/** Images a block shows: its attachments in a notebook, its files in report-figures/. */
+export function blockImages(block: ReportBlock): ReportImage[] {
+  return block.kind === 'figure' ? [block.image] : block.kind === 'gallery' ? block.items.map((i) => i.image) : [];
+}
+
+const attachment = (image: ReportImage) => `attachment:${image.name}`;
+
 export function buildNotebook(blocks: ReportBlock[], metadata: Record<string, unknown> = {}): Notebook {
   const cells = blocks.map((block): MarkdownCell | CodeCell => {
     switch (block.kind) {
@@ -56,8 +82,14 @@ export function buildNotebook(blocks: ReportBlock[], metadata: Record<string, un
       case 'figure':
         return {
           cell_type: 'markdown', id: block.id, metadata: {},
-          source: toMultiline(figureMarkdown(block, `attachment:${block.image.name}`)),
+          source: toMultiline(figureMarkdown(block, attachment(block.image))),
           attachments: { [block.image.name]: { 'image/png': Buffer.from(block.image.png).toString('base64') } },
+        };
+      case 'gallery':
+        return {
+          cell_type: 'markdown', id: block.id, metadata: {},
+          source: toMultiline(galleryMarkdown(block, attachment)),
+          attachments: Object.fromEntries(block.items.map((i) => [i.image.name, { 'image/png': Buffer.from(i.image.png).toString('base64') }])),
         };
       case 'code':
         return { cell_type: 'code', id: block.id, metadata: {}, execution_count: null, outputs: [], source: toMultiline(block.source) };

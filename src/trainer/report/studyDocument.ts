@@ -5,13 +5,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { RunConfig } from '../../shared/runConfig';
-import { RUN_FILES, RUN_STATE_HINTS } from '../../shared/runDirectory';
+import { RUN_FILES, RUN_STATE_HINTS, SAMPLE_FILES } from '../../shared/runDirectory';
 import { SWEEP_FILES } from '../../shared/sweepSpec';
 import { VERSION } from '../version';
-import { comparisonMarkdown, describeState } from '../../shared/comparisonTable';
+import { comparisonMarkdown, describeState, qualityTable, qualityTableMarkdown, runLabel } from '../../shared/comparisonTable';
 import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
+import { measuredDifferences, previewCaption } from '../../shared/measuredDifferences';
+import { impliedByRecipe } from '../../shared/recipes';
 import { fieldsOffBase, finalSampleGrid, type Study, type StudyRun } from '../../shared/runReading/loadStudy';
-import { canRenderText, renderLineChartPng, seriesColor, type ChartSeries, type LineChartSpec } from './chartImage';
+import { canRenderText, renderLineChartPng, SERIES_COLORS, seriesColor, type ChartSeries, type LineChartSpec } from './chartImage';
 
 export interface ReportImage {
   /** File name, unique in the report: the attachment name, or the file in report-figures/. */
@@ -21,9 +23,17 @@ export interface ReportImage {
   height: number;
 }
 
+export interface GalleryItem {
+  caption: string;
+  alt: string;
+  image: ReportImage;
+}
+
 export type ReportBlock =
   | { kind: 'markdown'; id: string; text: string }
   | { kind: 'figure'; id: string; title: string; alt: string; caption?: string; image: ReportImage }
+  /** Images side by side, each under its own caption. */
+  | { kind: 'gallery'; id: string; title: string; caption?: string; items: GalleryItem[] }
   | { kind: 'code'; id: string; source: string };
 
 type RunConfigField = keyof RunConfig;
@@ -83,6 +93,10 @@ class DocumentBuilder {
     this.blocks.push({ kind: 'figure', id: this.uniqueId(id), ...figure });
   }
 
+  gallery(id: string, gallery: Omit<Extract<ReportBlock, { kind: 'gallery' }>, 'kind' | 'id'>): void {
+    this.blocks.push({ kind: 'gallery', id: this.uniqueId(id), ...gallery });
+  }
+
   code(id: string, source: string): void {
     this.blocks.push({ kind: 'code', id: this.uniqueId(id), source });
   }
@@ -94,9 +108,10 @@ export async function buildStudyDocument(study: Study, options: StudyDocumentOpt
   const chartText = options.chartText ?? (await canRenderText());
   addHeader(doc, study, options.now ?? new Date());
   addSettings(doc, study);
-  addComparison(doc, study);
+  await addComparison(doc, study);
   await addLossCurves(doc, study, options.lossScale ?? 'auto', chartText);
   await addQualityCurves(doc, study, chartText);
+  await addSamplesOverTime(doc, study, chartText);
   await addForwardStrips(doc, study);
   await addRuns(doc, study);
   addAnalysis(doc, study);
@@ -117,7 +132,8 @@ function addHeader(doc: DocumentBuilder, study: Study, now: Date): void {
       `exported by Diffusion Lab ${VERSION} on ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
       `from \`sweeps/${study.sweepId}\`.`,
     '',
-    'Sections: settings, comparison table, loss curves, forward diffusion, each run\'s samples and notes, and the analysis.',
+    'Sections: settings, comparison, loss curves, quality and samples over training time, forward diffusion, ' +
+      'each run\'s samples and notes, and the analysis.',
   );
   doc.markdown('title', lines.join('\n'));
 }
@@ -164,16 +180,58 @@ function addSettings(doc: DocumentBuilder, study: Study): void {
   doc.markdown('settings', lines.join('\n'));
 }
 
-function addComparison(doc: DocumentBuilder, study: Study): void {
-  doc.markdown('comparison', `## Comparison\n\n${comparisonMarkdown(study)}`);
+/** With two finished runs or more: their quality against the base run, what it says in words, their final grids; then every measure of every run. */
+async function addComparison(doc: DocumentBuilder, study: Study): Promise<void> {
+  const quality = qualityTable(study);
+  if (!quality) {
+    doc.markdown('comparison', `## Comparison\n\n${comparisonMarkdown(study)}`);
+    return;
+  }
+  const reference = quality.runs[0]!;
+  doc.markdown('comparison', [
+    '## Comparison',
+    '',
+    `The sample quality of each finished run against ${quality.comparison.referenceIs === 'base' ? 'the base run' : 'the first finished run'}, ` +
+      `\`${runLabel(study, reference, false)}\` (\`${reference.runId}\`): the final evaluation on held-out images.`,
+    '',
+    qualityTableMarkdown(quality),
+  ].join('\n'));
+  doc.markdown('measured-differences', measuredDifferences(quality.comparison));
+
+  const items: GalleryItem[] = [];
+  for (const run of quality.runs) {
+    const label = runLabel(study, run);
+    const raw = sampleGrid(run, SAMPLE_FILES.finalRawGrid);
+    const final = await readPng(doc, sampleGrid(run, SAMPLE_FILES.finalGrid), `final-grid-${run.runId}`);
+    if (final) items.push({ caption: raw ? `${label}, weight average` : label, alt: `${label}: final samples`, image: final });
+    const rawImage = await readPng(doc, raw, `final-grid-raw-${run.runId}`);
+    if (rawImage) items.push({ caption: `${label}, raw weights`, alt: `${label}: final samples from the raw weights`, image: rawImage });
+  }
+  if (items.length > 0) {
+    doc.gallery('final-grids', {
+      title: 'Final samples side by side', items,
+      caption: `Each run's grid at the end of training (\`${SAMPLE_FILES.finalGrid}\`), in the order of the table. A run that keeps a weight average ` +
+        `(emaDecay > 0) samples from it; beside it, the same noise through its raw weights (\`${SAMPLE_FILES.finalRawGrid}\`).`,
+    });
+  }
+  doc.markdown('all-measures', `### All measures\n\n${comparisonMarkdown(study)}`);
 }
 
-/** The run's legend label: the fields where it differs from the base; the base run by its values of (up to two) varied fields. */
-export function runLabel(study: Study, run: StudyRun): string {
-  const off = fieldsOffBase(study, run);
-  if (off.length > 0) return off.map((f) => fieldEquals(f, run.config[f])).join(', ');
-  const shown = study.variedFields.length <= 2 ? study.variedFields : [];
-  return shown.length === 0 ? 'base' : `${shown.map((f) => fieldEquals(f, run.config[f])).join(', ')} (base)`;
+/** A run's sample image by file name (SAMPLE_FILES), if it has one. */
+function sampleGrid(run: StudyRun, name: string): string | undefined {
+  return run.sampleGrids.find((f) => path.basename(f) === name);
+}
+
+/** A field that differs between runs only because their recipes do: the recipe's chart shows it already. */
+function variedByRecipeAlone(study: Study, field: RunConfigField): boolean {
+  return field !== 'recipe' && study.variedFields.includes('recipe') &&
+    study.runs.every((r) => impliedByRecipe(field, r.config[field], r.config.recipe));
+}
+
+/** One colour per run in every chart of runs: the loss chart's order (the runs with steps), then the rest. */
+function runColors(study: Study): Map<StudyRun, string> {
+  const ordered = [...study.runs.filter((r) => r.measures.losses.length > 0), ...study.runs.filter((r) => r.measures.losses.length === 0)];
+  return new Map(ordered.map((r, i) => [r, seriesColor(i).hex]));
 }
 
 /** Loss points of a run against epochs when every plotted run knows its steps per epoch, else against steps. */
@@ -198,8 +256,11 @@ async function chartFigure(doc: DocumentBuilder, id: string, spec: LineChartSpec
   let fullCaption = caption;
   if (!chartText) {
     // No font here: the chart has no labels, so the legend and axes go in words.
-    const legend = spec.series.filter((s) => !s.hideInLegend)
-      .map((s) => `${seriesColor(spec.series.indexOf(s)).name}: ${s.label}`).join('; ');
+    const colorName = (s: ChartSeries) => {
+      const hex = s.color ?? seriesColor(spec.series.indexOf(s)).hex;
+      return SERIES_COLORS.find((c) => c.hex === hex)?.name ?? hex;
+    };
+    const legend = spec.series.filter((s) => !s.hideInLegend).map((s) => `${colorName(s)}: ${s.label}`).join('; ');
     fullCaption += ` (Axes: ${spec.xLabel} across, ${spec.yLabel} up. Colours: ${legend}.)`;
   }
   doc.figure(id, {
@@ -232,12 +293,13 @@ async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScal
   const lossNote = distinctLosses.size > 1
     ? ' The runs use different loss functions, whose values are on different scales: compare their samples and the quality columns instead.'
     : '';
+  const colors = runColors(study);
   await chartFigure(doc, 'loss-all-runs', {
     title: 'Training loss, all runs', xLabel, yLabel: 'training loss', logY,
-    series: plotted.map((r) => ({ label: runLabel(study, r), points: lossPoints(r, x) })),
+    series: plotted.map((r) => ({ label: runLabel(study, r), points: lossPoints(r, x), color: colors.get(r)! })),
   }, 'Training loss of every run', `Every run of the sweep.${unplotted.length ? ` No steps yet: ${unplotted.join(', ')}.` : ''}${lossNote}`, chartText);
 
-  for (const field of study.variedFields) {
+  for (const field of study.variedFields.filter((f) => !variedByRecipeAlone(study, f))) {
     const onAxis = plotted.filter((r) => r.axes.includes(field));
     const runs = byValueOf(onAxis.length > 0 ? onAxis : plotted, field);
     if (study.variedFields.length === 1 && runs.length === plotted.length) continue; // the same plot as above
@@ -263,15 +325,18 @@ async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScal
 /** The quality measures that runs evaluate more than once, plotted against the epoch they were taken at. */
 const QUALITY_CURVES: Array<{ metric: 'bitsPerDim' | 'swd' | 'heldOutLoss'; title: string; yLabel: string; value: (r: StudyRun['measures']['evals'][number]) => number | undefined }> = [
   { metric: 'bitsPerDim', title: 'Variational bound on held-out images', yLabel: 'bits/dim', value: (r) => (r.metric === 'bitsPerDim' ? r.total : undefined) },
-  { metric: 'swd', title: 'Sliced Wasserstein distance to held-out images', yLabel: 'SWD ×10³', value: (r) => (r.metric === 'swd' ? r.average : undefined) },
+  // The weight average's SWD only: a raw-weights record at the same epoch would zigzag the line.
+  { metric: 'swd', title: 'Sliced Wasserstein distance to held-out images', yLabel: 'SWD ×10³', value: (r) => (r.metric === 'swd' && r.weights !== 'raw' ? r.average : undefined) },
   { metric: 'heldOutLoss', title: 'Held-out denoising MSE', yLabel: 'held-out MSE', value: (r) => (r.metric === 'heldOutLoss' ? r.meanMse : undefined) },
 ];
 
 async function addQualityCurves(doc: DocumentBuilder, study: Study, chartText: boolean): Promise<void> {
+  const colors = runColors(study);
   const curves = QUALITY_CURVES.map((curve) => ({
     curve,
     series: study.runs.map((r) => ({
       label: runLabel(study, r),
+      color: colors.get(r)!,
       points: r.measures.evals.flatMap((e) => {
         const v = e.metric === curve.metric ? curve.value(e) : undefined;
         return v === undefined || !Number.isFinite(v) ? [] : [{ x: e.epoch, y: v }];
@@ -284,8 +349,67 @@ async function addQualityCurves(doc: DocumentBuilder, study: Study, chartText: b
     const swdFloor = curve.metric === 'swd' ? ' The table gives each run\'s SWD floor (real against real images): the best reachable.' : '';
     await chartFigure(doc, `quality-${curve.metric}`, {
       title: curve.title, xLabel: 'epoch', yLabel: curve.yLabel, smoothing: 0,
-      series: series.map((s, i) => ({ ...s, color: seriesColor(i).hex, hideInLegend: s.points.length === 0 })),
+      series: series.map((s) => ({ ...s, hideInLegend: s.points.length === 0 })),
     }, curve.title, `Every run that evaluated it, at the epochs it did.${swdFloor}`, chartText);
+  }
+}
+
+/** Seconds, or minutes once a run is long enough for seconds to read badly (as the panel's Samples tab). */
+function trainingTimeAxis(latestMs: number): { label: string; x: (ms: number) => number } {
+  return latestMs >= 10 * 60_000
+    ? { label: 'training time (min)', x: (ms) => ms / 60_000 }
+    : { label: 'training time (s)', x: (ms) => ms / 1000 };
+}
+
+/**
+ * The preview grids of each run in the order they were sampled, captioned with the run's wall
+ * time and their SWD, and the SWD of every run against its wall time. The end's grid closes a
+ * run's row; it is not on the chart, since its SWD is of sampleCount images (another floor).
+ */
+async function addSamplesOverTime(doc: DocumentBuilder, study: Study, chartText: boolean): Promise<void> {
+  const withPreviews = study.runs.filter((r) => r.measures.previews.some((p) => p.grid));
+  if (withPreviews.length === 0) return;
+  doc.markdown('samples-over-time', [
+    '## Samples over training time',
+    '',
+    'What each run sampled every `sampleEvery` epochs (`previewCount` images by `previewSampler`), against the run\'s wall time ' +
+      'over every session. SWD ×10³ (lower is better) is measured on those images, with its floor: real against real held-out images at the same number.',
+  ].join('\n'));
+
+  const colors = runColors(study);
+  const scored = withPreviews.map((run) => ({ run, points: run.measures.previews.filter((p) => p.grid && p.swd) }));
+  if (scored.some((s) => s.points.length >= 2)) {
+    const plotted = scored.filter((s) => s.points.length > 0);
+    const axis = trainingTimeAxis(Math.max(...plotted.flatMap((s) => s.points.map((p) => p.atMs))));
+    await chartFigure(doc, 'swd-over-time', {
+      title: 'Sample quality over training time', xLabel: axis.label, yLabel: 'SWD ×10³', smoothing: 0,
+      series: plotted.flatMap(({ run, points }): ChartSeries[] => [
+        { label: runLabel(study, run), color: colors.get(run)!, markers: true, points: points.map((p) => ({ x: axis.x(p.atMs), y: p.swd!.average })) },
+        { label: `${runLabel(study, run)}: floor`, color: colors.get(run)!, dashed: true, hideInLegend: true, points: points.map((p) => ({ x: axis.x(p.atMs), y: p.swd!.floorAverage })) },
+      ]),
+    }, 'SWD of each run\'s previews against its training time',
+    'A dot per preview; the dashed line in the same colour is that run\'s floor. The colours are those of the loss chart.', chartText);
+  }
+
+  for (const run of withPreviews) {
+    const label = runLabel(study, run);
+    const items: GalleryItem[] = [];
+    const previews = run.measures.previews;
+    for (const p of previews) {
+      const image = await readPng(doc, p.grid && path.join(run.dir, p.grid), `epoch-grid-${run.runId}-${p.epoch}`);
+      if (image) items.push({ caption: previewCaption(p), alt: `${label}: samples after epoch ${p.epoch}`, image });
+    }
+    const end = previews[previews.length - 1];
+    const finalGrid = run.state === 'done' && end && !end.grid ? await readPng(doc, sampleGrid(run, SAMPLE_FILES.finalGrid), `epoch-grid-${run.runId}-end`) : undefined;
+    if (end && finalGrid) items.push({ caption: `end: ${previewCaption(end)}`, alt: `${label}: samples at the end of training`, image: finalGrid });
+    if (items.length === 0) continue;
+    const c = run.config;
+    const sampler = (name: string) => `${name.toUpperCase()}, ${name === 'ddim' ? c.ddimSteps : c.timesteps} steps`;
+    doc.gallery(`samples-over-time-${run.runId}`, {
+      title: `${label}: samples over training time`, items,
+      caption: `Run \`${run.runId}\`: ${c.previewCount} image${c.previewCount === 1 ? '' : 's'} (${sampler(c.previewSampler)}) every ${c.sampleEvery} ` +
+        `epoch${c.sampleEvery === 1 ? '' : 's'}${finalGrid ? `; at the end ${c.sampleCount} (${sampler(c.sampler)})` : ''}. Times are the run's wall time when it sampled.`,
+    });
   }
 }
 
@@ -353,7 +477,8 @@ const LOSS_PLOT_SOURCE = [
   '    plt.show()',
 ].join('\n');
 
-async function readPng(doc: DocumentBuilder, file: string, wantedName: string): Promise<ReportImage | undefined> {
+async function readPng(doc: DocumentBuilder, file: string | undefined, wantedName: string): Promise<ReportImage | undefined> {
+  if (file === undefined) return undefined;
   try {
     const png = new Uint8Array(await fs.readFile(file));
     const meta = await sharp(png).metadata();

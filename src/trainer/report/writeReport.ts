@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../shared/atomicFile';
 import { loadStudy, type Study } from '../../shared/runReading/loadStudy';
 import { buildMarkdownReport, MARKDOWN_FIGURES_DIR } from './markdownReport';
-import { buildNotebook, notebookText } from './notebook';
+import { blockImages, buildNotebook, notebookText } from './notebook';
 import { buildStudyDocument, type ReportBlock, type StudyDocumentOptions } from './studyDocument';
 
 export const REPORT_FORMATS = ['ipynb', 'md'] as const;
@@ -22,6 +22,7 @@ export interface WrittenReport {
   file: string;
   format: ReportFormat;
   study: Study;
+  /** Images in the report: charts, strips and sample grids. */
   figures: number;
   /** The figures folder (md format only). */
   figuresDir?: string;
@@ -32,7 +33,7 @@ export async function writeReport(sweepPath: string, options: WriteReportOptions
   const format = options.format ?? 'ipynb';
   const study = await loadStudy(sweepPath);
   const blocks = await buildStudyDocument(study, options);
-  const figures = blocks.filter((b) => b.kind === 'figure').length;
+  const figures = blocks.reduce((n, b) => n + blockImages(b).length, 0);
   const file = path.join(study.sweepDir, REPORT_FILES[format]);
   if (format === 'ipynb') {
     const notebook = buildNotebook(blocks, { sweepId: study.sweepId, runs: study.runs.map((r) => r.runId) });
