@@ -4,9 +4,22 @@
 // smoothed value per bucket), kept from one update to the next: new points are added to
 // their buckets, and when the x range outgrows the grid, pairs of buckets merge (the bucket
 // width doubles), so a live update costs O(new points + buckets) however long the run is.
+// The small curve charts' line (Curve) is here too, where code without a DOM can build it.
 import type { RunLoss } from './lossStore';
 
 export type XAxis = 'step' | 'epoch' | 'wall';
+
+/** A line of the small curve charts (dl-curve-chart), with its own x values. */
+export interface Curve {
+  label: string;
+  color: string;
+  x: number[];
+  y: number[];
+  /** Canvas line dash (e.g. [6, 4]): a reference line rather than data. */
+  dash?: number[];
+  /** A dot at each point: for few, discrete measurements. */
+  points?: boolean;
+}
 
 export interface ChartRun {
   runId: string;

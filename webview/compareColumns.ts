@@ -54,7 +54,8 @@ export const MEASURE_COLUMNS: Column[] = [
   measure('finalLoss', 'final loss', 'mean training loss over the last epoch', 4),
   measure('bestLoss', 'best loss', 'lowest per-epoch mean training loss', 4),
   measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better)', 3),
-  measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better)', 1),
+  measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better); with a weight average, of its samples', 1),
+  measure('swdRaw', 'SWD raw weights', 'the same for the same noise through the trained weights themselves, in a run that keeps a weight average (EMA)', 1),
   measure('swdFloor', 'SWD floor', 'the same between two real held-out sets: what "as good as real" scores', 1),
   measure('totalMs', 'total time', 'wall time of the whole run', 'ms'),
 ];

@@ -30,6 +30,8 @@ export interface RunMeasureSummary {
   bitsPerDim?: number;
   swd?: number;
   swdFloor?: number;
+  /** With a weight average: the final SWD of the raw weights (swd is the average's). */
+  swdRaw?: number;
   /** Wall time over every session of the run. */
   totalMs?: number;
 }
@@ -55,12 +57,43 @@ export interface ForwardStepsImage {
   gap: number;
 }
 
+/** A sliced Wasserstein distance (x 1e3) of generated against held-out images, with its floor (real against real) at the same N. */
+export interface SwdScore {
+  value: number;
+  floor: number;
+  /** Images per set: the floor depends on it, so scores at different N do not compare. */
+  images: number;
+}
+
+/** What was sampled after one epoch (for the last epoch: the strip of the end-of-training pass). */
 export interface SampleImages {
   epoch: number;
   /** Reverse-process strip of one image, noise first. */
   strip?: string;
-  /** Grid of generated images. */
+  /** The t of each frame of the strip (the denoising step after which it was taken). */
+  stripT?: number[];
+  /** The preview images sampled after this epoch (grid-epoch-NNN.png). */
   grid?: string;
+  /** The run's wall time when it was sampled, over every session. */
+  atMs?: number;
+  /** The preview images' SWD. */
+  swd?: SwdScore;
+}
+
+/** The end of training: the final grid and, for a run with a weight average, the same draw from the raw weights. */
+export interface FinalSamples {
+  epoch: number;
+  /** grid-final.png, or a newer grid sampled later from the checkpoint (`later`). */
+  grid?: string;
+  /** The grid was sampled after training (`diffusion-lab sample`): the final SWD is not its score. */
+  later?: boolean;
+  /** True when `grid` comes from the weight average (emaDecay > 0). */
+  ema: boolean;
+  /** grid-final-raw.png. */
+  rawGrid?: string;
+  atMs?: number;
+  swd?: SwdScore;
+  swdRaw?: SwdScore;
 }
 
 /** Everything the panel shows about one run, except its loss points (sent as `points`). */
@@ -83,7 +116,9 @@ export interface RunSummary {
   /** The forward strip (forward.png): one image at the listed t. */
   forwardStrip?: { uri: string; t: number[]; tile: number; gap: number };
   forwardSteps?: ForwardStepsImage;
+  /** By epoch. */
   samples: SampleImages[];
+  final?: FinalSamples;
   error?: string;
 }
 
@@ -206,7 +241,8 @@ const isMeasures = shape<RunMeasureSummary>({
   msPerEpoch: optional(isFiniteNumber), forwardMs: optional(isFiniteNumber), forwardBatch: optional(isFiniteNumber),
   samplingMs: optional(isFiniteNumber), samplingBatch: optional(isFiniteNumber), samplingSteps: optional(isFiniteNumber),
   finalLoss: optional(isFiniteNumber), bestLoss: optional(isFiniteNumber), heldOutMse: optional(isFiniteNumber),
-  bitsPerDim: optional(isFiniteNumber), swd: optional(isFiniteNumber), swdFloor: optional(isFiniteNumber), totalMs: optional(isFiniteNumber),
+  bitsPerDim: optional(isFiniteNumber), swd: optional(isFiniteNumber), swdFloor: optional(isFiniteNumber), swdRaw: optional(isFiniteNumber),
+  totalMs: optional(isFiniteNumber),
 });
 
 const isSchedule: Check<ScheduleCurves> = (v): v is ScheduleCurves =>
@@ -215,7 +251,15 @@ const isSchedule: Check<ScheduleCurves> = (v): v is ScheduleCurves =>
 
 const isForwardSteps = shape<ForwardStepsImage>({ uri: isString, t: isNumbers, tile: isFiniteNumber, columns: isFiniteNumber, gap: isFiniteNumber });
 const isForwardStrip = shape<NonNullable<RunSummary['forwardStrip']>>({ uri: isString, t: isNumbers, tile: isFiniteNumber, gap: isFiniteNumber });
-const isSample = shape<SampleImages>({ epoch: isFiniteNumber, strip: optional(isString), grid: optional(isString) });
+const isSwdScore = shape<SwdScore>({ value: isFiniteNumber, floor: isFiniteNumber, images: isFiniteNumber });
+const isSample = shape<SampleImages>({
+  epoch: isFiniteNumber, strip: optional(isString), stripT: optional(isNumbers), grid: optional(isString),
+  atMs: optional(isFiniteNumber), swd: optional(isSwdScore),
+});
+const isFinalSamples = shape<FinalSamples>({
+  epoch: isFiniteNumber, grid: optional(isString), later: optional(isBoolean), ema: isBoolean, rawGrid: optional(isString),
+  atMs: optional(isFiniteNumber), swd: optional(isSwdScore), swdRaw: optional(isSwdScore),
+});
 
 export const isRunSummary = shape<RunSummary>({
   runId: isString, label: isString, colorIndex: isFiniteNumber, state: isString,
@@ -223,7 +267,7 @@ export const isRunSummary = shape<RunSummary>({
   stepsPerEpoch: optional(isFiniteNumber), step: optional(isFiniteNumber), totalSteps: optional(isFiniteNumber),
   measures: isMeasures, schedule: optional(isSchedule),
   forwardStrip: optional(isForwardStrip), forwardSteps: optional(isForwardSteps),
-  samples: arrayOf(isSample), error: optional(isString),
+  samples: arrayOf(isSample), final: optional(isFinalSamples), error: optional(isString),
 });
 
 const isNotesDocument = shape<NotesDocument>({ file: isString, text: isString, version: isString, baseUri: optional(isString) });

@@ -139,8 +139,8 @@ export type MetricRecord =
   | { kind: 'step'; step: number; epoch: number; loss: number; ms: number; imagesPerSec: number; wallMs: number }
   | { kind: 'epoch'; epoch: number; step: number; meanLoss: number; ms: number; wallMs: number }
   | { kind: 'timing'; name: 'forwardDiffusion' | 'sampling' | 'run'; ms: number; batch?: number; steps?: number; wallMs: number }
-  /** Sampled after an epoch: the reverse strip and (since previewCount) a grid, paths relative to the run directory. */
-  | { kind: 'sample'; epoch: number; step: number; strip: string; grid?: string; wallMs: number }
+  /** Sampled after an epoch: the reverse strip (stripT: the t of each frame) and (since previewCount) a grid, paths relative to the run directory. */
+  | { kind: 'sample'; epoch: number; step: number; strip: string; stripT?: number[]; grid?: string; wallMs: number }
   /** What loading the data found: usable and skipped (corrupt) images, the split, the cache. */
   | { kind: 'data'; images: number; skipped: number; trainImages: number; heldOutImages: number; cache: string; ms: number; wallMs: number }
   | ScheduleRecord

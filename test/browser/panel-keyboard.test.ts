@@ -170,7 +170,7 @@ describe('results panel with the keyboard only', { skip }, () => {
     await host.until(() => document.querySelector('dl-noise-view dl-curve-chart .chart-area')?.getAttribute('aria-label')?.endsWith('by t / T'), null);
   });
 
-  it('Samples: the epoch slider', async () => {
+  it('Samples: the epoch slider, and an image enlarged with Enter and closed with Esc', async () => {
     await openTab('samples');
     await pressUntil('Tab', 'input.epoch-slider', 2);
     await assertFocusVisible();
@@ -179,6 +179,14 @@ describe('results panel with the keyboard only', { skip }, () => {
     assert.equal(await output.textContent(), '1');
     await host.page.keyboard.press('ArrowRight');
     assert.equal(await output.textContent(), '2');
+    const image = await pressUntil('Tab', 'button.enlarge', 2);
+    await assertFocusVisible();
+    await host.page.keyboard.press('Enter');
+    await host.until(() => document.querySelector('dialog.image-dialog')?.hasAttribute('open'), null);
+    assert.ok((await focused()).name.startsWith('button.close'), 'the focus moves into the dialog');
+    await host.page.keyboard.press('Escape');
+    await host.until(() => !document.querySelector('dialog.image-dialog')?.hasAttribute('open'), null);
+    assert.equal((await focused()).name, image.name, 'and back to the image when it closes');
   });
 
   it('Compare: sorts with Enter and Space on a header, and a row\'s checkbox chooses the runs shown', async () => {

@@ -1,17 +1,23 @@
 // The results panel's host-side pieces that need no VS Code: tailing metrics.jsonl, loss
-// points with wall time over resumed sessions, notes saved with conflict detection, and
-// the webview's debiased smoothing.
+// points with wall time over resumed sessions, notes saved with conflict detection, the
+// webview's debiased smoothing, and what a run's summary says about its samples.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { LossSeries } from '../../src/extension/panel/lossSeries';
 import { MetricsTail } from '../../src/shared/runReading/metricsTail';
 import { NotesFile, versionOf } from '../../src/extension/panel/notesFile';
 import { targetOfNotesFile } from '../../src/extension/panel/panelSources';
-import type { MetricRecord } from '../../src/shared/runDirectory';
+import { readRunSummary } from '../../src/extension/panel/runSummary';
+import type { RunSummary } from '../../src/shared/panelMessages';
+import type { MetricRecord, SlicedWassersteinRecord } from '../../src/shared/runDirectory';
+import { readRun } from '../../src/shared/runReading/readRun';
+import { readMetrics } from '../../src/shared/runReading/runFiles';
 import { emaSmooth } from '../../src/shared/smoothing';
+import { trainNewRun } from '../../src/trainer/training/trainRun';
+import { tinyConfig } from '../helpers/tinyRun';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dl-panel-host-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,5 +124,88 @@ describe('emaSmooth (TensorBoard)', () => {
     const state = emaSmooth(values.slice(0, 20), 0.9, parts);
     emaSmooth(values, 0.9, parts, 20, state);
     assert.deepEqual([...parts], [...whole]);
+  });
+});
+
+describe('run summary: samples over training time', { timeout: 120_000 }, () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'dl-panel-summary-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+  const uri = (file: string, stamp: number) => `file://${file}?v=${stamp}`;
+  const trained: Record<string, { dir: string; records: MetricRecord[] }> = {};
+
+  before(async () => {
+    for (const emaDecay of [0, 0.9]) {
+      const config = tinyConfig({
+        epochs: 3, timesteps: 20, sampler: 'ddpm', previewCount: 4, previewSampler: 'ddim', ddimSteps: 5, sampleCount: 4,
+        toyCarsCount: 32, heldOutCount: 8, evalImages: 8, emaDecay,
+      });
+      const outcome = await trainNewRun(config, out, {}, `ema-${emaDecay}`);
+      assert.equal(outcome.state, 'done', outcome.error);
+      trained[String(emaDecay)] = { dir: outcome.runDir, records: await readMetrics(outcome.runDir) };
+    }
+  });
+
+  const summaryOf = (run: { dir: string; records: MetricRecord[] }, records = run.records): Promise<RunSummary> =>
+    readRunSummary({ runId: path.basename(run.dir), dir: run.dir, colorIndex: 0, varied: {} }, records, [], uri);
+  const swdRecords = (records: MetricRecord[]) => records.filter((r): r is SlicedWassersteinRecord => r.kind === 'eval' && r.metric === 'swd');
+  const score = (r: SlicedWassersteinRecord) => ({ value: r.average, floor: r.floorAverage, images: r.images });
+  const fileOf = (u: string | undefined) => (u ? path.basename(new URL(u).pathname) : undefined);
+
+  it('lists epoch grids and the raw-weights grid as their own kinds, never as the grid', async () => {
+    const reading = await readRun(trained['0.9']!.dir);
+    const kinds = Object.fromEntries(reading.samples.map((s) => [s.name, `${s.kind} ${s.epoch}`]));
+    assert.deepEqual(kinds, {
+      'grid-epoch-001.png': 'epoch-grid 1', 'grid-epoch-002.png': 'epoch-grid 2', 'grid-final.png': 'grid 3', 'grid-final-raw.png': 'raw-grid 3',
+      'strip-epoch-001.png': 'reverse-strip 1', 'strip-epoch-002.png': 'reverse-strip 2', 'strip-epoch-003.png': 'reverse-strip 3',
+    });
+  });
+
+  it('gives each sampling epoch its grid, strip t, wall time and SWD, and the end its EMA and raw grids and SWDs', async () => {
+    const run = trained['0.9']!;
+    const summary = await summaryOf(run);
+    const samples = run.records.filter((r): r is Extract<MetricRecord, { kind: 'sample' }> => r.kind === 'sample');
+    const swd = swdRecords(run.records);
+    // stripT: the t the samplers kept frames at (previews DDIM 5 steps of T 20; the end DDPM over all 20).
+    assert.deepEqual(summary.samples.map((s) => [s.epoch, fileOf(s.grid), fileOf(s.strip), s.atMs, s.stripT, s.swd]), [
+      [1, 'grid-epoch-001.png', 'strip-epoch-001.png', samples[0]!.wallMs, [19, 15, 11, 7, 3], score(swd.find((r) => r.step === samples[0]!.step)!)],
+      [2, 'grid-epoch-002.png', 'strip-epoch-002.png', samples[1]!.wallMs, [19, 15, 11, 7, 3], score(swd.find((r) => r.step === samples[1]!.step)!)],
+      // The end's strip, from the final sampler (DDPM over all 20 steps); its SWD is the final one, not a preview's.
+      [3, undefined, 'strip-epoch-003.png', samples[2]!.wallMs, [18, 16, 14, 12, 10, 8, 6, 4, 2, 0], undefined],
+    ]);
+    const end = samples[2]!.step;
+    assert.deepEqual({ ...summary.final, grid: fileOf(summary.final?.grid), rawGrid: fileOf(summary.final?.rawGrid) }, {
+      epoch: 3, ema: true, grid: 'grid-final.png', rawGrid: 'grid-final-raw.png', atMs: samples[2]!.wallMs,
+      swd: score(swd.find((r) => r.step === end && r.weights === 'ema')!), swdRaw: score(swd.find((r) => r.step === end && r.weights === 'raw')!),
+    });
+    assert.equal(summary.measures.swdRaw, swd.find((r) => r.step === end && r.weights === 'raw')!.average);
+  });
+
+  it('names no weights and no raw grid for a run without EMA', async () => {
+    const run = trained['0']!;
+    const summary = await summaryOf(run);
+    const last = swdRecords(run.records).at(-1)!;
+    assert.equal(last.weights, undefined);
+    assert.deepEqual([summary.final?.ema, summary.final?.rawGrid, summary.final?.swd, summary.final?.swdRaw, summary.measures.swdRaw], [false, undefined, score(last), undefined, undefined]);
+  });
+
+  it('gives the end no SWD before the end is evaluated, and none to a grid sampled later from the checkpoint', async () => {
+    const run = trained['0.9']!;
+    // Stopped after the end's samples were written, before its evaluations.
+    const lastSample = run.records.map((r) => r.kind).lastIndexOf('sample');
+    const cut = await summaryOf(run, run.records.slice(0, lastSample + 1));
+    assert.equal(cut.final?.swd, undefined, 'epoch 2\'s preview SWD is not the final one');
+    assert.equal(cut.final?.swdRaw, undefined);
+    assert.ok(cut.samples.find((s) => s.epoch === 2)?.swd, 'it stays with epoch 2');
+
+    const later = path.join(run.dir, 'samples', 'grid-seed7-2030-01-01.png');
+    copyFileSync(path.join(run.dir, 'samples', 'grid-final.png'), later);
+    const inAMinute = new Date(Date.now() + 60_000);
+    utimesSync(later, inAMinute, inAMinute);
+    const summary = await summaryOf(run);
+    assert.equal(fileOf(summary.final?.grid), 'grid-seed7-2030-01-01.png');
+    assert.equal(summary.final?.later, true);
+    assert.equal(summary.final?.swd, undefined);
+    assert.equal(fileOf(summary.final?.rawGrid), 'grid-final-raw.png');
+    rmSync(later);
   });
 });

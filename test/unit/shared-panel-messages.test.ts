@@ -43,6 +43,35 @@ describe('host -> webview messages', () => {
     assert.equal(isHostToPanelMessage(points({ step: [1, Infinity] })), false);
   });
 
+  it('accepts samples over training time: epoch grids with time and SWD, and the end\'s EMA and raw grids', () => {
+    const swd = { value: 151, floor: 110, images: 8 };
+    const samples = [{ epoch: 1, strip: 'a', stripT: [19, 15, 11, 7, 3], grid: 'g', atMs: 72_000, swd }, { epoch: 2, strip: 'b' }];
+    const final = { epoch: 2, grid: 'f', ema: true, rawGrid: 'r', atMs: 90_000, swd, swdRaw: { ...swd, value: 160 } };
+    assert.ok(isHostToPanelMessage({ type: 'runs', runs: [{ ...run, samples, final, measures: { ...run.measures, swdRaw: 160 } }] }));
+    assert.ok(isHostToPanelMessage({ type: 'runs', runs: [{ ...run, samples, final: { epoch: 2, ema: false, later: true, grid: 'x' } }] }));
+  });
+
+  it('rejects a malformed sample field', () => {
+    const swd = { value: 151, floor: 110, images: 8 };
+    const final = { epoch: 2, grid: 'f', ema: true };
+    for (const runFields of [
+      { samples: [{ epoch: 1, swd: { ...swd, value: '151' } }] },
+      { samples: [{ epoch: 1, swd: { value: 151, images: 8 } }] },
+      { samples: [{ epoch: 1, stripT: [19, '15'] }] },
+      { samples: [{ epoch: 1, stripT: 19 }] },
+      { samples: [{ epoch: 1, atMs: null }] },
+      { samples: [{ epoch: 1, grid: 3 }] },
+      { final: { ...final, ema: 'yes' } },
+      { final: { epoch: 2, grid: 'f' } },
+      { final: { ...final, rawGrid: 3 } },
+      { final: { ...final, later: 1 } },
+      { final: { ...final, swdRaw: { value: 1, floor: 1 } } },
+      { final: { ...final, swd: { value: 1, floor: Infinity, images: 8 } } },
+      { final: 'grid-final.png' },
+      { measures: { ...run.measures, swdRaw: 'high' } },
+    ]) assert.equal(isHostToPanelMessage({ type: 'runs', runs: [{ ...run, ...runFields }] }), false, JSON.stringify(runFields));
+  });
+
   it('rejects schedule curves of unequal length', () => {
     const schedule = { name: 'linear', T: 3, t: [0, 1, 2], sqrtAlphaBar: [1, 0.9], snr: [9, 4, 1] };
     assert.equal(isHostToPanelMessage({ type: 'runs', runs: [{ ...run, schedule }] }), false);

@@ -1,17 +1,19 @@
 // A small uPlot line chart of a few curves with their own x values (the schedule curves of
-// runs with different T), a legend, and an optional vertical marker (the chosen t).
+// runs with different T, the SWD of runs sampled at different times), a legend, and an
+// optional vertical marker (the chosen t).
 import { html, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import { formatNumber } from '../../src/shared/formatting';
+import type { Curve } from '../chartData';
 import { chartTheme, onThemeChange } from '../theme';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 
-export interface Curve {
-  label: string;
-  color: string;
-  x: number[];
-  y: number[];
+/** What the chart has handed to uPlot, read back from it (for tests). */
+export interface PlottedCurves {
+  xLabel: string;
+  yLabel: string;
+  series: Array<{ label: string; dashed: boolean; points: Array<[number, number]> }>;
 }
 
 export class CurveChart extends LightElement {
@@ -54,9 +56,24 @@ export class CurveChart extends LightElement {
     this.plot = undefined;
   }
 
+  get plotted(): PlottedCurves | undefined {
+    const u = this.plot;
+    if (!u) return undefined;
+    const x = u.data[0] as ArrayLike<number>;
+    return {
+      xLabel: String(u.axes[0]?.label ?? ''), yLabel: String(u.axes[1]?.label ?? ''),
+      series: u.series.slice(1).map((s, i) => {
+        const y = u.data[i + 1]! as ArrayLike<number | null>;
+        const points: Array<[number, number]> = [];
+        for (let k = 0; k < x.length; k++) if (y[k] != null) points.push([x[k]!, y[k]!]);
+        return { label: String(s.label ?? ''), dashed: (s.dash?.length ?? 0) > 0, points };
+      }),
+    };
+  }
+
   protected override render() {
     return html`<div class="chart-area small" role="img" aria-label="${this.yLabel} by ${this.xLabel}"></div>
-      ${!this.legend ? '' : html`<ul class="legend compact">${this.curves.map((c) => html`<li><span class="swatch" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>`}`;
+      ${!this.legend ? '' : html`<ul class="legend compact">${this.curves.map((c) => html`<li><span class="swatch${c.dash ? ' dashed' : ''}" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>`}`;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -109,7 +126,10 @@ export class CurveChart extends LightElement {
         ...axis(this.yLabel, this.logY), size: 56,
         values: (_u, ticks) => ticks.map((t) => (t == null ? '' : this.logY ? powerLabel(t) : formatNumber(t, 3))),
       }],
-      series: [{}, ...this.curves.map((c): uPlot.Series => ({ label: c.label, stroke: c.color, width: 2, spanGaps: true, points: { show: false } }))],
+      series: [{}, ...this.curves.map((c): uPlot.Series => ({
+        label: c.label, stroke: c.color, width: 2, spanGaps: true, ...(c.dash ? { dash: c.dash } : {}),
+        points: c.points ? { show: true, size: 6, fill: c.color } : { show: false },
+      }))],
       hooks: {
         draw: [(u) => {
           if (this.marker === undefined) return;

@@ -6,7 +6,7 @@ import type { RunSummary } from '../../src/shared/panelMessages';
 import { runColor } from '../colors';
 import { cssProperty } from '../cssProperty';
 import { formatNumber } from '../../src/shared/formatting';
-import type { Curve } from './curveChart';
+import type { Curve } from '../chartData';
 import { LightElement } from './lightElement';
 import type { TileGeometry } from './tileView';
 import './curveChart';

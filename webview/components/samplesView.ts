@@ -1,16 +1,24 @@
-// The Samples tab: for the chosen epoch (a slider over the epochs that have samples), each
-// shown run's reverse-process strip (noise to image) and, at the end of training, its grid.
+// The Samples tab: quality over training time. Per shown run one row: the preview grid of
+// each sampling epoch captioned with its wall time and SWD, then the end's grid (with a
+// weight average: its grid and the raw weights' side by side). Above, the SWD of every run
+// against wall time; in each row, the reverse-process strip of the epoch the slider picks,
+// with the t of each frame. Any image opens enlarged.
 import { html, nothing } from 'lit';
-import type { RunSummary } from '../../src/shared/panelMessages';
-import { runColor } from '../colors';
+import type { FinalSamples, RunSummary, SampleImages } from '../../src/shared/panelMessages';
+import { formatDuration } from '../../src/shared/formatting';
+import { fadedColor, runColor } from '../colors';
 import { cssProperty } from '../cssProperty';
+import { epochCaption, epochGrids, swdChart, swdText } from '../sampleTimeline';
+import type { ImageDialog } from './imageDialog';
 import { LightElement } from './lightElement';
+import './curveChart';
+import './imageDialog';
 
 export class SamplesView extends LightElement {
   static override properties = { runs: { attribute: false }, position: { state: true } };
 
   declare runs: RunSummary[];
-  /** Index into the epochs list; -1: the latest. */
+  /** Index into the strip epochs; -1: the latest. */
   declare position: number;
 
   constructor() {
@@ -20,28 +28,83 @@ export class SamplesView extends LightElement {
   }
 
   protected override render() {
-    const epochs = [...new Set(this.runs.flatMap((r) => r.samples.map((s) => s.epoch)))].sort((a, b) => a - b);
-    if (epochs.length === 0) return html`<p class="empty">No samples yet: reverse-process strips are saved every few epochs (sampleEvery) and a grid at the end of training.</p>`;
+    const runs = this.runs;
+    if (!runs.some((r) => r.samples.length > 0 || r.final)) return html`<p class="empty">No samples yet: preview grids and reverse-process strips are saved every few epochs (sampleEvery), and a grid at the end of training.</p>`;
+    const epochs = [...new Set(runs.flatMap((r) => r.samples.filter((s) => s.strip).map((s) => s.epoch)))].sort((a, b) => a - b);
     const pos = this.position < 0 || this.position >= epochs.length ? epochs.length - 1 : this.position;
-    const epoch = epochs[pos]!;
+    const epoch = epochs[pos];
     return html`
-      <div class="toolbar">
-        <label class="slider-label grow">Epoch
+      ${epoch === undefined ? nothing : html`<div class="toolbar">
+        <label class="slider-label grow">Reverse process after epoch
           <input type="range" class="epoch-slider" min="0" max=${epochs.length - 1} step="1" .value=${String(pos)} aria-valuetext="epoch ${epoch}"
             @input=${(e: Event) => (this.position = Number((e.target as HTMLInputElement).value))}>
           <output>${epoch}</output>
         </label>
+      </div>`}
+      ${this.renderSwdChart(runs)}
+      <div class="sample-runs">
+        ${runs.map((r) => html`<section class="sample-card" aria-label="Samples of ${r.label}">
+          <h3><span class="swatch" ${cssProperty('--swatch', runColor(r.colorIndex))}></span>${r.label}</h3>
+          ${r.samples.length === 0 && !r.final ? html`<p class="muted">no samples yet</p>` : html`
+            ${this.renderTimeline(r)}
+            ${epoch === undefined ? nothing : this.renderStrip(r, epoch)}`}
+        </section>`)}
       </div>
-      <div class="sample-cards">
-        ${this.runs.map((r) => {
-          const s = r.samples.find((x) => x.epoch === epoch);
-          return html`<section class="sample-card" aria-label="Samples of ${r.label}">
-            <h3><span class="swatch" ${cssProperty('--swatch', runColor(r.colorIndex))}></span>${r.label}</h3>
-            ${s?.strip ? html`<figure><img class="pixelated" src=${s.strip} alt="Reverse process of ${r.label} after epoch ${epoch}"><figcaption>reverse process, noise → image</figcaption></figure>` : html`<p class="muted">no strip at epoch ${epoch}</p>`}
-            ${s?.grid ? html`<figure><img class="pixelated grid" src=${s.grid} alt="Generated images of ${r.label}"><figcaption>generated samples</figcaption></figure>` : nothing}
-          </section>`;
-        })}
+      <dl-image-dialog></dl-image-dialog>`;
+  }
+
+  private renderSwdChart(runs: RunSummary[]) {
+    const chart = swdChart(runs, (r) => runColor(r.colorIndex), (r) => fadedColor(runColor(r.colorIndex), 0.7));
+    if (!chart) return nothing;
+    const n = chart.images === undefined ? 'the' : `the ${chart.images}`;
+    return html`<figure class="swd-chart">
+      <figcaption class="chart-title">SWD against wall time</figcaption>
+      <dl-curve-chart .curves=${chart.curves} xLabel=${chart.xLabel} yLabel=${chart.yLabel}></dl-curve-chart>
+      <p class="hint">Each dot: sliced Wasserstein distance of ${n} preview images sampled after an epoch against held-out images (lower is better). Dashed: the floor, two sets of real images of the same size: what “as good as real” scores.</p>
+    </figure>`;
+  }
+
+  /** The epoch grids in the order they were sampled, then the end's. */
+  private renderTimeline(r: RunSummary) {
+    const grids = epochGrids(r);
+    if (grids.length === 0 && !r.final?.grid && !r.final?.rawGrid) return nothing;
+    return html`<ol class="preview-row" aria-label="Samples of ${r.label} over training time">
+      ${grids.map((s) => html`<li class="preview">${this.figure(r, s.grid, epochCaption(s))}</li>`)}
+      ${r.final ? html`<li class="preview final">${this.renderFinal(r, r.final)}</li>` : nothing}
+    </ol>`;
+  }
+
+  private renderFinal(r: RunSummary, f: FinalSamples) {
+    const when = [`end of training · epoch ${f.epoch}`, f.atMs === undefined ? undefined : formatDuration(f.atMs)].filter(Boolean).join(' · ');
+    const swd = (label: string | undefined, score: FinalSamples['swd']) => [label, swdText(score)].filter(Boolean).join(' · ');
+    return html`<p class="final-title">${f.later ? 'sampled later from the checkpoint' : when}</p>
+      <div class="final-grids">
+        ${f.grid ? this.figure(r, f.grid, swd(f.ema ? 'EMA weights' : undefined, f.swd) || 'final samples') : nothing}
+        ${f.rawGrid ? this.figure(r, f.rawGrid, swd('raw weights', f.swdRaw)) : nothing}
       </div>`;
+  }
+
+  private renderStrip(r: RunSummary, epoch: number) {
+    const s: SampleImages | undefined = r.samples.find((x) => x.epoch === epoch);
+    if (!s?.strip) return html`<p class="muted">no reverse-process strip at epoch ${epoch}</p>`;
+    const caption = `reverse process after epoch ${epoch}: noise → image`;
+    return html`<figure class="reverse-strip">
+      <div class="strip-frames" ${cssProperty('--frames', String(s.stripT?.length ?? 1))}>
+        ${this.enlargeButton(s.strip, `${r.label}: ${caption}`, 'strip')}
+        ${s.stripT ? html`<ol class="strip-t" aria-label="t of each frame">${s.stripT.map((t) => html`<li>t=${t}</li>`)}</ol>` : nothing}
+      </div>
+      <figcaption>${caption}${s.stripT ? ', each frame after the denoising step at its t' : ''}</figcaption>
+    </figure>`;
+  }
+
+  private figure(r: RunSummary, src: string, caption: string) {
+    return html`<figure>${this.enlargeButton(src, `${r.label}: ${caption}`, 'grid')}<figcaption>${caption}</figcaption></figure>`;
+  }
+
+  private enlargeButton(src: string, alt: string, kind: 'grid' | 'strip') {
+    return html`<button class="enlarge" title="Enlarge" @click=${(e: Event) => {
+      void this.querySelector<ImageDialog>('dl-image-dialog')?.show({ src, alt, caption: alt }, e.currentTarget as HTMLElement);
+    }}><img class="pixelated ${kind}" src=${src} alt=${alt}></button>`;
   }
 }
 

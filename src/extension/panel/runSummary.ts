@@ -1,11 +1,11 @@
 // What the panel shows about one run: the shared reading of its directory (state, config,
 // measures, images) turned into the panel's RunSummary, with webview URIs for the images.
-import type { FieldValue, RunSummary, SampleImages, ScheduleCurves } from '../../shared/panelMessages';
-import { RUN_STATE_HINTS, type MetricRecord } from '../../shared/runDirectory';
+import type { FieldValue, FinalSamples, RunSummary, SampleImages, ScheduleCurves, SwdScore } from '../../shared/panelMessages';
+import { RUN_STATE_HINTS, SAMPLE_FILES, type MetricRecord, type SlicedWassersteinRecord } from '../../shared/runDirectory';
 import type { RunConfig } from '../../shared/runConfig';
 import { variedLabel } from '../../shared/formatting';
 import { makeNoiseSchedule } from '../../shared/noiseSchedules';
-import { readRun, type SampleImage } from '../../shared/runReading/readRun';
+import { readRun, type RunReading } from '../../shared/runReading/readRun';
 
 /** A file's webview URI; `stamp` changes when the file does, so the webview reloads it. */
 export type ToWebviewUri = (file: string, stamp: number) => string;
@@ -56,6 +56,7 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
   assign(measures, 'bitsPerDim', m.bitsPerDim?.total);
   assign(measures, 'swd', m.swd?.average);
   assign(measures, 'swdFloor', m.swd?.floorAverage);
+  assign(measures, 'swdRaw', m.swdRaw?.average);
   assign(measures, 'totalMs', m.totalMs);
   const perEpoch = m.losses.find((p) => p.epochPosition !== undefined);
   if (perEpoch) summary.stepsPerEpoch = perEpoch.step / perEpoch.epochPosition!;
@@ -73,18 +74,59 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
     const { t, tile, columns, gap } = steps.index;
     summary.forwardSteps = { uri: toUri(steps.file, steps.mtimeMs), t, tile, columns, gap };
   }
-  summary.samples = samplesByEpoch(reading.samples, toUri);
+  summary.samples = samplesByEpoch(reading, toUri);
+  const final = finalSamples(reading, config, toUri);
+  if (final) summary.final = final;
   return summary;
 }
 
-/** Reverse strips and the newest grid (grid-final.png, or a later one sampled from the checkpoint), per epoch. */
-function samplesByEpoch(images: readonly SampleImage[], toUri: ToWebviewUri): SampleImages[] {
+/** Per epoch: the strip and preview grid on disk, with when they were sampled and the preview's SWD (from metrics.jsonl). */
+function samplesByEpoch(reading: RunReading, toUri: ToWebviewUri): SampleImages[] {
   const byEpoch = new Map<number, SampleImages>();
   const at = (epoch: number) => byEpoch.get(epoch) ?? byEpoch.set(epoch, { epoch }).get(epoch)!;
-  for (const image of images) if (image.kind === 'reverse-strip') at(image.epoch).strip = toUri(image.file, image.mtimeMs);
-  const newest = images.filter((i) => i.kind === 'grid').sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
-  if (newest) at(newest.epoch).grid = toUri(newest.file, newest.mtimeMs);
+  for (const image of reading.samples) {
+    if (image.kind === 'reverse-strip') at(image.epoch).strip = toUri(image.file, image.mtimeMs);
+    if (image.kind === 'epoch-grid') at(image.epoch).grid = toUri(image.file, image.mtimeMs);
+  }
+  // Previews in step order: after a resume the later record of an epoch wins.
+  for (const p of reading.measures.previews) {
+    const entry = at(p.epoch);
+    entry.atMs = p.atMs;
+    if (p.stripT) entry.stripT = p.stripT;
+    const swd = p.grid ? swdScore(p.swd) : undefined;
+    if (swd) entry.swd = swd;
+  }
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The newest grid (grid-final.png, or a later one sampled from the checkpoint), the raw weights' grid, and the end's SWDs. */
+function finalSamples(reading: RunReading, config: RunConfig | undefined, toUri: ToWebviewUri): FinalSamples | undefined {
+  const m = reading.measures;
+  const newest = reading.samples.filter((i) => i.kind === 'grid').sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
+  const raw = reading.samples.find((i) => i.kind === 'raw-grid');
+  if (!newest && !raw) return undefined;
+  const final: FinalSamples = {
+    epoch: (newest ?? raw)!.epoch,
+    ema: (config?.emaDecay ?? 0) > 0 || raw !== undefined || m.swd?.weights === 'ema',
+  };
+  if (newest) final.grid = toUri(newest.file, newest.mtimeMs);
+  if (newest && newest.name !== SAMPLE_FILES.finalGrid) final.later = true;
+  if (raw) final.rawGrid = toUri(raw.file, raw.mtimeMs);
+  // The end's sample record is the last one and names no grid (its grid is grid-final.png).
+  const last = m.previews[m.previews.length - 1];
+  if (last && !last.grid) final.atMs = last.atMs;
+  // The latest SWD is an epoch preview's when the end was not evaluated (yet): not the final one then.
+  const endSwd = m.swd && !m.previews.some((p) => p.grid && p.swd === m.swd) ? m.swd : undefined;
+  const swd = final.later ? undefined : swdScore(endSwd);
+  if (swd) final.swd = swd;
+  const swdRaw = swdScore(m.swdRaw);
+  if (swdRaw) final.swdRaw = swdRaw;
+  return final;
+}
+
+function swdScore(r: SlicedWassersteinRecord | undefined): SwdScore | undefined {
+  if (!r || !Number.isFinite(r.average) || !Number.isFinite(r.floorAverage) || !Number.isFinite(r.images)) return undefined;
+  return { value: r.average, floor: r.floorAverage, images: r.images };
 }
 
 function curvesFromRecord(r: { schedule: string; T: number; snr: { t: number[]; value: number[] } }): ScheduleCurves {

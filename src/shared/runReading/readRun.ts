@@ -22,8 +22,13 @@ export interface ImageOnDisk {
 
 export interface SampleImage extends ImageOnDisk {
   name: string;
-  kind: 'reverse-strip' | 'grid';
-  /** The epoch after which it was sampled; a grid made later from the checkpoint has the last one. */
+  /**
+   * `epoch-grid`: the preview images sampled after an epoch (grid-epoch-NNN.png). `grid`: the
+   * end-of-training grid, or one sampled later from the checkpoint. `raw-grid`: the end's same
+   * draw from the raw weights of a run with a weight average (grid-final-raw.png).
+   */
+  kind: 'reverse-strip' | 'epoch-grid' | 'grid' | 'raw-grid';
+  /** The epoch after which it was sampled; a grid made at or after the end has the last one. */
   epoch: number;
 }
 
@@ -120,17 +125,21 @@ async function readSamples(dir: string, statusEpoch: number | undefined, problem
   });
   const names = listed.filter((n) => n.endsWith('.png') && !n.startsWith('.'));
   const found = await Promise.all(names.map(async (name) => ({ name, image: await imageOnDisk(path.join(samplesDir, name)) })));
-  const strips: SampleImage[] = [];
-  const grids: Array<{ name: string; image: ImageOnDisk }> = [];
+  const byEpoch: SampleImage[] = [];
+  const grids: Array<{ name: string; image: ImageOnDisk; kind: 'grid' | 'raw-grid' }> = [];
   for (const { name, image } of found) {
     if (!image) continue; // deleted between the listing and the stat
     const strip = SAMPLE_FILES.reverseStripPattern.exec(name);
-    if (strip) strips.push({ ...image, name, kind: 'reverse-strip', epoch: Number(strip[1]) });
-    else if (name.startsWith(SAMPLE_FILES.gridPrefix)) grids.push({ name, image });
+    const epochGrid = SAMPLE_FILES.epochGridPattern.exec(name);
+    if (strip) byEpoch.push({ ...image, name, kind: 'reverse-strip', epoch: Number(strip[1]) });
+    else if (epochGrid) byEpoch.push({ ...image, name, kind: 'epoch-grid', epoch: Number(epochGrid[1]) });
+    else if (name === SAMPLE_FILES.finalRawGrid) grids.push({ name, image, kind: 'raw-grid' });
+    else if (name.startsWith(SAMPLE_FILES.gridPrefix)) grids.push({ name, image, kind: 'grid' });
   }
   // The final strip and grid come from one sampling pass: a grid belongs to the last strip's epoch.
+  const strips = byEpoch.filter((s) => s.kind === 'reverse-strip');
   const lastEpoch = strips.length > 0 ? Math.max(...strips.map((s) => s.epoch)) : statusEpoch ?? 0;
-  const samples = [...strips, ...grids.map(({ name, image }): SampleImage => ({ ...image, name, kind: 'grid', epoch: lastEpoch }))];
+  const samples = [...byEpoch, ...grids.map(({ name, image, kind }): SampleImage => ({ ...image, name, kind, epoch: lastEpoch }))];
   return samples.sort((a, b) => a.epoch - b.epoch || a.name.localeCompare(b.name));
 }
 

@@ -30,6 +30,8 @@ export interface PreviewPoint {
   atMs: number;
   /** Paths relative to the run directory. */
   strip: string;
+  /** The t of each frame of the strip, noise first (recorded since previews; absent in older runs). */
+  stripT?: number[];
   grid?: string;
   /** The preview images' SWD (previewCount of them, so its floor is at that N). */
   swd?: SlicedWassersteinRecord;
@@ -127,7 +129,8 @@ export function measureRun(records: readonly unknown[]): RunMeasures {
       case 'sample': {
         const p = raw as SampleRecord;
         if (isFiniteNumber(p.epoch) && isFiniteNumber(p.step) && typeof p.strip === 'string') {
-          previews.set(p.step, { epoch: p.epoch, step: p.step, atMs, strip: p.strip, ...(typeof p.grid === 'string' ? { grid: p.grid } : {}) });
+          const stripT = Array.isArray(p.stripT) && p.stripT.every(isFiniteNumber) ? { stripT: p.stripT } : {};
+          previews.set(p.step, { epoch: p.epoch, step: p.step, atMs, strip: p.strip, ...stripT, ...(typeof p.grid === 'string' ? { grid: p.grid } : {}) });
         }
         break;
       }

@@ -94,6 +94,6 @@ async function writeReverseStrip(ctx: RunContext, snapshots: SampledImages['snap
   const { epoch, step } = ctx.progress;
   const name = `${RUN_FILES.samples}/${SAMPLE_FILES.reverseStrip(epoch)}`;
   await writeImageStrip(ctx.writer.file(name), snapshots.values, snapshots.count, ctx.config.imgSize);
-  ctx.writer.appendMetric({ kind: 'sample', epoch, step, strip: name, ...(grid ? { grid } : {}), wallMs: ctx.wallMs() });
+  ctx.writer.appendMetric({ kind: 'sample', epoch, step, strip: name, stripT: snapshots.steps, ...(grid ? { grid } : {}), wallMs: ctx.wallMs() });
   ctx.emit({ type: 'image', runId: ctx.runId, kind: 'reverse-strip', file: ctx.writer.file(name), epoch });
 }
