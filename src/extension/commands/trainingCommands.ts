@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig } from '../../shared/runConfig';
 import { RUN_CONFIG_TABLE, plainDescription, type FieldSpec } from '../../shared/runConfigSchema';
+import { RECIPE_VALUES } from '../../shared/recipes';
 import type { ExperimentNode } from '../experimentsTree';
 import { readSettings } from '../settings';
 import { pickRun, pickSweep, requireFolder, requireTrust, runOf, sweepOf, trainerLaunch, type CommandContext } from './commandContext';
@@ -76,7 +77,7 @@ async function trainSingleRun(c: CommandContext): Promise<unknown> {
   if (!folder || !(await requireTrust())) return undefined;
   const settings = readSettings(folder);
   // The choices are the field's names, or the assignment's values (its examples), default first.
-  const pick = async <F extends 'preset' | 'imgSize' | 'timesteps' | 'batchSize' | 'activation' | 'loss'>(
+  const pick = async <F extends 'recipe' | 'preset' | 'imgSize' | 'timesteps' | 'batchSize' | 'activation' | 'loss'>(
     title: string, field: F, first: RunConfig[F] = DEFAULT_RUN_CONFIG[field],
   ): Promise<RunConfig[F] | undefined> => {
     const spec: FieldSpec = RUN_CONFIG_TABLE[field];
@@ -84,24 +85,28 @@ async function trainSingleRun(c: CommandContext): Promise<unknown> {
     const items = [first, ...values.filter((v) => v !== first)].map((v) => ({ label: String(v), value: v }));
     return (await vscode.window.showQuickPick(items, { title: `Train Single Run: ${title}`, placeHolder: plainDescription(spec) }))?.value;
   };
-  const preset = await pick('model', 'preset', 'small');
+  const recipe = await pick('recipe', 'recipe');
+  // The recipe's own values come first, so accepting each default keeps the recipe whole.
+  const recipeFirst = <F extends 'activation' | 'loss'>(field: F): RunConfig[F] =>
+    ((recipe ? RECIPE_VALUES[recipe][field] : undefined) ?? DEFAULT_RUN_CONFIG[field]) as RunConfig[F];
+  const preset = recipe && await pick('model', 'preset', 'small');
   const imgSize = preset && await pick('image size (px)', 'imgSize');
   const timesteps = imgSize && await pick('timesteps T', 'timesteps');
   const batchSize = timesteps && await pick('batch size', 'batchSize');
-  const activation = batchSize && await pick('activation', 'activation');
-  const loss = activation && await pick('loss', 'loss');
+  const activation = batchSize && await pick('activation', 'activation', recipeFirst('activation'));
+  const loss = activation && await pick('loss', 'loss', recipeFirst('loss'));
   const epochs = loss && await vscode.window.showInputBox({
     title: 'Train Single Run: epochs', value: String(DEFAULT_RUN_CONFIG.epochs), prompt: plainDescription(RUN_CONFIG_TABLE.epochs),
     validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : 'a whole number of epochs, 1 or more'),
   });
-  if (!preset || !imgSize || !timesteps || !batchSize || !activation || !loss || !epochs) return undefined;
+  if (!recipe || !preset || !imgSize || !timesteps || !batchSize || !activation || !loss || !epochs) return undefined;
   if (settings.dataset !== 'toy-cars' && !existsSync(path.resolve(folder.uri.fsPath, settings.dataset))) {
     void vscode.window.showErrorMessage(`The dataset folder in diffusion.dataset does not exist: ${settings.dataset}`);
     return undefined;
   }
   let config;
   try {
-    config = resolveRunConfig({ preset, imgSize, timesteps, batchSize, activation, loss, epochs: Number(epochs), dataset: settings.dataset, backend: settings.backend });
+    config = resolveRunConfig({ recipe, preset, imgSize, timesteps, batchSize, activation, loss, epochs: Number(epochs), dataset: settings.dataset, backend: settings.backend });
   } catch (err) {
     if (err instanceof ConfigError) {
       void vscode.window.showErrorMessage(err.message);
@@ -110,7 +115,7 @@ async function trainSingleRun(c: CommandContext): Promise<unknown> {
     throw err;
   }
   return c.sessions.start(trainerLaunch(c.context, folder, settings), { type: 'train', config, outDir: settings.outputDirectory },
-    `T${timesteps} ${imgSize}px b${batchSize} ${activation} ${loss}`, settings.stopTimeoutSeconds * 1000);
+    `${recipe} T${timesteps} ${imgSize}px b${batchSize} ${activation} ${loss}`, settings.stopTimeoutSeconds * 1000);
 }
 
 /** A single run (not in a sweep) resumes from its checkpoint; a sweep runs its sweep file again. */
