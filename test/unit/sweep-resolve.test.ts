@@ -113,6 +113,7 @@ test('the ablation template: faithful, each fix of the improved recipe on its ow
   const changed = sweep.runs.filter((r) => r.config.recipe === 'faithful' && r !== sweep.runs[0]).map((r) => {
     const fields = (Object.keys(base) as (keyof typeof base)[]).filter((f) => JSON.stringify(r.config[f]) !== JSON.stringify(base[f]));
     assert.equal(fields.length, 1, `${r.runId} changes ${fields.join(', ')}`);
+    assert.deepEqual(r.config[fields[0]!], (RECIPE_VALUES.improved as Record<string, unknown>)[fields[0]!], `${r.runId}: the improved recipe's value`);
     return fields[0]!;
   });
   assert.deepEqual(new Set(changed), new Set(Object.keys(RECIPE_VALUES.improved).filter((f) => f !== 'previewSampler' && f !== 'previewCount')));

@@ -61,7 +61,10 @@ test('Run Demo Sweep: faithful and improved to done, their samples over training
     assert.ok(!faithfulCaptions.some((c) => c.startsWith('raw weights')), 'the faithful recipe keeps no weight average');
     await view.locator('.swd-chart canvas').first().waitFor();
     await shot('samples');
-    if (process.env.DIFFUSION_LAB_DOCS_SCREENSHOTS === '1') await page.screenshot({ path: path.join(ROOT, 'docs/demo-samples.png') });
+    if (process.env.DIFFUSION_LAB_DOCS_SCREENSHOTS === '1') {
+      await improved.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(ROOT, 'docs/demo-samples.png') });
+    }
   } catch (err) {
     await shot('failure').catch(() => {});
     throw err;
