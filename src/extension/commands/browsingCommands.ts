@@ -100,6 +100,11 @@ async function exportReport(c: CommandContext, node?: ExperimentNode): Promise<v
   }
   const uri = vscode.Uri.file(written);
   await vscode.commands.executeCommand('vscode.open', uri);
+  // It sits in a hidden folder: say where, with the way back to it.
+  void vscode.window.showInformationMessage(`Report of ${sweep.name} written to ${vscode.workspace.asRelativePath(uri)}`, 'Open', 'Reveal in Explorer').then(async (choice) => {
+    if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', uri);
+    if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', uri);
+  });
   return uri;
 }
 

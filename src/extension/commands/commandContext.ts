@@ -52,13 +52,22 @@ export function sweepOf(node: ExperimentNode | undefined, tree: ExperimentsTree)
   return undefined;
 }
 
-export async function pickSweep(tree: ExperimentsTree, title: string): Promise<SweepEntry | undefined> {
-  const sweeps = (tree.experiments ?? await tree.reload())?.sweeps ?? [];
-  if (sweeps.length === 0) {
+/** A sweep from a quick pick; `only` narrows the choice, and `noneFits` says why nothing is offered. */
+export async function pickSweep(
+  tree: ExperimentsTree, title: string, only?: { fits: (s: SweepEntry) => boolean; noneFits: string },
+): Promise<SweepEntry | undefined> {
+  const all = (tree.experiments ?? await tree.reload())?.sweeps ?? [];
+  if (all.length === 0) {
     void vscode.window.showInformationMessage('There are no sweeps yet: Diffusion: Run Sweep starts one.');
     return undefined;
   }
-  return (await vscode.window.showQuickPick(sweeps.map((s) => ({ label: s.name, description: `${s.runs.length} runs`, sweep: s })), { title }))?.sweep;
+  const sweeps = only ? all.filter(only.fits) : all;
+  if (sweeps.length === 0) {
+    void vscode.window.showInformationMessage(only!.noneFits);
+    return undefined;
+  }
+  const describe = (s: SweepEntry) => `${s.runs.length} runs · ${s.runs.filter((r) => r.state === 'done').length} done`;
+  return (await vscode.window.showQuickPick(sweeps.map((s) => ({ label: s.name, description: describe(s), sweep: s })), { title }))?.sweep;
 }
 
 export async function pickRun(tree: ExperimentsTree, title: string, filter: (r: RunEntry) => boolean): Promise<RunEntry | undefined> {

@@ -36,9 +36,29 @@ export async function createSweepFromTemplate(context: vscode.ExtensionContext, 
   }
   const picked = await vscode.window.showQuickPick(templates.map((t) => ({ label: t.name, detail: t.description, file: t.file })), { title, matchOnDetail: true });
   if (!picked) return undefined;
-  const uri = await writeTemplate(context, folder, path.basename(picked.file));
+  const name = path.basename(picked.file);
+  const existing = path.join(folder.uri.fsPath, name);
+  if (existsSync(existing)) {
+    // Never a silent demo-2.sweep.json: the person chooses.
+    const next = nextFreeName(folder, name);
+    const choice = await vscode.window.showWarningMessage(`${name} already exists in this folder.`, { modal: true }, 'Open It', `Create ${next}`);
+    if (choice === 'Open It') {
+      await vscode.window.showTextDocument(vscode.Uri.file(existing), { preview: false });
+      return vscode.Uri.file(existing);
+    }
+    if (choice !== `Create ${next}`) return undefined;
+  }
+  const uri = await writeTemplate(context, folder, name);
   if (uri) await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
+}
+
+/** `demo.sweep.json`, else `demo-2.sweep.json`, `demo-3...`: the first name not taken in the folder. */
+function nextFreeName(folder: vscode.WorkspaceFolder, name: string): string {
+  const stem = name.replace(/\.sweep\.json$/, '');
+  let candidate = name;
+  for (let i = 2; existsSync(path.join(folder.uri.fsPath, candidate)); i++) candidate = `${stem}-${i}.sweep.json`;
+  return candidate;
 }
 
 /** The template with the editor's $schema removed (jsonValidation supplies it) and dataset/backend settings filled in. */
@@ -53,9 +73,7 @@ export async function writeTemplate(context: vscode.ExtensionContext, folder: vs
   const settings = readSettings(folder);
   if (settings.dataset !== 'toy-cars') spec.base = { ...spec.base, dataset: settings.dataset };
   if (settings.backend !== 'auto') spec.base = { ...spec.base, backend: settings.backend };
-  const stem = name.replace(/\.sweep\.json$/, '');
-  let target = path.join(folder.uri.fsPath, name);
-  for (let i = 2; existsSync(target); i++) target = path.join(folder.uri.fsPath, `${stem}-${i}.sweep.json`);
+  const target = path.join(folder.uri.fsPath, nextFreeName(folder, name));
   if (path.basename(target) !== name) spec.name = path.basename(target).replace(/\.sweep\.json$/, '');
   await fs.writeFile(target, JSON.stringify(spec, null, 2) + '\n', { flag: 'wx' });
   return vscode.Uri.file(target);

@@ -126,7 +126,9 @@ async function resumeSweep(c: CommandContext, node?: ExperimentNode): Promise<un
     const settings = readSettings(folder);
     return c.sessions.start(trainerLaunch(c.context, folder, settings), { type: 'resume', runDir: node.run.dir }, node.run.runId, settings.stopTimeoutSeconds * 1000);
   }
-  const sweep = sweepOf(node, c.tree) ?? await pickSweep(c.tree, 'Resume which sweep?');
+  const sweep = sweepOf(node, c.tree) ?? await pickSweep(c.tree, 'Resume which sweep?', {
+    fits: (s) => s.runs.some((r) => r.state !== 'done'), noneFits: 'Every sweep is done: there is nothing to resume.',
+  });
   if (!sweep) return undefined;
   if (!sweep.source || !existsSync(sweep.source)) {
     void vscode.window.showErrorMessage(`The sweep file of ${sweep.name} is gone${sweep.source ? ` (${sweep.source})` : ''}; Resume Sweep runs that file again.`);
