@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatNumber, variedLabel } from '../shared/formatting';
+import { swdRatio } from '../shared/measuredDifferences';
 import { RUN_FILES, SAMPLE_FILES } from '../shared/runDirectory';
 import { readRun } from '../shared/runReading/readRun';
 import { resolveSweep } from './sweep/resolveSweep';
@@ -28,7 +29,7 @@ export async function describeDemo(file: string, outDir: string): Promise<string
     const label = variedLabel(run.varied, run.runId);
     const swd = measures.swd;
     lines.push(swd
-      ? `  ${label.padEnd(18)} SWD ${formatNumber(swd.average, 3).padStart(5)}  floor ${formatNumber(swd.floorAverage, 3)}  (${(swd.average / swd.floorAverage).toFixed(2)}x the floor)` +
+      ? `  ${label.padEnd(18)} SWD ${formatNumber(swd.average, 3).padStart(5)}  floor ${formatNumber(swd.floorAverage, 3)}  (${swdRatio(swd).toFixed(2)}x the floor)` +
         (measures.swdRaw ? `; raw weights without the EMA ${formatNumber(measures.swdRaw.average, 3)}` : '')
       : `  ${label.padEnd(18)} ${state}, no SWD`);
     const samples = path.join(dir, RUN_FILES.samples);

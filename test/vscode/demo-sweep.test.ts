@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
-import { clickPick, runCommand, until, waitForRows, webviewFrame } from './workbench';
+import { clickPick, openDiffusionLabView, runCommand, until, waitForRows, webviewFrame } from './workbench';
 
 const FULL = process.env.DIFFUSION_LAB_DEMO_FULL === '1';
 
@@ -26,10 +26,7 @@ test('Run Demo Sweep: faithful and improved to done, their samples over training
   const { server, page } = await openWorkbench(t, workspace);
   const shot = screenshotter(page, 'demo-');
   try {
-    await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
-    const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
-    await container.waitFor({ timeout: 90_000 });
-    await container.click();
+    await openDiffusionLabView(page, server);
     // The view says what to do on a folder without experiments; its command is the palette's.
     await page.locator('.welcome-view-content', { hasText: 'No experiments yet' }).waitFor({ timeout: 90_000 });
     await runCommand(page, 'Diffusion: Run Demo Sweep');

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
-import { clickPick, runCommand, waitForRows } from './workbench';
+import { clickPick, openDiffusionLabView, runCommand, waitForRows } from './workbench';
 import { makeWorkspace } from './workspace';
 
 const toast = (page: Page, text: string | RegExp) => page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
@@ -20,10 +20,7 @@ test('Resume Sweep skips finished sweeps; Export Report says where; a template n
   const { server, page } = await openWorkbench(t, workspace);
   const shot = screenshotter(page, 'first-hour-');
   try {
-    await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
-    const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
-    await container.waitFor({ timeout: 90_000 });
-    await container.click();
+    await openDiffusionLabView(page, server);
     await waitForRows(page, 'the hand-made sweep', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
     await runCommand(page, 'Diffusion: Run Sweep');
     await clickPick(page, 'tiny.sweep.json');

@@ -1,6 +1,7 @@
 // Driving the workbench of code-server from a test: the command palette, quick picks, the
 // Experiments tree, notifications, and the content of a webview panel.
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { ROOT, type CodeServer } from './codeServer';
 
 /** The text of every row of the Experiments tree (label and description). */
 export async function treeRows(page: Page): Promise<string[]> {
@@ -74,4 +75,12 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await page.waitForTimeout(300);
   }
+}
+
+/** The workbench with this checkout as the extension under development, and the Diffusion Lab view open. */
+export async function openDiffusionLabView(page: Page, server: CodeServer): Promise<void> {
+  await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
+  const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
+  await container.waitFor({ timeout: 90_000 });
+  await container.click();
 }

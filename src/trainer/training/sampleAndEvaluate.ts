@@ -50,8 +50,13 @@ export async function sampleAfterEpoch(ctx: RunContext): Promise<void> {
   await saveRunCheckpoint(ctx);
 }
 
+/** Model evaluations a sampler makes: ddimSteps for DDIM, every t for DDPM. */
+function samplerSteps(config: RunContext['config'], sampler: SamplerName): number {
+  return sampler === 'ddim' ? config.ddimSteps : config.timesteps;
+}
+
 function samplerLabel(config: RunContext['config'], sampler: SamplerName): string {
-  return `${sampler.toUpperCase()} ${sampler === 'ddim' ? config.ddimSteps : config.timesteps} steps`;
+  return `${sampler.toUpperCase()} ${samplerSteps(config, sampler)} steps`;
 }
 
 /** What an SWD record says about the weights behind its images: only runs with a weight average say. */
@@ -63,7 +68,7 @@ function weightsLabel(ctx: RunContext, raw = false): 'ema' | 'raw' | undefined {
 /** The end of training: the final grid and reverse strip from one sampling pass, timed, then the three evaluations. */
 export async function sampleAndEvaluate(ctx: RunContext): Promise<void> {
   const { config, writer, runId } = ctx;
-  const samplingSteps = config.sampler === 'ddim' ? config.ddimSteps : config.timesteps;
+  const samplingSteps = samplerSteps(config, config.sampler);
   ctx.emit({ type: 'phase', runId, phase: 'sampling', detail: `${config.sampleCount} images, ${samplerLabel(config, config.sampler)}` });
   const samplingStart = performance.now();
   const final = await drawSamples(ctx, config.sampleCount, config.sampler);
