@@ -22,26 +22,49 @@ async function importShared(entry) {
 }
 
 /**
- * src/shared/runConfigValidator.ts compiles the run-config check with Ajv as it loads. In the
- * bundles, Ajv's standalone code for the same schema and options takes its place: no Ajv in
- * them (the minified extension bundle: 128 KB, not 223 KB) and no ~120 ms compile at start-up.
- * @returns {esbuild.Plugin}
+ * src/shared/runConfigValidator.ts compiles the run-config check with Ajv as it loads, and
+ * src/shared/sweepChecks/sweepSchemaValidator.ts the sweep file's. In the bundles, Ajv's
+ * standalone code for the same schema and options takes each one's place: no Ajv in them (the
+ * minified extension bundle: 128 KB, not 223 KB) and no ~120 ms compile at start-up.
  */
-function runConfigValidatorPlugin() {
+const STANDALONE_VALIDATORS = [
+  {
+    module: /[\\/]src[\\/]shared[\\/]runConfigValidator\.ts$/, exportName: 'checkRunConfigSchema',
+    schema: async () => {
+      const { RUN_CONFIG_SCHEMA, RUN_CONFIG_AJV_OPTIONS } = await importShared('src/shared/runConfigSchema.ts');
+      return { schema: RUN_CONFIG_SCHEMA, options: RUN_CONFIG_AJV_OPTIONS };
+    },
+    watchFiles: ['src/shared/runConfigSchema.ts', 'src/shared/options.ts'],
+  },
+  {
+    module: /[\\/]src[\\/]shared[\\/]sweepChecks[\\/]sweepSchemaValidator\.ts$/, exportName: 'checkSweepSchema',
+    schema: async () => {
+      const { SWEEP_SCHEMA, SWEEP_AJV_OPTIONS } = await importShared('src/shared/sweepSchema.ts');
+      return { schema: SWEEP_SCHEMA, options: SWEEP_AJV_OPTIONS };
+    },
+    watchFiles: ['src/shared/sweepSchema.ts', 'src/shared/runConfigSchema.ts', 'src/shared/options.ts'],
+  },
+];
+
+/** @returns {esbuild.Plugin} */
+function standaloneValidatorsPlugin() {
   return {
-    name: 'run-config-validator',
+    name: 'standalone-validators',
     setup(build) {
-      build.onLoad({ filter: /[\\/]src[\\/]shared[\\/]runConfigValidator\.ts$/ }, async (args) => {
-        const { RUN_CONFIG_SCHEMA, RUN_CONFIG_AJV_OPTIONS } = await importShared('src/shared/runConfigSchema.ts');
-        const ajv = new Ajv({ ...RUN_CONFIG_AJV_OPTIONS, code: { source: true } });
-        ajv.addSchema(RUN_CONFIG_SCHEMA);
-        return {
-          contents: standaloneCode(ajv, { checkRunConfigSchema: RUN_CONFIG_SCHEMA.$id }),
-          loader: 'js',
-          resolveDir: dirname(args.path),
-          watchFiles: ['src/shared/runConfigSchema.ts', 'src/shared/options.ts'].map((f) => join(process.cwd(), f)),
-        };
-      });
+      for (const v of STANDALONE_VALIDATORS) {
+        build.onLoad({ filter: v.module }, async (args) => {
+          const { schema, options } = await v.schema();
+          const ajv = new Ajv({ ...options, code: { source: true } });
+          // A schema without $id is found by the key it was added under.
+          ajv.addSchema(schema, schema.$id ? undefined : v.exportName);
+          return {
+            contents: standaloneCode(ajv, { [v.exportName]: schema.$id ?? v.exportName }),
+            loader: 'js',
+            resolveDir: dirname(args.path),
+            watchFiles: v.watchFiles.map((f) => join(process.cwd(), f)),
+          };
+        });
+      }
     },
   };
 }
@@ -57,7 +80,10 @@ const nodeBundle = {
   logLevel: 'info',
   external: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'sharp'],
   define: { __DIFFUSION_LAB_VERSION__: JSON.stringify(packageVersion) },
-  plugins: [runConfigValidatorPlugin()],
+  plugins: [standaloneValidatorsPlugin()],
+  // jsonc-parser's UMD build (its `main`) requires its parts at run time; its ESM build bundles.
+  // The trainer uses it too (src/shared/sweepChecks), where mainFields stay node's.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const builds = [

@@ -8,6 +8,7 @@ import { registerInstallGpuBackend } from './commands/installGpuBackendCommand';
 import { registerResultsPanel } from './panel/registerResultsPanel';
 import { TrainingSessions } from './sessions';
 import { readSettings } from './settings';
+import { registerSweepDiagnostics } from './sweepDiagnostics';
 
 export interface DiffusionLabApi {
   sessions: TrainingSessions;
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionLabApi {
   context.subscriptions.push(
     output, sessions, tree, view, ...registerCommands(commands),
     registerResultsPanel(context, (listener) => sessions!.onDidChange(listener)),
-    registerInstallGpuBackend(context, output), registerChooseDatasetFolder(),
+    registerInstallGpuBackend(context, output), registerChooseDatasetFolder(), registerSweepDiagnostics(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('diffusion.outputDirectory')) tree.setOutputDirectory(outDir());
     }),

@@ -1,11 +1,29 @@
-// Where in a sweep file a problem is, from the trainer's message for it: `axes.imgSize[0]:
-// ...`, `unknown field "x"`, or a JSON syntax error `at line L, column C`. The editor
-// opens the file with that text selected. No VS Code import.
+// Where in a sweep file a problem is: from its JSON path (a checked SweepProblem), or from the
+// trainer's message alone: `axes.imgSize[0]: ...`, `unknown field "x"`, or a JSON syntax error
+// `at line L, column C`. The editor underlines that text. No VS Code import.
 import { findNodeAtLocation, parseTree, type JSONPath, type Node } from 'jsonc-parser';
+import type { SweepProblem } from '../shared/sweepChecks/sweepProblem';
 
 export interface TextSpan {
   offset: number;
   length: number;
+}
+
+export interface SweepProblemSpan extends TextSpan {
+  /** The span is the problem's own value or key (a fix may replace it), not a parent standing in for it. */
+  exact: boolean;
+}
+
+/** The problem's value (its key, for an unknown field); a path that is not there: the deepest part that is; else the first character. */
+export function spanOfSweepProblem(text: string, problem: SweepProblem): SweepProblemSpan {
+  if (problem.offset !== undefined) return { offset: Math.min(problem.offset, text.length), length: 1, exact: false };
+  const root = parseTree(text);
+  for (let n = problem.path.length; root && n > 0; n--) {
+    const node = findNodeAtLocation(root, problem.path.slice(0, n));
+    const exact = n === problem.path.length;
+    if (node) return { ...spanOf(problem.atKey && exact ? keyOf(node) : node), exact };
+  }
+  return { offset: 0, length: Math.min(1, text.length), exact: problem.path.length === 0 };
 }
 
 export function locateSweepProblem(text: string, problem: string): TextSpan | undefined {

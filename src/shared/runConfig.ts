@@ -43,6 +43,17 @@ export interface RunEnvironment {
   dataset?: DatasetRecord;
   diffusionLabVersion: string;
   createdAt: string;
+  /** Set on runs made by `diffusion-lab import`: nothing was trained here, the weights came from this file. */
+  importedFrom?: ImportedWeightsRecord;
+}
+
+/** Where an imported run's weights came from (RunEnvironment.importedFrom). */
+export interface ImportedWeightsRecord {
+  /** The .safetensors file, absolute. */
+  file: string;
+  sha256: string;
+  /** The state_dict's tensors (parameters, running statistics, batch counts). */
+  tensors: number;
 }
 
 /** A WebGPU adapter as Dawn reports it, with the limits that bound the largest tensor. */
@@ -83,8 +94,19 @@ export interface RunConfigFile {
   environment: RunEnvironment;
 }
 
+/** Where a config problem is, so an editor can point at it: the fields at fault, the first the likeliest. */
+export interface ConfigProblemDetail {
+  fields: RunConfigField[];
+  /** The nearest value of fields[0] that passes this check, when there is an obvious one. */
+  nearest?: unknown;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  constructor(message: string, readonly detail?: ConfigProblemDetail) {
+    super(message);
+  }
 }
 
 /**
@@ -112,40 +134,48 @@ export function heldOutSize(images: number, count: number, fraction: number): nu
  * say. Throws a ConfigError naming the source, the field, what is allowed and the value at fault.
  */
 export function validateRunConfig(c: RunConfig, source = 'config'): void {
-  const fail = (problem: string): never => {
-    throw new ConfigError(`${source}: ${problem}`);
+  const fail = (problem: string, fields: RunConfigField[], nearest?: unknown): never => {
+    throw new ConfigError(`${source}: ${problem}`, { fields, ...(nearest === undefined ? {} : { nearest }) });
   };
-  if (!checkRunConfigSchema(c)) fail(describeSchemaError(checkRunConfigSchema.errors![0]!, c));
+  if (!checkRunConfigSchema(c)) {
+    const e = checkRunConfigSchema.errors![0]!;
+    fail(describeSchemaError(e, c), [(e.instancePath.split('/')[1] ?? 'preset') as RunConfigField]);
+  }
   const depth = c.channels.length - 1;
-  if (c.imgSize % 2 ** depth !== 0) {
-    fail(`imgSize ${c.imgSize} is not divisible by 2^${depth} = ${2 ** depth} (the U-Net halves the image ${depth} times)`);
+  const step = 2 ** depth;
+  if (c.imgSize % step !== 0) {
+    fail(`imgSize ${c.imgSize} is not divisible by 2^${depth} = ${step} (the U-Net halves the image ${depth} times)`,
+      ['imgSize', 'channels', 'preset'], Math.max(step, Math.round(c.imgSize / step) * step));
   }
   // Training normalises each channel over the batch: at a 1x1 bottom one image is one value, and
   // batch norm needs two (PyTorch refuses it too). Sampling and evaluation draw a second image.
-  if (c.normalization === 'batch' && c.batchSize === 1 && c.imgSize === 2 ** depth) {
-    fail(`batchSize must be at least 2 when imgSize ${c.imgSize} halves ${depth} times to 1x1 (batch norm needs two values per channel), got 1`);
+  if (c.normalization === 'batch' && c.batchSize === 1 && c.imgSize === step) {
+    fail(`batchSize must be at least 2 when imgSize ${c.imgSize} halves ${depth} times to 1x1 (batch norm needs two values per channel), got 1`,
+      ['batchSize', 'imgSize', 'normalization'], 2);
   }
-  if (c.betaStart >= c.betaEnd) fail(`betaStart/betaEnd need 0 < betaStart < betaEnd < 1, got ${c.betaStart} .. ${c.betaEnd}`);
+  if (c.betaStart >= c.betaEnd) fail(`betaStart/betaEnd need 0 < betaStart < betaEnd < 1, got ${c.betaStart} .. ${c.betaEnd}`, ['betaStart', 'betaEnd']);
   // linear-scaled multiplies the betas by 1000 / T: a short T can push them past 1.
   try {
     makeNoiseSchedule(c.schedule, c.timesteps, c.betaStart, c.betaEnd);
   } catch (err) {
-    fail(`betaStart/betaEnd: ${(err as Error).message}`);
+    fail(`betaStart/betaEnd: ${(err as Error).message}`, ['betaEnd', 'betaStart', 'timesteps', 'schedule']);
   }
   if ((c.sampler === 'ddim' || c.previewSampler === 'ddim') && c.ddimSteps > c.timesteps) {
     const user = c.sampler === 'ddim' ? 'sampler' : 'previewSampler';
-    fail(`ddimSteps must be at most timesteps (${c.timesteps}) for DDIM (${user} "ddim"), got ${c.ddimSteps}`);
+    fail(`ddimSteps must be at most timesteps (${c.timesteps}) for DDIM (${user} "ddim"), got ${c.ddimSteps}`, ['ddimSteps', 'timesteps', user], c.timesteps);
   }
   // A folder's size is known only when it is read; toy-cars' is known now.
   const toyTraining = c.toyCarsCount - heldOutSize(c.toyCarsCount, c.heldOutCount, c.heldOutFraction);
   if (c.dataset === 'toy-cars' && c.imgSize < TOY_CARS_MIN_IMG_SIZE) {
-    fail(`imgSize must be at least ${TOY_CARS_MIN_IMG_SIZE} for toy-cars (a car needs a body, a cabin and wheels), got ${c.imgSize}`);
+    fail(`imgSize must be at least ${TOY_CARS_MIN_IMG_SIZE} for toy-cars (a car needs a body, a cabin and wheels), got ${c.imgSize}`,
+      ['imgSize', 'dataset'], Math.ceil(TOY_CARS_MIN_IMG_SIZE / step) * step);
   }
   if (c.dataset === 'toy-cars' && toyTraining < c.batchSize) {
-    fail(`batchSize must be at most the ${toyTraining} toy cars left for training (toyCarsCount ${c.toyCarsCount} minus the held-out ones), got ${c.batchSize}`);
+    fail(`batchSize must be at most the ${toyTraining} toy cars left for training (toyCarsCount ${c.toyCarsCount} minus the held-out ones), got ${c.batchSize}`,
+      ['batchSize', 'toyCarsCount', 'dataset'], toyTraining >= 1 ? toyTraining : undefined);
   }
   if (c.dataset === 'toy-cars' && c.datasetSplit !== 'all') {
-    fail(`datasetSplit "${c.datasetSplit}" applies to Stanford Cars folders; toy-cars has no train/test split (use "all")`);
+    fail(`datasetSplit "${c.datasetSplit}" applies to Stanford Cars folders; toy-cars has no train/test split (use "all")`, ['datasetSplit', 'dataset'], 'all');
   }
 }
 

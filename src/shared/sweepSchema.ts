@@ -4,6 +4,9 @@
 // Descriptions are one line each: they are what the editor shows on hover.
 import { RUN_CONFIG_FIELDS, RUN_CONFIG_PROPERTIES, type RunConfigField } from './runConfigSchema';
 
+/** How the sweep check is compiled (sweepChecks/sweepSchemaValidator.ts, and the build's standalone copy): every problem at once. */
+export const SWEEP_AJV_OPTIONS = { allErrors: true, strict: true } as const;
+
 /** More runs than this need `--yes`: a typo in a grid should not start a month of training. */
 export const MAX_RUNS_WITHOUT_CONFIRMATION = 1000;
 

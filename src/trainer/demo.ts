@@ -7,9 +7,9 @@ import { formatNumber, variedLabel } from '../shared/formatting';
 import { swdRatio } from '../shared/measuredDifferences';
 import { RUN_FILES, SAMPLE_FILES } from '../shared/runDirectory';
 import { readRun } from '../shared/runReading/readRun';
-import { resolveSweep } from './sweep/resolveSweep';
+import { resolveSweep } from '../shared/sweepChecks/resolveSweep';
 import { runDirOf } from './sweep/sweepDirectory';
-import { readSweepFile } from './sweep/validateSweep';
+import { readSweepFile } from './sweep/readSweepFile';
 
 /** sweeps/demo.sweep.json beside dist/ (the package and a checkout alike). */
 export function demoSweepFile(): string {

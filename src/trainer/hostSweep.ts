@@ -7,12 +7,14 @@ import { constants, existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SweepEvent, TrainerCommand, TrainerEvent, TrainerMessage } from '../shared/messages';
 import type { SweepRun } from '../shared/sweepSpec';
-import { resolveSweep, type ResolvedSweep } from './sweep/resolveSweep';
-import { planRunAction } from './sweep/runState';
+import type { ResolvedSweep } from '../shared/sweepChecks/resolveSweep';
+import type { RunDisplayState } from '../shared/runDirectory';
+import { planRunAction, type RunAction } from './sweep/runState';
 import { describeAction, runSweep } from './sweep/runSweep';
 import { runDirOf, writeResolvedSweep } from './sweep/sweepDirectory';
 import { summarizeRun } from './sweep/sweepSummary';
-import { readSweepFile, SweepError } from './sweep/validateSweep';
+import { SweepError } from '../shared/sweepChecks/sweepProblem';
+import { checkSweepFile } from './sweep/readSweepFile';
 
 export interface HostSweep {
   /** Without a run id: the run in progress checkpoints as cancelled and no more start. */
@@ -52,7 +54,8 @@ export function startHostSweep(command: SweepCommand, send: (m: TrainerMessage) 
     parallel = maxParallel > 1 && existsSync(cli);
     if (parallel) {
       await runSweep(runs, {
-        outDir, signal: sweepStop.signal, onEvent: event, log, maxParallelRuns: maxParallel,
+        outDir, signal: sweepStop.signal, onEvent: event, onChildEvent: event, log, maxParallelRuns: maxParallel,
+        onRunPlanned: (r, index, action) => event(sweepRunEvent(sweep.sweepId, r.runId, index, action)),
         childCommand: (r: SweepRun) => ({
           command: process.execPath,
           args: [...process.execArgv, cli, 'sweep', path.resolve(command.file), '--out', outDir, '--run', r.runId, '--yes'],
@@ -63,11 +66,11 @@ export function startHostSweep(command: SweepCommand, send: (m: TrainerMessage) 
         if (sweepStop.signal.aborted) break;
         const tag = `[${index + 1}/${runs.length}]`;
         if (skipped.has(r.runId)) {
-          event({ type: 'sweep-run', sweepId: sweep.sweepId, runId: r.runId, index, action: 'stopped before it started' });
+          event({ type: 'sweep-run', sweepId: sweep.sweepId, runId: r.runId, index, action: 'stopped before it started', leftAs: 'not started' });
           continue;
         }
-        const action = await planRunAction(runDirOf(outDir, r), r.config).then(describeAction, (err: Error) => `cannot read its run directory: ${err.message}`);
-        event({ type: 'sweep-run', sweepId: sweep.sweepId, runId: r.runId, index, action });
+        const action = await planRunAction(runDirOf(outDir, r), r.config).catch((err: Error): RunAction => ({ kind: 'conflict', reason: `cannot read its run directory: ${err.message}` }));
+        event(sweepRunEvent(sweep.sweepId, r.runId, index, action));
         current = { runId: r.runId, stop: new AbortController() };
         // runSweep on one run: its skip/resume rules, with a stop for this run alone.
         await runSweep([r], { outDir, signal: current.stop.signal, onEvent: event, log: (line) => log(line.replace(/^\[1\/1\]/, tag)) });
@@ -84,6 +87,22 @@ export function startHostSweep(command: SweepCommand, send: (m: TrainerMessage) 
   return { stop, done: run() };
 }
 
+function sweepRunEvent(sweepId: string, runId: string, index: number, action: RunAction): SweepEvent {
+  const left = leftAs(action);
+  return { type: 'sweep-run', sweepId, runId, index, action: describeAction(action), ...(left ? { leftAs: left } : {}) };
+}
+
+/** The state a run the sweep does not train now stays in; undefined when it trains (or waits for a stopping owner, then trains). */
+function leftAs(action: RunAction): RunDisplayState | undefined {
+  switch (action.kind) {
+    case 'new': case 'restart': case 'resume': return undefined;
+    case 'busy': return action.stopping ? undefined : 'running';
+    case 'done': return 'done';
+    case 'failed': return 'failed';
+    case 'conflict': return 'unreadable';
+  }
+}
+
 /** Reads, checks and resolves the sweep file and writes sweep.json; null when it was rejected. */
 async function prepare(command: SweepCommand, event: (e: SweepEvent) => void): Promise<{ sweep: ResolvedSweep; outDir: string } | null> {
   const outDir = path.resolve(command.outDir);
@@ -91,19 +110,16 @@ async function prepare(command: SweepCommand, event: (e: SweepEvent) => void): P
     event({ type: 'sweep-rejected', file: command.file, problems });
     return null;
   };
-  let sweep: ResolvedSweep;
-  let spec;
+  let checked;
   try {
-    spec = readSweepFile(command.file);
-    sweep = resolveSweep(spec, command.file);
+    // The editor runs the same check (src/extension/sweepDiagnostics.ts); relative datasets are read from the working directory.
+    checked = checkSweepFile(command.file, { datasetRoot: process.cwd() });
   } catch (err) {
     if (err instanceof SweepError) return reject(err.problems);
     throw err;
   }
-  const missing = [...new Set(sweep.runs.map((r) => r.config.dataset))].filter((d) => d !== 'toy-cars' && !existsSync(path.resolve(d)));
-  if (missing.length > 0) {
-    return reject(missing.map((d) => `dataset: the folder "${d}" does not exist (relative paths are read from ${process.cwd()})`));
-  }
+  const { spec, sweep } = checked;
+  if (!spec || !sweep) return reject(checked.problems.map((p) => p.message));
   try {
     await fs.mkdir(outDir, { recursive: true });
     await fs.access(outDir, constants.W_OK);

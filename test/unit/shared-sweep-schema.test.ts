@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG } from '../../src/shared/runConfig';
 import { RUN_CONFIG_FIELDS, RUN_CONFIG_PROPERTIES } from '../../src/shared/runConfigSchema';
 import { SWEEP_SCHEMA, sweepSchemaText } from '../../src/shared/sweepSchema';
-import { readSweepFile, validateSweepSpec, SweepError, jsonPath } from '../../src/trainer/sweep/validateSweep';
+import { jsonPath, SweepError } from '../../src/shared/sweepChecks/sweepProblem';
+import { validateSweepSpec } from '../../src/shared/sweepChecks/validateSweepSpec';
+import { readSweepFile } from '../../src/trainer/sweep/readSweepFile';
 
 const ROOT = path.resolve(__dirname, '../..');
 

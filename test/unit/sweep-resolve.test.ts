@@ -5,8 +5,10 @@ import { DEFAULT_RUN_CONFIG } from '../../src/shared/runConfig';
 import type { SweepSpec } from '../../src/shared/sweepSpec';
 import { slug, variedLabel } from '../../src/shared/formatting';
 import { RECIPE_VALUES } from '../../src/shared/recipes';
-import { configHash, resolveSweep } from '../../src/trainer/sweep/resolveSweep';
-import { readSweepFile, SweepError, validateSweepSpec } from '../../src/trainer/sweep/validateSweep';
+import { configHash, resolveSweep } from '../../src/shared/sweepChecks/resolveSweep';
+import { SweepError } from '../../src/shared/sweepChecks/sweepProblem';
+import { validateSweepSpec } from '../../src/shared/sweepChecks/validateSweepSpec';
+import { readSweepFile } from '../../src/trainer/sweep/readSweepFile';
 
 const SWEEPS = path.resolve(__dirname, '../../sweeps');
 const shipped = (name: string) => resolveSweep(readSweepFile(path.join(SWEEPS, name)), path.join(SWEEPS, name));

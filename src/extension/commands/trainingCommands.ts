@@ -8,6 +8,7 @@ import { RUN_CONFIG_TABLE, plainDescription, type FieldSpec } from '../../shared
 import { RECIPE_VALUES } from '../../shared/recipes';
 import type { ExperimentNode } from '../experimentsTree';
 import { readSettings } from '../settings';
+import { sweepCanRun } from '../sweepDiagnostics';
 import { pickRun, pickSweep, requireFolder, requireTrust, runOf, sweepOf, trainerLaunch, type CommandContext } from './commandContext';
 import { createSweepFromTemplate, writeTemplate } from './sweepTemplateCommands';
 
@@ -39,6 +40,8 @@ async function startSweep(c: CommandContext, folder: vscode.WorkspaceFolder, fil
     void vscode.window.showInformationMessage(`Sweep ${running.name} is already running in this window.`);
     return undefined;
   }
+  // The trainer's own check, so that a file it would reject starts nothing; its cwd is the folder.
+  if (!(await sweepCanRun(file, folder.uri.fsPath))) return undefined;
   const settings = readSettings(folder);
   return c.sessions.start(trainerLaunch(c.context, folder, settings),
     { type: 'sweep', file: path.resolve(file), outDir: settings.outputDirectory, ...(settings.maxParallelRuns > 0 ? { maxParallelRuns: settings.maxParallelRuns } : {}) },

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../../shared/runConfig';
 import { RUN_FILES, type RunState, type RunStatus } from '../../shared/runDirectory';
 import { readRunConfigFile, readRunStatus } from '../../shared/runReading/runFiles';
-import { canonicalJson } from './resolveSweep';
+import { canonicalJson } from '../../shared/sweepChecks/resolveSweep';
 import { isRunOwnerAlive } from '../../shared/runReading/processIdentity';
 import { isLockHeld, isOwnerStopping, readRunLock } from './runOwner';
 

@@ -5,13 +5,14 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/runConfig';
+import type { TrainerEvent, TrainerMessage } from '../../shared/messages';
 import type { SweepRun } from '../../shared/sweepSpec';
 import { formatDuration, formatValue } from '../../shared/formatting';
 import { withStopOnSignal } from '../stopOnSignal';
-import { resolveSweep, type ResolvedSweep } from './resolveSweep';
+import { resolveSweep, type ResolvedSweep } from '../../shared/sweepChecks/resolveSweep';
 import { runDirOf, writeResolvedSweep } from './sweepDirectory';
 import { formatSummaryTable, formatTable, summarizeRun, type SweepRunRow } from './sweepSummary';
-import { readSweepFile } from './validateSweep';
+import { readSweepFile } from './readSweepFile';
 import { applyThreadsFlag, THREADS_OPTION } from '../threadsFlag';
 
 export const SWEEP_USAGE = `diffusion-lab sweep FILE [--out DIR] [--dry-run] [--yes] [--run ID] [--gflops N] [--threads N]
@@ -77,7 +78,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       const outcome = await runSweep(runs, {
         outDir,
         signal,
-        onEvent,
+        onEvent: child ? (e) => { onEvent(e); sendToParent(e); } : onEvent,
         log: (line) => process.stderr.write(line + '\n'),
         maxParallelRuns: child ? 1 : sweep.maxParallelRuns,
         ...(cliPath ? {
@@ -103,6 +104,14 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       return 0;
     },
   );
+}
+
+/**
+ * A parallel sweep's child tells its parent (runInChildren) how its run goes, as the
+ * trainer in a single process would. Without a channel, or once it closed, nobody listens.
+ */
+function sendToParent(event: TrainerEvent): void {
+  if (process.connected) process.send?.({ type: 'event', event } satisfies TrainerMessage, undefined, {}, () => {});
 }
 
 async function dryRun(sweep: ResolvedSweep, runs: SweepRun[], current: SweepRunRow[], outDir: string, gflops: number | undefined): Promise<number> {

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { SWEEP_FILES, type ResolvedSweepFile, type SweepRun, type SweepSpec } from '../../shared/sweepSpec';
 import { writeJsonAtomic } from '../../shared/atomicFile';
 import { runsDirectory } from '../../shared/runReading/runFiles';
-import type { ResolvedSweep } from './resolveSweep';
-import { SweepError } from './validateSweep';
+import type { ResolvedSweep } from '../../shared/sweepChecks/resolveSweep';
+import { SweepError } from '../../shared/sweepChecks/sweepProblem';
 
 export function runDirOf(outDir: string, run: Pick<SweepRun, 'runId'>): string {
   return path.join(runsDirectory(outDir), run.runId);

@@ -7,13 +7,13 @@
 // value) is shared by all axes and listed once.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig } from '../../shared/runConfig';
-import { RUN_CONFIG_FIELDS, type RunConfigField } from '../../shared/runConfigSchema';
-import { MAX_RUNS_WITHOUT_CONFIRMATION } from '../../shared/sweepSchema';
-import type { SweepRun, SweepSpec } from '../../shared/sweepSpec';
-import { slug } from '../../shared/formatting';
-import { impliedByRecipe } from '../../shared/recipes';
-import { SweepError } from './validateSweep';
+import { ConfigError, DEFAULT_RUN_CONFIG, resolveRunConfig, type RunConfig } from '../runConfig';
+import { RUN_CONFIG_FIELDS, type RunConfigField } from '../runConfigSchema';
+import { MAX_RUNS_WITHOUT_CONFIRMATION } from '../sweepSchema';
+import type { SweepRun, SweepSpec } from '../sweepSpec';
+import { slug } from '../formatting';
+import { impliedByRecipe } from '../recipes';
+import { SweepError, type SweepPathPart, type SweepProblem } from './sweepProblem';
 
 export interface ResolvedSweep {
   sweepId: string;
@@ -29,36 +29,51 @@ export interface ResolveOptions {
 }
 
 type Values = Partial<Record<RunConfigField, unknown>>;
+/** Where in the sweep file each of a run's values was written. */
+type Origins = Partial<Record<RunConfigField, SweepPathPart[]>>;
 
-/** `source` is the sweep file's path: it names errors and, without `name`, the sweep. */
+/** `source` is the sweep file's path: it names errors and, without `name`, the sweep. Throws SweepError. */
 export function resolveSweep(spec: SweepSpec, source: string, options: ResolveOptions = {}): ResolvedSweep {
+  const planned = planSweep(spec, source, options);
+  if (!planned.sweep) throw new SweepError(source, planned.problems);
+  return planned.sweep;
+}
+
+/** The sweep's runs, or the problems (each run config's, pointing where its value is written) that stop it. */
+export function planSweep(spec: SweepSpec, source: string, options: ResolveOptions = {}): { sweep?: ResolvedSweep; problems: SweepProblem[] } {
   const name = spec.name ?? path.basename(source).replace(/\.sweep\.json$|\.json$/i, '');
   const repeats = spec.repeats ?? 1;
   const axes = Object.entries(spec.axes ?? {}) as [RunConfigField, unknown[]][];
   const gridPoints = product(Object.entries(spec.grid ?? {}) as [RunConfigField, unknown[]][]);
-  const axisPoints: { axis: RunConfigField | null; values: Values }[] = axes.length === 0
-    ? [{ axis: null, values: {} }]
-    : axes.flatMap(([axis, list]) => list.map((v) => ({ axis, values: { [axis]: v } })));
+  const axisPoints: { axis: RunConfigField | null; values: Values; origins: Origins }[] = axes.length === 0
+    ? [{ axis: null, values: {}, origins: {} }]
+    : axes.flatMap(([axis, list]) => list.map((v, i) => ({ axis, values: { [axis]: v }, origins: { [axis]: ['axes', axis, i] } })));
 
-  const planned = gridPoints.length * axisPoints.length * repeats;
-  if (planned > MAX_RUNS_WITHOUT_CONFIRMATION && !options.allowManyRuns) {
-    throw new SweepError(source, [`describes ${planned.toLocaleString('en-US')} runs, more than ${MAX_RUNS_WITHOUT_CONFIRMATION.toLocaleString('en-US')}; check the grid, or pass --yes to run them all`]);
+  const runCount = gridPoints.length * axisPoints.length * repeats;
+  if (runCount > MAX_RUNS_WITHOUT_CONFIRMATION && !options.allowManyRuns) {
+    const at: SweepPathPart[] = spec.grid ? ['grid'] : spec.axes ? ['axes'] : ['repeats'];
+    return { problems: [{ message: `describes ${runCount.toLocaleString('en-US')} runs, more than ${MAX_RUNS_WITHOUT_CONFIRMATION.toLocaleString('en-US')}; check the grid, or pass --yes to run them all`, path: at }] };
   }
 
   const baseSeed = spec.base?.seed ?? DEFAULT_RUN_CONFIG.seed;
-  const problems: string[] = [];
+  const baseOrigins = Object.fromEntries(Object.keys(spec.base ?? {}).map((f) => [f, ['base', f]])) as Origins;
+  const problems = new Map<string, SweepProblem>();
   const runs: Omit<SweepRun, 'runId' | 'varied'>[] = [];
   const indexByConfig = new Map<string, number>();
   for (const grid of gridPoints) {
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const point of axisPoints) {
-        const origin: Values = { ...grid, ...point.values, ...(repeats > 1 ? { seed: baseSeed + repeat } : {}) };
+        const origin: Values = { ...grid.values, ...point.values, ...(repeats > 1 ? { seed: baseSeed + repeat } : {}) };
         let config: RunConfig;
         try {
           config = resolveRunConfig({ ...spec.base, ...origin } as Record<string, unknown>, `run ${describeValues(origin)}`);
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
-          problems.push(err.message);
+          const origins: Origins = { ...baseOrigins, ...grid.origins, ...point.origins, ...(repeats > 1 ? { seed: ['repeats'] } : {}) };
+          const problem = locateRunProblem(err, origins);
+          // A value in base fails in every run: one problem, named by the first run.
+          const key = `${JSON.stringify(problem.path)} ${err.message.replace(/^run \([^)]*\): /, '')}`;
+          if (!problems.has(key)) problems.set(key, problem);
           continue;
         }
         // Only the centre (each axis at its base value) is reached twice: the schema forbids
@@ -74,23 +89,34 @@ export function resolveSweep(spec: SweepSpec, source: string, options: ResolveOp
       }
     }
   }
-  if (problems.length > 0) throw new SweepError(source, [...new Set(problems)]);
+  if (problems.size > 0) return { problems: [...problems.values()] };
 
   const variedFields = FIELD_ORDER.filter((f) => runs.some((r) => canonicalJson(r.config[f]) !== canonicalJson(runs[0]!.config[f])));
   // Widths that follow from a varied preset add nothing readable to an id.
   const labelled = variedFields.filter((f) => !(f === 'channels' && variedFields.includes('preset') && !mentions(spec, 'channels')));
   const ids = assignRunIds(runs.map((r) => r.config), labelled);
   return {
-    sweepId: idPart(name),
-    name,
-    variedFields,
-    maxParallelRuns: spec.maxParallelRuns ?? 1,
-    runs: runs.map((r, i) => ({
-      runId: ids[i]!,
-      varied: Object.fromEntries(variedFields.map((f) => [f, r.config[f]])),
-      ...r,
-    })),
+    problems: [],
+    sweep: {
+      sweepId: idPart(name),
+      name,
+      variedFields,
+      maxParallelRuns: spec.maxParallelRuns ?? 1,
+      runs: runs.map((r, i) => ({
+        runId: ids[i]!,
+        varied: Object.fromEntries(variedFields.map((f) => [f, r.config[f]])),
+        ...r,
+      })),
+    },
   };
+}
+
+/** The run's problem at the first field at fault that the file writes; the fix only when that is the field the fix is for. */
+function locateRunProblem(err: ConfigError, origins: Origins): SweepProblem {
+  const fields = err.detail?.fields ?? [];
+  const field = fields.find((f) => origins[f]);
+  const fix = field !== undefined && field === fields[0] && err.detail?.nearest !== undefined ? { fix: { kind: 'replace' as const, value: err.detail.nearest } } : {};
+  return { message: err.message, path: field ? origins[field]! : [], ...fix };
 }
 
 /** The order of varied fields in ids and tables: the assignment's first, then RunConfig order. */
@@ -169,8 +195,11 @@ function idPart(text: string): string {
   return slug(text.toLowerCase()) || 'sweep';
 }
 
-function product(lists: [RunConfigField, unknown[]][]): Values[] {
-  return lists.reduce<Values[]>((acc, [field, values]) => acc.flatMap((p) => values.map((v) => ({ ...p, [field]: v }))), [{}]);
+/** Every combination of the grid's values, with where each value is written. */
+function product(lists: [RunConfigField, unknown[]][]): { values: Values; origins: Origins }[] {
+  return lists.reduce<{ values: Values; origins: Origins }[]>((acc, [field, values]) => acc.flatMap((p) => values.map((v, i) => ({
+    values: { ...p.values, [field]: v }, origins: { ...p.origins, [field]: ['grid', field, i] },
+  }))), [{ values: {}, origins: {} }]);
 }
 
 function mentions(spec: SweepSpec, field: RunConfigField): boolean {
