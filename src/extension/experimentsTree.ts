@@ -1,14 +1,16 @@
 // The Experiments view: sweeps -> runs -> their files, read from the output directory
-// (experimentsModel) and refreshed, debounced, when files change there or the trainer
-// reports progress. The live stream only adds the step/loss/ETA of runs in progress.
+// (experimentsModel) and read again, debounced, when files change there or a run starts or
+// ends. A running run's phase and step come from the live stream, repainted once a second.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../shared/runDirectory';
 import { formatDuration } from '../shared/formatting';
+import { FINAL_LOSS } from '../shared/lossNames';
 import { escapeMd, runTooltipMarkdown } from './runTooltip';
 import { describeVaried, MetricsCache, readExperiments, type Experiments, type RunEntry, type SweepEntry } from './experimentsModel';
 import type { TrainingSessions } from './sessions';
-import type { LiveRun } from './trainingSession';
+import { PHASE_WORDS } from './sweepProgress';
+import type { RunProgress } from './trainingSession';
 
 export type ExperimentNode =
   | { kind: 'sweep'; sweep: SweepEntry }
@@ -17,6 +19,8 @@ export type ExperimentNode =
   | { kind: 'file'; run: RunEntry; label: string; file: string; isFolder?: boolean; missing?: boolean };
 
 const REFRESH_DEBOUNCE_MS = 300;
+/** A step count that follows the run, without repainting the tree at every step. */
+const REPAINT_EVERY_MS = 1000;
 
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExperimentNode | undefined>();
@@ -25,6 +29,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   private snapshot: Experiments | undefined;
   private loading: Promise<Experiments> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private repaintTimer: NodeJS.Timeout | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly loaded = new vscode.EventEmitter<Experiments>();
@@ -32,7 +37,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   readonly onDidLoad = this.loaded.event;
 
   constructor(private outDir: string | undefined, private readonly sessions: TrainingSessions) {
-    this.disposables.push(sessions.onDidChange(() => this.scheduleRefresh()));
+    this.disposables.push(sessions.onDidChange((e) => {
+      // Progress within a run changes no file the tree lists: repaint from the live stream.
+      if (e?.type === 'step' || e?.type === 'phase' || e?.type === 'data-progress') this.scheduleRepaint();
+      else this.scheduleRefresh();
+    }));
     this.watch();
   }
 
@@ -68,6 +77,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
       this.timer = undefined;
       this.refresh();
     }, REFRESH_DEBOUNCE_MS);
+  }
+
+  /** Asks for the items again from what was read (getTreeItem reads the live progress). */
+  private scheduleRepaint(): void {
+    if (this.repaintTimer) return;
+    this.repaintTimer = setTimeout(() => {
+      this.repaintTimer = undefined;
+      this.changed.fire(undefined);
+    }, REPAINT_EVERY_MS);
   }
 
   getTreeItem(node: ExperimentNode): vscode.TreeItem {
@@ -131,9 +149,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const item = new vscode.TreeItem(sweep.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `sweep:${sweep.sweepId}`;
     const session = this.sessions.forSweep(sweep.sweepId);
-    const counts = new Map<string, number>();
-    for (const r of sweep.runs) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
-    item.description = sweep.error ? 'unreadable' : `${sweep.runs.length} runs · ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+    item.description = sweep.error ? 'unreadable' : describeSweepRuns(sweep);
     item.iconPath = new vscode.ThemeIcon(sweep.error ? 'warning' : session ? 'loading~spin' : 'beaker');
     item.tooltip = new vscode.MarkdownString(sweep.error
       ? `**${sweep.sweepId}**: ${escapeMd(sweep.error)}`
@@ -147,8 +163,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const item = new vscode.TreeItem(sweepId ? describeVaried(run) : run.runId,
       run.state === 'not started' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${sweepId ?? ''}/${run.runId}`;
-    const live = this.liveRun(run.runId);
-    item.description = describeRun(run, live);
+    item.description = describeRun(run, this.activeRun(run.runId));
     item.iconPath = stateIcon(run.state);
     item.tooltip = runTooltip(run);
     // A click opens the run's panel (the twistie still shows its files); a run not started has none.
@@ -158,10 +173,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     return item;
   }
 
-  private liveRun(runId: string): LiveRun | undefined {
+  private activeRun(runId: string): RunProgress | undefined {
     for (const s of this.sessions.all) {
-      const live = s.live.get(runId);
-      if (live) return live;
+      const r = s.progress.get(runId);
+      if (r?.state === 'active') return r;
     }
     return undefined;
   }
@@ -179,6 +194,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.repaintTimer);
     this.watcher?.dispose();
     this.changed.dispose();
     this.loaded.dispose();
@@ -186,22 +202,30 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   }
 }
 
-/** `loss 0.0712 · 1m02s` when done; `step 12/30 · loss 0.35 · ETA 40s` while running. */
-export function describeRun(run: RunEntry, live?: LiveRun): string {
-  if (run.state === 'unreadable') return 'unreadable';
-  if (run.state === 'not started') return 'not started';
-  if (run.state === 'running' || live) {
-    const step = live?.step ?? run.status?.step ?? 0;
-    const total = live?.totalSteps ?? run.status?.totalSteps ?? 0;
-    const parts = [`step ${step}/${total}`];
-    const loss = live?.loss;
-    if (loss !== undefined) parts.push(`loss ${loss.toFixed(4)}`);
-    if (live?.etaMs) parts.push(`ETA ${formatDuration(live.etaMs)}`);
+/** `final loss 0.0712 · 1m02s` when done; `training · step 12/30 · ETA 40s` or `sampling` while its trainer works on it. */
+/** `3 runs · 2 done, 1 queued`: the sweep's row, and its line in pickers. */
+export function describeSweepRuns(sweep: SweepEntry): string {
+  const counts = new Map<string, number>();
+  for (const r of sweep.runs) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
+  return `${sweep.runs.length} runs · ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
+}
+
+export function describeRun(run: RunEntry, active?: RunProgress): string {
+  if (active) {
+    if (!active.phase) return 'starting';
+    const parts = [PHASE_WORDS[active.phase] ?? active.phase];
+    if (active.phase === 'training' && active.totalSteps !== undefined) {
+      parts.push(`step ${active.step}/${active.totalSteps}`);
+      if (active.etaMs) parts.push(`ETA ${formatDuration(active.etaMs)}`);
+    }
     return parts.join(' · ');
   }
+  if (run.state === 'unreadable') return 'unreadable';
+  if (run.state === 'not started') return 'not started';
+  if (run.state === 'running') return `step ${run.status?.step ?? 0}/${run.status?.totalSteps ?? 0}`;
   const parts: string[] = [];
   if (run.state !== 'done') parts.push(run.state);
-  if (run.finalLoss !== undefined) parts.push(`loss ${run.finalLoss.toFixed(4)}`);
+  if (run.finalLoss !== undefined) parts.push(`${FINAL_LOSS.label} ${run.finalLoss.toFixed(4)}`);
   if (run.totalMs !== undefined) parts.push(formatDuration(run.totalMs));
   if (run.state === 'failed' && run.status?.error) parts.push(run.status.error.message.split('\n')[0]!.slice(0, 80));
   return parts.join(' · ');

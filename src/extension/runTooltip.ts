@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatMs, formatNumber, formatValue, shortFieldName } from '../shared/formatting';
+import { FINAL_LOSS } from '../shared/lossNames';
 import { RUN_FILES, RUN_STATE_HINTS } from '../shared/runDirectory';
 import type { RunEntry } from './experimentsModel';
 
@@ -14,15 +15,17 @@ export function runTooltipMarkdown(run: RunEntry): string {
   const varied = Object.entries(run.varied).map(([k, v]) => `${escapeMd(shortFieldName(k))} = ${escapeMd(formatValue(v))}`);
   if (varied.length > 0) parts.push(varied.join(' · '));
   const measures = [
-    run.finalLoss !== undefined ? `final loss ${formatNumber(run.finalLoss)} (mean over the last epoch)` : '',
+    run.finalLoss !== undefined ? `${FINAL_LOSS.label} ${formatNumber(run.finalLoss)}` : '',
     run.msPerEpoch !== undefined ? `time / epoch ${formatMs(run.msPerEpoch)}` : '',
     run.totalMs !== undefined ? `total time ${formatMs(run.totalMs)}` : '',
   ].filter(Boolean);
   if (measures.length > 0) parts.push(measures.join(' · '));
+  if (run.finalLoss !== undefined) parts.push(`*${FINAL_LOSS.label[0]!.toUpperCase() + FINAL_LOSS.label.slice(1)}*: ${escapeMd(FINAL_LOSS.definition)}.`);
   if (run.error) parts.push(escapeMd(run.error));
   if (run.status?.error) parts.push(`Error: ${escapeMd(run.status.error.message)}`);
   for (const problem of run.metricsProblems ?? []) parts.push(`**Corrupt metrics:** ${escapeMd(problem)}`);
   const env = run.config?.environment;
+  if (env?.importedFrom) parts.push(`Imported from \`${env.importedFrom.file}\` (diffusion-lab import): nothing was trained here`);
   if (env) parts.push(`Backend ${escapeMd(String(env.backend))}${env.gpu ? ` (${escapeMd(env.gpu)})` : ''}, ${Number(env.parameterCount).toLocaleString('en-US')} parameters`);
   if (run.config) {
     parts.push(`[Full config](${pathToFileURL(path.join(run.dir, RUN_FILES.config)).href})`);

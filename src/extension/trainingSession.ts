@@ -7,16 +7,29 @@ import type { RunDisplayState } from '../shared/runDirectory';
 import { describeCrash, markRunEnded } from './runStatusRepair';
 import { TrainerProcess, type TrainerExit, type TrainerLaunch } from './trainerProcess';
 
-/** Where a run is, from the live stream. */
-export interface LiveRun {
+export type TrainerPhase = Extract<TrainerEvent, { type: 'phase' }>['phase'];
+
+/** Where one run of a session is, from the live stream alone (parallel runs each have their own). */
+export interface RunProgress {
   runId: string;
-  runDir: string;
+  varied: SweepRunEntry['varied'];
+  /** queued: not reached yet; active: its trainer is working on it; else the state it ended in, or was left in (skipped). */
+  state: 'queued' | 'active' | RunDisplayState;
+  /** Set while active; a step means training. */
+  phase?: TrainerPhase;
   step: number;
-  totalSteps: number;
+  /** Known once the run has started. */
+  totalSteps?: number;
   epoch: number;
+  /** The last step's minibatch loss. */
   loss?: number;
   etaMs?: number;
-  phase?: string;
+}
+
+/** A run that has started and not ended. */
+export interface LiveRun extends RunProgress {
+  runDir: string;
+  totalSteps: number;
 }
 
 export type SessionOutcome =
@@ -39,8 +52,10 @@ export class TrainingSession {
   sweepId: string | undefined;
   name: string;
   runs: SweepRunEntry[] = [];
-  /** 0-based index of the sweep's run being worked on. */
-  currentIndex = 0;
+  /** The sweep's folder (sweep.json's), once sweep-started said. */
+  sweepDir: string | undefined;
+  /** Every run of the session in the sweep's order, however far it got. */
+  readonly progress = new Map<string, RunProgress>();
   readonly live = new Map<string, LiveRun>();
   private readonly trainer: TrainerProcess;
   private readonly started = new Map<string, string>();
@@ -105,38 +120,46 @@ export class TrainingSession {
         this.sweepId = e.sweepId;
         this.name = e.name;
         this.runs = e.runs;
+        this.sweepDir = path.dirname(e.resolvedFile);
+        for (const r of e.runs) this.progressOf(r.runId, r.varied);
         this.opts.log(`sweep ${e.name}: ${e.runs.length} runs (${e.resolvedFile})`);
         break;
-      case 'sweep-run':
-        this.currentIndex = e.index;
+      case 'sweep-run': {
+        const r = this.progressOf(e.runId);
+        r.state = e.leftAs ?? 'active';
         this.opts.log(`[${e.index + 1}/${this.runs.length}] ${e.runId}: ${e.action}`);
         break;
-      case 'run-started':
+      }
+      case 'run-started': {
         this.started.set(e.runId, e.runDir);
-        this.live.set(e.runId, { runId: e.runId, runDir: e.runDir, step: e.resumedFromStep, totalSteps: e.totalSteps, epoch: 0 });
+        const r = Object.assign(this.progressOf(e.runId), { state: 'active', runDir: e.runDir, step: e.resumedFromStep, totalSteps: e.totalSteps, epoch: 0 } as const);
+        this.live.set(e.runId, r);
         if (this.command.type !== 'sweep') this.runs = [{ runId: e.runId, varied: {} }];
         this.opts.log(`${e.runId}: started on ${e.backend}${e.gpu ? ` (${e.gpu})` : ''}${e.resumedFromStep > 0 ? `, resumed at step ${e.resumedFromStep}` : ''}`);
         break;
-      case 'step': {
-        const r = this.live.get(e.runId);
-        if (r) Object.assign(r, { step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, loss: e.loss, etaMs: e.etaMs });
-        break;
       }
-      case 'phase': {
-        const r = this.live.get(e.runId);
-        if (r) r.phase = e.phase;
+      case 'step':
+        // After a preview or a checkpoint mid-training no phase says training again: the step does.
+        Object.assign(this.progressOf(e.runId), { state: 'active', phase: 'training', step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, loss: e.loss, etaMs: e.etaMs });
         break;
-      }
+      case 'phase':
+        Object.assign(this.progressOf(e.runId), { state: 'active', phase: e.phase });
+        break;
       case 'epoch':
         this.opts.log(`${e.runId}: epoch ${e.epoch} mean loss ${e.meanLoss.toFixed(4)} (${(e.ms / 1000).toFixed(1)} s)`);
         break;
-      case 'run-ended':
+      case 'run-ended': {
         this.started.delete(e.runId);
         this.live.delete(e.runId);
+        const r = this.progressOf(e.runId);
+        r.state = e.state;
+        delete r.phase;
         this.opts.log(`${e.runId}: ${e.state}${e.error ? `: ${e.error}` : ''}`);
         if (this.command.type !== 'sweep') this.end({ kind: 'finished', stopped: e.state === 'cancelled', runs: [{ runId: e.runId, state: e.state, ...(e.error ? { error: e.error } : {}) }] });
         break;
+      }
       case 'sweep-ended':
+        for (const r of e.runs) this.progressOf(r.runId).state = r.state;
         this.end({ kind: 'finished', stopped: e.stopped, runs: e.runs });
         break;
       case 'sweep-rejected':
@@ -147,6 +170,16 @@ export class TrainingSession {
         break;
     }
     for (const l of this.listeners) l(e);
+  }
+
+  /** The run's entry, made when an event names a run not listed (a single run, before run-started). */
+  private progressOf(runId: string, varied: SweepRunEntry['varied'] = {}): RunProgress {
+    let r = this.progress.get(runId);
+    if (!r) {
+      r = { runId, varied, state: 'queued', step: 0, epoch: 0 };
+      this.progress.set(runId, r);
+    }
+    return r;
   }
 
   /** The trainer has said its last word: let it exit. */
@@ -172,6 +205,8 @@ export class TrainingSession {
       }
       this.live.clear();
     }
+    const stoppedByForce = exit.stopRequested && !exit.startError;
+    for (const r of this.progress.values()) if (r.state === 'active') r.state = marked.includes(r.runId) ? (stoppedByForce ? 'cancelled' : 'failed') : 'interrupted';
     let outcome = this.outcome;
     if (!outcome || marked.length > 0) {
       const message = exit.startError
@@ -179,8 +214,30 @@ export class TrainingSession {
         : exit.stopRequested ? 'stopped' : describeCrash(exit).replace(' during the run', '');
       outcome = { kind: 'crashed', message, marked, stopRequested: exit.stopRequested };
     }
-    this.opts.log(`trainer process ${this.trainer.pid ?? '(not started)'} ended (${exit.signal ?? `code ${exit.code}`})`);
+    this.opts.log(`trainer process ${this.trainer.pid ?? '(not started)'} ${describeExit(outcome, exit, this.command.type === 'sweep' ? 'sweep' : 'run')}`);
     for (const l of this.listeners) l(null);
     return outcome;
+  }
+}
+
+/** The Output channel's last line of a session: how the process ended, and after what. */
+export function describeExit(outcome: SessionOutcome, exit: Pick<TrainerExit, 'code' | 'signal' | 'startError' | 'stopRequested' | 'forced'>, what: 'sweep' | 'run'): string {
+  const how = exit.signal ? ` (${exit.signal})` : exit.code ? ` (code ${exit.code})` : '';
+  switch (outcome.kind) {
+    case 'rejected': {
+      const n = outcome.problems.length;
+      return `exited${how} after rejecting ${path.basename(outcome.file)} (${n} problem${n === 1 ? '' : 's'})`;
+    }
+    case 'finished': {
+      const done = outcome.runs.filter((r) => r.state === 'done').length;
+      if (what === 'run') return `exited${how} after the run ended ${outcome.runs[0]?.state ?? 'without a state'}`;
+      return `exited${how} after ${outcome.stopped ? 'stopping' : 'finishing'} the sweep: ${done} of ${outcome.runs.length} done`;
+    }
+    case 'error':
+      return `exited${how} after an error: ${outcome.message}`;
+    case 'crashed':
+      if (exit.startError) return `could not start: ${exit.startError}`;
+      if (exit.stopRequested) return exit.forced ? `was killed${how}: it did not stop in time` : `stopped${how}`;
+      return exit.signal ? `crashed: killed by ${exit.signal}` : `crashed (code ${exit.code})`;
   }
 }

@@ -26,7 +26,8 @@ export type SweepEvent =
   /** The sweep file was read, resolved and sweep.json written; runs follow one by one. */
   | { type: 'sweep-started'; sweepId: string; name: string; sweepFile: string; resolvedFile: string; runs: SweepRunEntry[]; maxParallelRuns: number }
   /** What the sweep does with one run now: `training`, `resuming ...`, `done already, skipped`, ... */
-  | { type: 'sweep-run'; sweepId: string; runId: string; index: number; action: string }
+  /** `leftAs`: the sweep does not train the run now, which stays in that state (done already, failed earlier, ...). */
+  | { type: 'sweep-run'; sweepId: string; runId: string; index: number; action: string; leftAs?: RunDisplayState }
   | { type: 'sweep-ended'; sweepId: string; stopped: boolean; runs: Array<{ runId: string; state: RunDisplayState; error?: string }> }
   /** The sweep file cannot be run: each problem is `json.path: what is wrong` (or a parse error with line and column). */
   | { type: 'sweep-rejected'; file: string; problems: string[] };

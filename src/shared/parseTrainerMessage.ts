@@ -31,7 +31,7 @@ const EVENT_FIELDS: { [K in TrainerEvent['type']]: Record<string, Check> } = {
     sweepId: id, name: str, sweepFile: str, resolvedFile: str, maxParallelRuns: count,
     runs: arrayOf(shape({ runId: id, varied: record })),
   },
-  'sweep-run': { sweepId: id, runId: id, index: count, action: str },
+  'sweep-run': { sweepId: id, runId: id, index: count, action: str, leftAs: optional(oneOf(...RUN_DISPLAY_STATES)) },
   'sweep-ended': {
     sweepId: id, stopped: bool,
     runs: arrayOf(shape({ runId: id, state: oneOf(...RUN_DISPLAY_STATES), error: optional(str) })),

@@ -13,7 +13,7 @@ import { parseMetricsJsonl } from '../../src/shared/runReading/metricsLines';
 import { measureRun } from '../../src/shared/runReading/runMeasures';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { makeWorkspace, sweepFile } from './workspace';
-import { clickPick, runCommand, treeRows, until, waitForRows } from './workbench';
+import { clickPick, openDiffusionLabView, runCommand, treeRows, until, waitForRows } from './workbench';
 
 const STEPS = 150;
 
@@ -41,14 +41,11 @@ test('extension host killed mid-sweep: the run is left cancelled and resumable, 
   const out = path.join(workspace, '.diffusion');
   const status = (runId: string) => JSON.parse(readFileSync(path.join(out, 'runs', runId, 'status.json'), 'utf8')) as RunStatus;
 
-  await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
-  const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
-  await container.waitFor({ timeout: 90_000 });
-  await container.click();
+  await openDiffusionLabView(page, server);
   await waitForRows(page, 'the tree', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'resumable.sweep.json');
-  await waitForRows(page, 'the first run training', (rows) => rows.some((r) => /^T 40 step (1\d|[2-9]\d)\/\d+ · loss/.test(r)));
+  await waitForRows(page, 'the first run training', (rows) => rows.some((r) => /^T 40 (training · )?step (1\d|[2-9]\d)\/\d+/.test(r)));
 
   const sweepDir = path.join(out, 'sweeps', 'resumable');
   const runIds = (JSON.parse(readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8')) as { runs: Array<{ runId: string }> }).runs.map((r) => r.runId);

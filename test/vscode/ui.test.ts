@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import type { RunStatus } from '../../src/shared/runDirectory';
 import { openWorkbench, ROOT, screenshotter, type CodeServer } from './codeServer';
 import { makeWorkspace } from './workspace';
-import { clickPick, runCommand, waitForRows } from './workbench';
+import { clickPick, openDiffusionLabView, runCommand, waitForRows } from './workbench';
 
 /** Rows from the sweep's own row up to the next sweep's row. */
 function sweepRows(rows: string[], name: string): string[] {
@@ -61,10 +61,7 @@ test('palette -> Run Sweep -> runs done; Stop Sweep -> cancelled; killed trainer
 
 async function scenario(page: Page, shot: (name: string) => Promise<unknown>, workspace: string, server: CodeServer): Promise<void> {
 
-  await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
-  const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
-  await container.waitFor({ timeout: 90_000 });
-  await container.click();
+  await openDiffusionLabView(page, server);
   await waitForRows(page, 'the hand-made sweep', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
   await shot('1-tree-from-disk');
 
@@ -75,30 +72,30 @@ async function scenario(page: Page, shot: (name: string) => Promise<unknown>, wo
   await progress.first().waitFor({ timeout: 60_000 });
   const done = await waitForRows(page, 'both tiny runs done', (rows) => {
     const runs = sweepRows(rows, 'tiny');
-    return runs.length >= 2 && runs.slice(0, 2).every((r) => /^T \d+ loss \d\.\d{4} · \d+s$/.test(r));
+    return runs.length >= 2 && runs.slice(0, 2).every((r) => /^T \d+ final loss \d\.\d{4} · \d+s$/.test(r));
   });
-  assert.deepEqual(sweepRows(done, 'tiny').slice(0, 2).map((r) => r.split(' loss')[0]), ['T 50', 'T 60']);
+  assert.deepEqual(sweepRows(done, 'tiny').slice(0, 2).map((r) => r.split(' final loss')[0]), ['T 50', 'T 60']);
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Sweep tiny finished: 2 of 2 runs done' }).first().waitFor({ timeout: 30_000 });
   await shot('2-tiny-sweep-done');
 
   // A long sweep: stop it while its first run trains.
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'slow.sweep.json');
-  await waitForRows(page, 'a slow run training', (rows) => sweepRows(rows, 'slow').some((r) => /step [1-9]\d*\/\d+ · loss/.test(r)));
+  await waitForRows(page, 'a slow run training', (rows) => sweepRows(rows, 'slow').some((r) => /step [1-9]\d*\/\d+/.test(r)));
   await shot('3-slow-sweep-running');
   await runCommand(page, 'Diffusion: Stop Sweep');
   const stopped = await waitForRows(page, 'the slow run cancelled', (rows) => sweepRows(rows, 'slow').some((r) => /cancelled/.test(r)));
-  assert.match(sweepRows(stopped, 'slow')[0]!, /^T 70 cancelled · loss/);
+  assert.match(sweepRows(stopped, 'slow')[0]!, /^T 70 cancelled · final loss/);
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Sweep slow stopped' }).first().waitFor({ timeout: 30_000 });
   await shot('4-slow-sweep-cancelled');
 
   // Again (it resumes the cancelled run), then kill its trainer.
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'slow.sweep.json');
-  await waitForRows(page, 'the slow run training again', (rows) => sweepRows(rows, 'slow').some((r) => /^T 70 step [1-9]\d*\/\d+ · loss/.test(r)));
+  await waitForRows(page, 'the slow run training again', (rows) => sweepRows(rows, 'slow').some((r) => /^T 70 (training · )?step [1-9]\d*\/\d+/.test(r)));
   const killed = killRunningTrainer(workspace, server.pid);
   const failed = await waitForRows(page, 'the killed run failed', (rows) => sweepRows(rows, 'slow').some((r) => /^T 70 failed/.test(r)));
-  assert.match(sweepRows(failed, 'slow')[0]!, /failed · loss \d\.\d{4} · \d+s · the trainer process was killed \(SIGKILL\)/);
+  assert.match(sweepRows(failed, 'slow')[0]!, /failed · final loss \d\.\d{4} · \d+s · the trainer process was killed \(SIGKILL\)/);
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'was killed (SIGKILL)' }).first().waitFor({ timeout: 30_000 });
   assert.ok((await notifications(page)).some((n) => n.includes(`Marked ${killed.runId} failed`)));
   await shot('5-killed-trainer-failed');

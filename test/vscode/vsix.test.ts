@@ -93,7 +93,7 @@ async function scenario(page: Page, workspace: string, server: CodeServer, exten
     sawInstalledTrainer ||= execFileSync('ps', ['-eo', 'pgid=,args='], { encoding: 'utf8' }).split('\n')
       .some((l) => l.trim().startsWith(`${server.pid} `) && l.includes(trainerScript));
     const r = await treeRows(page);
-    return r.filter((row) => /^T (50|60) loss \d\.\d{4} · \d+s$/.test(row)).length === 2 && r;
+    return r.filter((row) => /^T (50|60) final loss \d\.\d{4} · \d+s$/.test(row)).length === 2 && r;
   }, 180_000, page);
   assert.ok(rows.some((r) => r.startsWith('demo ')), rows.join('\n'));
   assert.ok(sawInstalledTrainer, `a trainer ran from the installed extension (${trainerScript})`);

@@ -8,11 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TrainerEvent } from '../../shared/messages';
+import { parseTrainerMessage } from '../../shared/parseTrainerMessage';
 import type { SweepRun } from '../../shared/sweepSpec';
 import { formatDuration } from '../../shared/formatting';
+import { FINAL_LOSS } from '../../shared/lossNames';
 import { resumeRun, trainNewRun, type RunOutcome } from '../training/trainRun';
 import { WASM_THREADS_ENV, requestedWasmThreads } from '../backend/wasm/wasmThreads';
-import { describeValues } from './resolveSweep';
+import { describeValues } from '../../shared/sweepChecks/resolveSweep';
 import { runDirOf } from './sweepDirectory';
 import { planRunAction, type RunAction } from './runState';
 import { acquireRunLock, type LockResult } from './runOwner';
@@ -23,6 +25,10 @@ export interface RunSweepOptions {
   signal?: AbortSignal;
   /** Training progress of the run in this process (not of child processes). */
   onEvent?: (e: TrainerEvent) => void;
+  /** Training progress of runs in child processes, which each send over their IPC channel. */
+  onChildEvent?: (e: TrainerEvent) => void;
+  /** What a parallel sweep decided for a run, as it comes to it (the sequential one decides per run, in planAndCarryOut). */
+  onRunPlanned?: (run: SweepRun, index: number, action: RunAction) => void;
   /** One line per run as it starts and ends; child processes' stderr, prefixed with the run id. */
   log?: (line: string) => void;
   /** Runs at once; more than 1 needs `childCommand`. */
@@ -139,11 +145,11 @@ async function carryOut(run: SweepRun, action: RunAction, opts: RunSweepOptions)
   }
 }
 
-/** `done after 1m02s, final loss 0.0712` (or the state and the error). */
+/** `done after 1m02s, final loss 0.0712 (mean over the last epoch)` (or the state and the error). */
 async function describeEnd(run: SweepRun, outDir: string, ms: number): Promise<string> {
   const s = await summarizeRun(run, runDirOf(outDir, run));
   return `${s.state} after ${formatDuration(ms)}` +
-    (s.finalLoss !== undefined ? `, final loss ${s.finalLoss.toFixed(4)}` : '') +
+    (s.finalLoss !== undefined ? `, ${FINAL_LOSS.label} ${s.finalLoss.toFixed(4)} (mean over the last epoch)` : '') +
     (s.error ? `: ${s.error}` : '');
 }
 
@@ -204,6 +210,7 @@ async function runInChildren(
       const action = await planRunAction(runDirOf(opts.outDir, run), run.config).catch((err: Error): RunAction => ({ kind: 'conflict', reason: err.message }));
       if (opts.signal?.aborted) break;
       log(`${tag} ${describeValues(run.varied)}: ${describeAction(action)}`);
+      opts.onRunPlanned?.(run, i, action);
       // A stopping owner is waited for by the child, which takes the run's lock once it is free.
       if (action.kind !== 'new' && action.kind !== 'restart' && action.kind !== 'resume' && !(action.kind === 'busy' && action.stopping)) {
         notes[i] = { note: noteFor(action) };
@@ -216,6 +223,10 @@ async function runInChildren(
       const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
       active.add(child);
       createInterface({ input: child.stderr! }).on('line', (line) => log(`  ${run.runId} | ${line}`));
+      child.on('message', (m) => {
+        const message = parseTrainerMessage(m);
+        if (typeof message !== 'string' && message.type === 'event') opts.onChildEvent?.(message.event);
+      });
       const code = await new Promise<number | null>((resolve) => {
         child.on('error', (err) => {
           log(`${tag}: cannot start ${command}: ${err.message}`);

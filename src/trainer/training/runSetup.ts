@@ -34,6 +34,8 @@ import { RunFailure, StepRate, round3, type RunContext, type RunStart } from './
  */
 export async function setupRun(run: RunStart, previous: RunEnvironment | null, cacheDir?: string): Promise<RunContext> {
   const { config, writer, emit, runId } = run;
+  // Named before the backend and the data load, which can take seconds before the first step.
+  emit({ type: 'phase', runId, phase: 'data', detail: `loading ${config.dataset}` });
   const backend = (run.backend = await selectBackend(config.backend));
   checkGpuLimits(backend, config);
   const dataset = await loadDataset(config, {

@@ -64,7 +64,7 @@ describe('Diffusion Lab in the extension host', () => {
     const runs = await a.tree.getChildren(sweep);
     const items = runs.map((r) => a.tree.getTreeItem(r));
     assert.deepEqual(items.map((i) => i.label), ['T 250', 'T 300', 'T 350']);
-    assert.match(String(items[0]!.description), /^loss 0\.5000 · 2s$/);
+    assert.match(String(items[0]!.description), /^final loss 0\.5000 · 2s$/);
     assert.equal((items[0]!.iconPath as vscode.ThemeIcon).id, 'pass');
     assert.equal(items[1]!.description, 'unreadable');
     assert.equal((items[1]!.iconPath as vscode.ThemeIcon).id, 'warning');
@@ -72,7 +72,7 @@ describe('Diffusion Lab in the extension host', () => {
     assert.equal(items[0]!.contextValue, 'run.done');
     // Short: what sets the run apart, its state and measures; the full config one click away.
     const tooltip = (items[0]!.tooltip as vscode.MarkdownString).value;
-    assert.match(tooltip, /^\*\*T250-aaaa\*\* — done\n\nT = 250\n\nfinal loss 0\.5 \(mean over the last epoch\) · total time 2\.00 s\n/);
+    assert.match(tooltip, /^\*\*T250-aaaa\*\* — done\n\nT = 250\n\nfinal loss 0\.5 · total time 2\.00 s\n\n\*Final loss\*: mean training loss over the last epoch/);
     assert.match(tooltip, /\[Full config\]\(file:\/\/\/.*\/runs\/T250-aaaa\/config\.json\)/);
     assert.doesNotMatch(tooltip, /\| field \| value \|/, 'no 34-row config table');
     // A click opens the run's panel; a run not started has no panel to open.
@@ -99,7 +99,7 @@ describe('Diffusion Lab in the extension host', () => {
     await vscode.commands.executeCommand('diffusion.compareRuns', await sweepNode(a, 'handmade'));
     const text = vscode.window.activeTextEditor?.document.getText() ?? '';
     // The report's comparison table: one definition of each measure, the same in both.
-    assert.match(text, /\| run \| timesteps \| state \| time \/ epoch \| .* \| final loss \| best loss \| total time \|/);
+    assert.match(text, /\| run \| timesteps \| state \| time \/ epoch \| .* \| final loss \| best epoch loss \| total time \|/);
     assert.match(text, /\| T250-aaaa \| 250 \| done \| – \| – \| – \| 0\.5 \| 0\.5 \(epoch 1\) \| 2\.00 s \|/);
     assert.match(text, /- `T300-bbbb` unreadable: .*status\.json: not valid JSON/);
     assert.match(text, /Lowest final loss: \*\*T 250\*\* \(0\.5\)/);
@@ -116,12 +116,12 @@ describe('Diffusion Lab in the extension host', () => {
     assert.match(doc.getText(), /\| webgpu \| `@tensorflow\/tfjs-backend-webgpu` \| (yes|no|software adapter only) \|/);
   });
 
-  it('a malformed sweep file is opened with the problem selected; nothing runs', async () => {
+  it('a malformed sweep file is opened with the problem selected and listed in Problems; nothing runs', async () => {
     const a = await api();
-    const started = await vscode.commands.executeCommand<TrainingSession>('diffusion.runSweep', vscode.Uri.file(path.join(folder(), 'bad.sweep.json')));
-    assert.ok(started);
-    const outcome = await started.finished;
-    assert.equal(outcome.kind, 'rejected');
+    const file = vscode.Uri.file(path.join(folder(), 'bad.sweep.json'));
+    const started = await vscode.commands.executeCommand<TrainingSession | undefined>('diffusion.runSweep', file);
+    assert.equal(started, undefined, 'Run Sweep checks the file before it starts a trainer');
+    assert.deepEqual(vscode.languages.getDiagnostics(file).map((d) => d.message), ['axes.timesteps[1]: must be an integer, got "many" (a string)']);
     const editor = await waitFor('the bad sweep file to open', () => {
       const e = vscode.window.activeTextEditor;
       return e?.document.uri.fsPath.endsWith('bad.sweep.json') && !e.selection.isEmpty ? e : undefined;
@@ -139,7 +139,7 @@ describe('Diffusion Lab in the extension host', () => {
     const sweep = await sweepNode(a, 'tiny');
     const items = (await a.tree.getChildren(sweep)).map((r) => a.tree.getTreeItem(r));
     assert.deepEqual(items.map((i) => i.contextValue), ['run.done', 'run.done']);
-    assert.ok(items.every((i) => /^loss \d\.\d{4} · \d+s$/.test(String(i.description))), items.map((i) => i.description).join(', '));
+    assert.ok(items.every((i) => /^final loss \d\.\d{4} · \d+s$/.test(String(i.description))), items.map((i) => i.description).join(', '));
   });
 
   it('Export Report writes the tiny sweep\'s notebook through the trainer\'s CLI and opens it', async () => {
@@ -157,11 +157,11 @@ describe('Diffusion Lab in the extension host', () => {
     assert.ok(session);
     const live = () => [...session.live.values()].find((r) => r.step >= 1);
     const first = await waitFor('the first run to train', live);
-    // The tree shows it running, with live step and loss.
+    // The tree shows it running, with its phase and live step.
     const sweep = await sweepNode(a, 'slow');
     const running = (await a.tree.getChildren(sweep)).map((r) => a.tree.getTreeItem(r)).find((i) => i.contextValue === 'run.running');
     assert.ok(running, 'a run is shown running');
-    assert.match(String(running.description), /^step \d+\/\d+/);
+    assert.match(String(running.description), /^(training · step \d+\/\d+|checkpointing)/);
     const firstNode = (await a.tree.getChildren(sweep)).find((n) => n.kind === 'run' && n.run.runId === first.runId);
     await vscode.commands.executeCommand('diffusion.stopRun', firstNode);
     await waitFor('the second run to train', () => [...session.live.values()].find((r) => r.runId !== first.runId && r.step >= 1));
