@@ -2,6 +2,7 @@
 // markdown table the Notes tab inserts, so all three say the same thing.
 import type { RunMeasureSummary, RunSummary } from '../src/shared/panelMessages';
 import { formatMs, formatNumber, formatValue, shortFieldName } from '../src/shared/formatting';
+import { BEST_LOSS, FINAL_LOSS } from '../src/shared/lossNames';
 
 export interface Column {
   id: string;
@@ -9,6 +10,8 @@ export interface Column {
   /** What the header's tooltip says. */
   help?: string;
   value: (run: RunSummary) => string | number | undefined;
+  /** The value's standard error, where it has one: the plot's error bars. */
+  stdErr?: (run: RunSummary) => number | undefined;
   format: (run: RunSummary) => string;
   numeric: boolean;
 }
@@ -51,9 +54,12 @@ export const MEASURE_COLUMNS: Column[] = [
     ...measure('samplingMs', 'sampling', 'reverse process: T steps for the sample grid', 'ms'),
     format: (r) => (r.measures.samplingMs === undefined ? '–' : `${formatMs(r.measures.samplingMs)}${r.measures.samplingBatch ? ` (${r.measures.samplingBatch} img)` : ''}`),
   },
-  measure('finalLoss', 'final loss', 'mean training loss over the last epoch', 4),
-  measure('bestLoss', 'best loss', 'lowest per-epoch mean training loss', 4),
-  measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better)', 3),
+  measure('finalLoss', FINAL_LOSS.label, FINAL_LOSS.definition, 4),
+  measure('bestLoss', BEST_LOSS.label, BEST_LOSS.definition, 4),
+  {
+    ...measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better), ± its Monte-Carlo standard error', 3),
+    stdErr: (r) => r.measures.bitsPerDimStdErr,
+  },
   measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better); with a weight average, of its samples', 1),
   measure('swdRaw', 'SWD raw weights', 'the same for the same noise through the trained weights themselves, in a run that keeps a weight average (EMA)', 1),
   measure('swdFloor', 'SWD floor', 'the same between two real held-out sets: what "as good as real" scores', 1),

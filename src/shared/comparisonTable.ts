@@ -4,9 +4,10 @@
 // signal, the raw weights' SWD) appear when at least one run has them.
 import { RUN_STATE_HINTS } from './runDirectory';
 import { fieldsOffBase, type Study, type StudyRun } from './runReading/loadStudy';
-import { fieldEquals, formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
+import { formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
 import { QUALITY_TEXT, swdRatio, withinStdErr, type ComparedRun, type QualityComparison } from './measuredDifferences';
-import { impliedByRecipe } from './recipes';
+import { sweepRunLabel } from './runLabels';
+import { BEST_LOSS, FINAL_LOSS } from './lossNames';
 
 export interface ComparisonTable {
   header: string[];
@@ -78,8 +79,8 @@ export function comparisonTable(study: Study): ComparisonTable {
     { header: 'time / epoch', numeric: true, cell: (r) => formatMs(r.measures.msPerEpoch) },
     { header: 'forward diffusion', numeric: true, cell: forwardCell },
     { header: 'sampling', numeric: true, cell: samplingCell },
-    { header: 'final loss', numeric: true, cell: (r) => formatNumber(r.measures.finalLoss) },
-    { header: 'best loss', numeric: true, cell: bestLossCell },
+    { header: FINAL_LOSS.label, numeric: true, cell: (r) => formatNumber(r.measures.finalLoss) },
+    { header: BEST_LOSS.label, numeric: true, cell: bestLossCell },
     { header: 'total time', numeric: true, cell: (r) => formatMs(r.measures.totalMs) },
   ];
   if (any((r) => r.measures.heldOutLoss !== undefined)) {
@@ -117,7 +118,7 @@ export function comparisonTable(study: Study): ComparisonTable {
     '*time / epoch*: the median over the epochs (the first epoch also pays for start-up).',
     '*forward diffusion*: noising one batch with q(x_t | x_0), the assignment\'s "time taken for diffusion".',
     '*sampling*: the reverse process for the final sample grid, all T steps.',
-    '*final loss*: mean training loss over the last epoch\'s steps; *best loss*: the lowest epoch mean.',
+    `*${FINAL_LOSS.label}*: ${FINAL_LOSS.definition}; *${BEST_LOSS.label}*: ${BEST_LOSS.definition}.`,
     '*total time*: wall time of the run over every session (a resumed run has several).',
   ];
   if (any((r) => r.measures.heldOutLoss !== undefined)) {
@@ -161,20 +162,9 @@ export function comparisonMarkdown(study: Study): string {
 const RAW_SWD_HEADER = 'SWD ×10³, raw weights';
 const RAW_SWD_FOOTNOTE = '*SWD ×10³, raw weights*: for a run that keeps a weight average (emaDecay > 0), the same noise sampled through the trained weights themselves; *SWD ×10³* is the average\'s.';
 
-/**
- * A run's label in legends and tables: the fields where it differs from the base (leaving out
- * what a varied recipe implies), or the base run by its values of up to two varied fields,
- * marked `(base)` unless `markBase` is false (where the text says "the base run" already).
- */
+/** A run's label in legends and tables, the panel's rule (sweepRunLabel): `T=250`, the base run `T=300 (base)`. */
 export function runLabel(study: Study, run: StudyRun, markBase = true): string {
-  const off = fieldsOffBase(study, run);
-  const byRecipe = (fields: typeof off) => fields.filter((f) => !impliedByRecipe(f, run.config[f], run.config.recipe));
-  const repeat = run.repeat > 0 ? ` #${run.repeat + 1}` : '';
-  if (off.length > 0) return (off.includes('recipe') ? byRecipe(off) : off).map((f) => fieldEquals(f, run.config[f])).join(', ') + repeat;
-  const varied = study.variedFields.includes('recipe') ? byRecipe(study.variedFields) : study.variedFields;
-  const shown = varied.length <= 2 ? varied : [];
-  const values = shown.map((f) => fieldEquals(f, run.config[f])).join(', ');
-  return (shown.length === 0 ? 'base' : markBase ? `${values} (base)` : values) + repeat;
+  return sweepRunLabel({ values: run.config, repeat: run.repeat }, study.base, study.variedFields, markBase);
 }
 
 /** The run the others are compared with: the finished base run (first repeat), else the first finished run; none below two finished runs. */

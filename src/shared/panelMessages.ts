@@ -28,6 +28,8 @@ export interface RunMeasureSummary {
   bestLoss?: number;
   heldOutMse?: number;
   bitsPerDim?: number;
+  /** The Monte-Carlo standard error of bitsPerDim (BitsPerDimRecord.diffusionStdErr): the Compare plot's error bars. */
+  bitsPerDimStdErr?: number;
   swd?: number;
   swdFloor?: number;
   /** With a weight average: the final SWD of the raw weights (swd is the average's). */
@@ -241,7 +243,7 @@ const isMeasures = shape<RunMeasureSummary>({
   msPerEpoch: optional(isFiniteNumber), forwardMs: optional(isFiniteNumber), forwardBatch: optional(isFiniteNumber),
   samplingMs: optional(isFiniteNumber), samplingBatch: optional(isFiniteNumber), samplingSteps: optional(isFiniteNumber),
   finalLoss: optional(isFiniteNumber), bestLoss: optional(isFiniteNumber), heldOutMse: optional(isFiniteNumber),
-  bitsPerDim: optional(isFiniteNumber), swd: optional(isFiniteNumber), swdFloor: optional(isFiniteNumber), swdRaw: optional(isFiniteNumber),
+  bitsPerDim: optional(isFiniteNumber), bitsPerDimStdErr: optional(isFiniteNumber), swd: optional(isFiniteNumber), swdFloor: optional(isFiniteNumber), swdRaw: optional(isFiniteNumber),
   totalMs: optional(isFiniteNumber),
 });
 

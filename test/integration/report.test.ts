@@ -211,7 +211,7 @@ test('notebook export: nbformat 4.5 structure, a row per run, a PNG per figure, 
   assert.equal(row('T300-32px-base')[col('sampling')], '250 ms (4 img, 300 steps)');
   // final: mean of the last epoch's steps 7..9; best: the lowest epoch mean (epoch 3: 1/8 + 0.03).
   assert.equal(row('T300-32px-base')[col('final loss')], String(Number(((1 / 7 + 1 / 8 + 1 / 9) / 3 + 0.03).toPrecision(4))));
-  assert.equal(row('T300-32px-base')[col('best loss')], `${Number((1 / 8 + 0.03).toPrecision(4))} (epoch 3)`);
+  assert.equal(row('T300-32px-base')[col('best epoch loss')], `${Number((1 / 8 + 0.03).toPrecision(4))} (epoch 3)`);
   assert.equal(row('T250-32px-aaaa')[col('bits/dim')], '–');
   assert.match(table, /T350-32px-bbbb` failed at step 4: loss became NaN at step 4 \\\| lr too high\?/);
 
@@ -303,7 +303,7 @@ test('without fonts, charts carry no text and their captions give axes and colou
   const sweepDir = await makeSweep(outDir);
   const { file } = await writeReport(sweepDir, { format: 'md', chartText: false });
   const md = readFileSync(file, 'utf8');
-  assert.match(md, /Axes: epoch across, training loss up\. Colours: blue: size=32, T=300 \(base\); orange: T=250; red: T=350\./);
+  assert.match(md, /Axes: step across, step loss \(training\) up\. Colours: blue: size=32, T=300 \(base\); orange: T=250; green: T=350\./);
 });
 
 test('CLI: a real tiny sweep, then report --sweep, then bad input', { timeout: 300_000 }, async (t) => {

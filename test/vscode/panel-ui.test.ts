@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { resolveSweep } from '../../src/trainer/sweep/resolveSweep';
+import { resolveSweep } from '../../src/shared/sweepChecks/resolveSweep';
 import { writeResolvedSweep } from '../../src/trainer/sweep/sweepDirectory';
-import { readSweepFile } from '../../src/trainer/sweep/validateSweep';
-import { openWorkbench, ROOT, screenshotter } from './codeServer';
-import { clickPick, runCommand, runContextMenuItem, waitForRows, webviewFrame } from './workbench';
+import { readSweepFile } from '../../src/trainer/sweep/readSweepFile';
+import { openWorkbench, ROOT, screenshotter, type CodeServer } from './codeServer';
+import { clickPick, openDiffusionLabView, runCommand, runContextMenuItem, waitForRows, webviewFrame } from './workbench';
 import { makeWorkspace, sweepFile } from './workspace';
 
 /** Steps per run: 64 toy-cars images in batches of 8 are 8 steps an epoch, so 5 epochs, a strip every 2 and at the end. */
@@ -38,7 +38,7 @@ test('results panel: live loss, tabs, a note that survives Reload Window', { tim
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   const shot = screenshotter(page, 'panel-');
   try {
-    await scenario(page, workspace, shot, server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
+    await scenario(page, workspace, shot, server);
   } catch (err) {
     await shot('failure').catch(() => {});
     console.log(consoleLines.filter((l) => !l.startsWith('debug')).slice(-40).join('\n'));
@@ -49,13 +49,10 @@ test('results panel: live loss, tabs, a note that survives Reload Window', { tim
   assert.deepEqual(csp, [], 'CSP violations were logged');
 });
 
-async function scenario(page: Page, workspace: string, shot: (name: string) => Promise<unknown>, url: string): Promise<void> {
+async function scenario(page: Page, workspace: string, shot: (name: string) => Promise<unknown>, server: CodeServer): Promise<void> {
   const started = Date.now();
   const log = (what: string) => console.log(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
-  await page.goto(url);
-  const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
-  await container.waitFor({ timeout: 90_000 });
-  await container.click();
+  await openDiffusionLabView(page, server);
   await waitForRows(page, 'the hand-made sweep', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
   log('workbench ready');
   // Another editor in the group, to hide the panel behind later.
@@ -118,7 +115,7 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   // Compare: a row per run of the sweep.
   await view.locator('#tab-compare').click();
   await view.locator('table.compare tbody tr').first().waitFor();
-  assert.deepEqual(await view.locator('table.compare tbody tr th[scope=row]').allTextContents(), ['T 50', 'T 60']);
+  assert.deepEqual(await view.locator('table.compare tbody tr th[scope=row]').allTextContents(), ['T=50', 'T=60']);
   await shot('compare');
 
   // Notes: typing is saved to the sweep's notes.md.
@@ -148,7 +145,7 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
   await runCommand(page, 'Developer: Reload Window');
   await reloaded;
-  await container.waitFor({ timeout: 90_000 });
+  await page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]').waitFor({ timeout: 90_000 });
   const restored = webviewFrame(page).locator('textarea.notes-editor');
   await restored.waitFor({ timeout: 90_000 });
   await waitFor(page, 'the restored note', async () => (await restored.inputValue()).includes(NOTE + more));

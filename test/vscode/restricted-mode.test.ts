@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { makeWorkspace } from './workspace';
-import { runCommand, waitForRows } from './workbench';
+import { openDiffusionLabView, runCommand, waitForRows } from './workbench';
 
 test('Restricted Mode: experiments can be browsed, Run Sweep asks for trust and trains nothing', { timeout: 5 * 60_000 }, async (t) => {
   assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')), 'dist/extension.js missing: npm run build');
@@ -16,10 +16,7 @@ test('Restricted Mode: experiments can be browsed, Run Sweep asks for trust and 
   const { server, page } = await openWorkbench(t, workspace, { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.enabled': true }, { workspaceTrust: true });
   const shot = screenshotter(page, 'restricted-');
   try {
-    await page.goto(server.url([['extensionDevelopmentPath', server.remote(ROOT)]]));
-    const container = page.locator('.activitybar .action-item a[aria-label^="Diffusion Lab"]');
-    await container.waitFor({ timeout: 90_000 });
-    await container.click();
+    await openDiffusionLabView(page, server);
     await waitForRows(page, 'the hand-made sweep', (r) => r.some((row) => row.startsWith('handmade ')), 60_000);
 
     await runCommand(page, 'Diffusion: Run Sweep');

@@ -5,7 +5,7 @@ import type { RunSummary } from '../../src/shared/panelMessages';
 import { runColor } from '../colors';
 import { compareColumns, MEASURE_COLUMNS, parameterColumns, type Column } from '../compareColumns';
 import { formatNumber } from '../../src/shared/formatting';
-import { niceTicks } from '../axisTicks';
+import { tickDomain } from '../axisTicks';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 
@@ -113,18 +113,27 @@ export class CompareView extends LightElement {
       .map((r) => ({ run: r, x: param.value(r)!, y: metric.value(r) as number }));
     const categories = [...new Set(points.map((p) => p.x))].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b), undefined, { numeric: true })));
     const W = 480;
-    const H = 240;
-    const pad = { l: 64, r: 16, t: 12, b: 36 };
-    const ys = points.map((p) => p.y);
-    let lo = Math.min(...ys);
-    let hi = Math.max(...ys);
-    if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
-    const span = hi - lo;
-    lo -= span * 0.08;
-    hi += span * 0.08;
+    const H = 260;
+    const pad = { l: 72, r: 16, t: 12, b: 40 };
+    const stdErr = (r: RunSummary) => {
+      const se = metric.stdErr?.(r);
+      return se !== undefined && Number.isFinite(se) && se > 0 ? se : undefined;
+    };
+    // The domain holds the error bars too, widened by a margin, then to whole tick steps.
+    const lows = points.map((p) => p.y - (stdErr(p.run) ?? 0));
+    const highs = points.map((p) => p.y + (stdErr(p.run) ?? 0));
+    let lo = Math.min(...lows);
+    let hi = Math.max(...highs);
+    const margin = hi > lo ? (hi - lo) * 0.08 : 0;
+    const axis = tickDomain(lo - margin, hi + margin, 5);
+    [lo, hi] = [axis.lo, axis.hi];
     const px = (x: string | number) => pad.l + ((categories.indexOf(x) + 0.5) / Math.max(1, categories.length)) * (W - pad.l - pad.r);
     const py = (y: number) => pad.t + (1 - (y - lo) / (hi - lo)) * (H - pad.t - pad.b);
-    const { values: ticks, decimals } = niceTicks(lo, hi, 4);
+    const tickText = (v: number) => (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? formatNumber(v, 3) : v.toFixed(axis.decimals));
+    const withBars = points.some((p) => stdErr(p.run) !== undefined);
+    // Point labels beside their point, on the side with room (the last column's to the left).
+    const labelSide = (x: string | number) => (categories.indexOf(x) === categories.length - 1 && categories.length > 1 ? 'end' : 'start');
+    const plotMid = (pad.t + H - pad.b) / 2;
     return html`
       <section class="metric-plot" aria-label="${metric.title} by ${param.title}">
         <div class="toolbar">
@@ -138,13 +147,31 @@ export class CompareView extends LightElement {
             </vscode-dropdown></label>
         </div>
         ${points.length === 0 ? html`<p class="empty">No run has ${metric.title} yet.</p>` : html`
+        <figure class="scatter-figure">
         <svg viewBox="0 0 ${W} ${H}" class="scatter" role="img" aria-label="${metric.title} by ${param.title} for ${points.length} runs">
-          ${ticks.map((v) => svg`<line class="grid" x1=${pad.l} x2=${W - pad.r} y1=${py(v)} y2=${py(v)}></line>
-            <text class="tick" x=${pad.l - 6} y=${py(v) + 4} text-anchor="end">${Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? formatNumber(v, 3) : v.toFixed(decimals)}</text>`)}
-          ${categories.map((c) => svg`<text class="tick" x=${px(c)} y=${H - pad.b + 16} text-anchor="middle">${String(c)}</text>`)}
-          <text class="axis-label" x=${(W + pad.l) / 2} y=${H - 4} text-anchor="middle">${param.title}</text>
-          ${points.map((p) => svg`<circle cx=${px(p.x)} cy=${py(p.y)} r="5" fill=${runColor(p.run.colorIndex)}><title>${p.run.label}: ${metric.format(p.run)}</title></circle>`)}
-        </svg>`}
+          ${axis.values.map((v) => svg`<line class="grid" x1=${pad.l} x2=${W - pad.r} y1=${py(v)} y2=${py(v)} data-value=${v}></line>
+            <text class="tick y-tick" x=${pad.l - 6} y=${py(v) + 4} text-anchor="end">${tickText(v)}</text>`)}
+          ${categories.map((c) => svg`<text class="tick x-tick" x=${px(c)} y=${H - pad.b + 16} text-anchor="middle">${String(c)}</text>`)}
+          <text class="axis-label x-label" x=${(W + pad.l) / 2} y=${H - 6} text-anchor="middle">${param.title}</text>
+          <text class="axis-label y-label" x="14" y=${plotMid} text-anchor="middle" transform="rotate(-90 14 ${plotMid})"><title>${metric.help ?? metric.title}</title>${metric.title}</text>
+          ${points.map((p) => {
+            const se = stdErr(p.run);
+            if (se === undefined) return nothing;
+            const x = px(p.x);
+            return svg`<g class="error-bar" data-run=${p.run.runId} stroke=${runColor(p.run.colorIndex)}>
+              <line x1=${x} x2=${x} y1=${py(p.y + se)} y2=${py(p.y - se)}></line>
+              <line x1=${x - 4} x2=${x + 4} y1=${py(p.y + se)} y2=${py(p.y + se)}></line>
+              <line x1=${x - 4} x2=${x + 4} y1=${py(p.y - se)} y2=${py(p.y - se)}></line>
+            </g>`;
+          })}
+          ${points.map((p) => svg`<circle cx=${px(p.x)} cy=${py(p.y)} r="5" fill=${runColor(p.run.colorIndex)} data-run=${p.run.runId}><title>${p.run.label}: ${metric.format(p.run)}${stdErr(p.run) === undefined ? '' : ` ± ${formatNumber(stdErr(p.run)!, 2)}`}</title></circle>`)}
+          ${points.map((p) => {
+            const side = labelSide(p.x);
+            return svg`<text class="point-label" data-run=${p.run.runId} x=${px(p.x) + (side === 'start' ? 9 : -9)} y=${py(p.y) + 4} text-anchor=${side}>${p.run.label}</text>`;
+          })}
+        </svg>
+        ${withBars ? html`<figcaption class="hint">Bars: ± 1 standard error of ${metric.title}.</figcaption>` : nothing}
+        </figure>`}
       </section>`;
   }
 }

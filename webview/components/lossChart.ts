@@ -7,12 +7,15 @@ import type { RunSummary } from '../../src/shared/panelMessages';
 import { GRID_BUCKETS, PlotTableBuilder, type ChartRun, type PlotTable, type XAxis } from '../chartData';
 import { fadedColor, runColor } from '../colors';
 import { formatNumber } from '../../src/shared/formatting';
+import { FINAL_LOSS, SMOOTHED_LOSS, STEP_LOSS } from '../../src/shared/lossNames';
 import { RunLoss, type LossStore } from '../lossStore';
 import { chartTheme, onThemeChange } from '../theme';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
 
 const AXIS_LABELS: Record<XAxis, string> = { step: 'step', epoch: 'epoch', wall: 'training time (s)' };
+/** The curves are the step loss and its smoothing (the legend names both). */
+const Y_LABEL = 'training loss';
 const DRAWN = ['runs', 'store', 'version', 'smoothing', 'xAxis', 'logY'] as const;
 /** About 30 redraws a second at most (the host sends at most ten updates a second anyway). */
 const MIN_DRAW_MS = 30;
@@ -100,7 +103,8 @@ export class LossChart extends LightElement {
           return html`<li>
             <span class="swatch" ${cssProperty('--swatch', runColor(run.colorIndex))}></span>
             <span class="legend-label" title=${run.runId}>${run.label}</span>
-            <span class="legend-value" title="smoothed (raw)">${formatNumber(smooth)}${raw === undefined ? '' : html` <span class="raw">(${formatNumber(raw)})</span>`}</span>
+            <span class="legend-value"><span class="smoothed" title="${SMOOTHED_LOSS.label}: ${SMOOTHED_LOSS.definition}">smoothed ${formatNumber(smooth)}</span>${raw === undefined ? '' : html` · <span class="raw" title="${STEP_LOSS.label}: ${STEP_LOSS.definition}${idx === null ? '' : ' (at the cursor; the mean of the steps a pixel holds when the chart has more steps than pixels)'}">step ${formatNumber(raw)}</span>`}</span>
+            ${run.measures.finalLoss === undefined ? nothing : html`<span class="legend-final" title="${FINAL_LOSS.label}: ${FINAL_LOSS.definition}">${FINAL_LOSS.label} ${formatNumber(run.measures.finalLoss)}</span>`}
           </li>`;
         })}
       </ul>`;
@@ -200,7 +204,7 @@ export class LossChart extends LightElement {
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
       scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
-      axes: [axis(AXIS_LABELS[this.xAxis]), { ...axis('loss'), size: 56 }],
+      axes: [axis(AXIS_LABELS[this.xAxis]), { ...axis(Y_LABEL), size: 56 }],
       series: [
         {},
         ...this.runs.flatMap((r): uPlot.Series[] => [

@@ -3,6 +3,7 @@ import { html } from 'lit';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import type { XAxis } from '../chartData';
 import type { LossStore } from '../lossStore';
+import { FINAL_LOSS, SMOOTHED_LOSS, STEP_LOSS } from '../../src/shared/lossNames';
 import { LightElement } from './lightElement';
 import './lossChart';
 
@@ -44,7 +45,7 @@ export class LossView extends LightElement {
       </div>
       ${this.runs.length === 0 ? html`<p class="empty">No run selected: pick runs in the Compare tab.</p>` : html`
         <dl-loss-chart .runs=${this.runs} .store=${this.store} .version=${this.version} .smoothing=${this.smoothing} .xAxis=${this.xAxis} .logY=${this.logY}></dl-loss-chart>
-        <p class="hint">Drag across the chart to zoom, double-click to zoom out. Faint: raw loss per step; solid: smoothed (TensorBoard's debiased moving average).${noEpochs ? ' Runs that have not finished an epoch yet are not on the epoch axis.' : ''}</p>`}`;
+        <p class="hint">Drag across the chart to zoom, double-click to zoom out. Faint: the ${STEP_LOSS.label} (each step's minibatch); solid: the ${SMOOTHED_LOSS.label} (TensorBoard's debiased moving average). The ${FINAL_LOSS.label} is the ${FINAL_LOSS.definition.replace(/ \(.*\)$/, '')}, as in the Compare tab.${noEpochs ? ' Runs that have not finished an epoch yet are not on the epoch axis.' : ''}</p>`}`;
   }
 }
 

@@ -4,6 +4,7 @@ import type { FieldValue, FinalSamples, RunSummary, SampleImages, ScheduleCurves
 import { RUN_STATE_HINTS, SAMPLE_FILES, type MetricRecord, type SlicedWassersteinRecord } from '../../shared/runDirectory';
 import type { RunConfig } from '../../shared/runConfig';
 import { variedLabel } from '../../shared/formatting';
+import { sweepRunLabel } from '../../shared/runLabels';
 import { makeNoiseSchedule } from '../../shared/noiseSchedules';
 import { readRun, type RunReading } from '../../shared/runReading/readRun';
 
@@ -15,6 +16,10 @@ export interface RunPlace {
   dir: string;
   colorIndex: number;
   varied: Record<string, unknown>;
+  /** The sweep's base config: with it the label names the base run as the report does (`T=300 (base)`). */
+  base?: Readonly<Record<string, unknown>>;
+  /** 0-based repeat of the run's config in its sweep. */
+  repeat?: number;
 }
 
 /** Config fields the panel compares runs by. */
@@ -27,7 +32,7 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
   const reading = await readRun(place.dir, { metrics: { records: [...records], problems: [...problems] } });
   const { status, measures: m } = reading;
   const summary: RunSummary = {
-    runId: place.runId, label: variedLabel(place.varied, place.runId), colorIndex: place.colorIndex, state: reading.state,
+    runId: place.runId, label: runLabelOf(place), colorIndex: place.colorIndex, state: reading.state,
     varied: toFieldValues(place.varied), config: {}, measures: {}, samples: [],
   };
   if (status) {
@@ -54,6 +59,7 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
   assign(measures, 'bestLoss', m.bestLoss);
   assign(measures, 'heldOutMse', m.heldOutLoss?.meanMse);
   assign(measures, 'bitsPerDim', m.bitsPerDim?.total);
+  assign(measures, 'bitsPerDimStdErr', m.bitsPerDim?.diffusionStdErr);
   assign(measures, 'swd', m.swd?.average);
   assign(measures, 'swdFloor', m.swd?.floorAverage);
   assign(measures, 'swdRaw', m.swdRaw?.average);
@@ -78,6 +84,13 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
   const final = finalSamples(reading, config, toUri);
   if (final) summary.final = final;
   return summary;
+}
+
+/** The report's label (sweepRunLabel) when the sweep's base is known, else the varied values. */
+function runLabelOf(place: RunPlace): string {
+  const variedFields = Object.keys(place.varied);
+  if (!place.base || variedFields.length === 0) return variedLabel(place.varied, place.runId);
+  return sweepRunLabel({ values: place.varied, ...(place.repeat !== undefined ? { repeat: place.repeat } : {}) }, place.base, variedFields);
 }
 
 /** Per epoch: the strip and preview grid on disk, with when they were sampled and the preview's SWD (from metrics.jsonl). */

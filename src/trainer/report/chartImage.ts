@@ -4,6 +4,7 @@
 // (and callers) know where a value lands in pixels.
 import sharp from 'sharp';
 import { emaSmoothed } from '../../shared/smoothing';
+import { runColor } from '../../shared/runColors';
 
 export interface ChartPoint {
   x: number;
@@ -13,7 +14,7 @@ export interface ChartPoint {
 export interface ChartSeries {
   label: string;
   points: readonly ChartPoint[];
-  /** CSS colour; default: the next colour of SERIES_COLORS. */
+  /** CSS colour; default: seriesColor of its position. */
   color?: string;
   /** Leave out of the legend (another series of the same colour stands for it). */
   hideInLegend?: boolean;
@@ -40,16 +41,9 @@ export interface LineChartSpec {
   height?: number;
 }
 
-/** Tableau 10: distinguishable, and readable by most colour-blind people. */
-export const SERIES_COLORS = [
-  { hex: '#4e79a7', name: 'blue' }, { hex: '#f28e2b', name: 'orange' }, { hex: '#e15759', name: 'red' },
-  { hex: '#76b7b2', name: 'teal' }, { hex: '#59a14f', name: 'green' }, { hex: '#edc948', name: 'yellow' },
-  { hex: '#b07aa1', name: 'purple' }, { hex: '#ff9da7', name: 'pink' }, { hex: '#9c755f', name: 'brown' },
-  { hex: '#bab0ac', name: 'grey' },
-] as const;
-
-export function seriesColor(index: number): (typeof SERIES_COLORS)[number] {
-  return SERIES_COLORS[index % SERIES_COLORS.length]!;
+/** Series `index`'s colour when the spec names none: run `index`'s, as the panel colours it on its default theme. */
+export function seriesColor(index: number): string {
+  return runColor(index);
 }
 
 const FONT_FAMILY = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
@@ -254,7 +248,7 @@ export function renderLineChartSvg(spec: LineChartSpec): string {
 
   // Data: every series' raw dots first, then the lines, so no dot covers a line.
   const drawn = spec.series.map((s, i) => {
-    const color = s.color ?? seriesColor(i).hex;
+    const color = s.color ?? seriesColor(i);
     const points = finitePoints(s, logY);
     const weight = spec.smoothing ?? smoothingFor(points.length);
     const plotted = points.map((p) => (logY ? Math.log10(p.y) : p.y));

@@ -12,8 +12,10 @@ import { comparisonMarkdown, describeState, qualityTable, qualityTableMarkdown, 
 import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
 import { measuredDifferences, previewCaption } from '../../shared/measuredDifferences';
 import { impliedByRecipe } from '../../shared/recipes';
-import { fieldsOffBase, finalSampleGrid, type Study, type StudyRun } from '../../shared/runReading/loadStudy';
-import { canRenderText, renderLineChartPng, SERIES_COLORS, seriesColor, type ChartSeries, type LineChartSpec } from './chartImage';
+import { finalSampleGrid, type Study, type StudyRun } from '../../shared/runReading/loadStudy';
+import { canRenderText, renderLineChartPng, seriesColor, type ChartSeries, type LineChartSpec } from './chartImage';
+import { FINAL_LOSS, STEP_LOSS } from '../../shared/lossNames';
+import { runColor, runColorName } from '../../shared/runColors';
 
 export interface ReportImage {
   /** File name, unique in the report: the attachment name, or the file in report-figures/. */
@@ -228,20 +230,20 @@ function variedByRecipeAlone(study: Study, field: RunConfigField): boolean {
     study.runs.every((r) => impliedByRecipe(field, r.config[field], r.config.recipe));
 }
 
-/** One colour per run in every chart of runs: the loss chart's order (the runs with steps), then the rest. */
-function runColors(study: Study): Map<StudyRun, string> {
-  const ordered = [...study.runs.filter((r) => r.measures.losses.length > 0), ...study.runs.filter((r) => r.measures.losses.length === 0)];
-  return new Map(ordered.map((r, i) => [r, seriesColor(i).hex]));
+/**
+ * One colour per run in every chart of runs, the panel's: by the run's position in the sweep
+ * (study.runs is sweep.json's order, the panel's colorIndex).
+ */
+export function runColors(study: Pick<Study, 'runs'>): Map<StudyRun, string> {
+  return new Map(study.runs.map((r, i) => [r, runColor(i)]));
 }
 
-/** Loss points of a run against epochs when every plotted run knows its steps per epoch, else against steps. */
-function lossSeriesX(runs: StudyRun[]): 'epoch' | 'step' {
-  const withLosses = runs.filter((r) => r.measures.losses.length > 0);
-  return withLosses.every((r) => r.measures.losses.every((p) => p.epochPosition !== undefined)) ? 'epoch' : 'step';
-}
+/** The loss chart's x axis, the panel's default. */
+export const LOSS_X_LABEL = 'step';
 
-function lossPoints(run: StudyRun, x: 'epoch' | 'step'): ChartSeries['points'] {
-  return run.measures.losses.map((p) => ({ x: x === 'epoch' ? p.epochPosition! : p.step, y: p.loss }));
+/** A run's step losses against the step, as the panel's loss chart draws them by default. */
+function lossPoints(run: StudyRun): ChartSeries['points'] {
+  return run.measures.losses.map((p) => ({ x: p.step, y: p.loss }));
 }
 
 function useLogScale(runs: StudyRun[], scale: LossScale): boolean {
@@ -256,10 +258,7 @@ async function chartFigure(doc: DocumentBuilder, id: string, spec: LineChartSpec
   let fullCaption = caption;
   if (!chartText) {
     // No font here: the chart has no labels, so the legend and axes go in words.
-    const colorName = (s: ChartSeries) => {
-      const hex = s.color ?? seriesColor(spec.series.indexOf(s)).hex;
-      return SERIES_COLORS.find((c) => c.hex === hex)?.name ?? hex;
-    };
+    const colorName = (s: ChartSeries) => runColorName(s.color ?? seriesColor(spec.series.indexOf(s)));
     const legend = spec.series.filter((s) => !s.hideInLegend).map((s) => `${colorName(s)}: ${s.label}`).join('; ');
     fullCaption += ` (Axes: ${spec.xLabel} across, ${spec.yLabel} up. Colours: ${legend}.)`;
   }
@@ -273,7 +272,8 @@ async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScal
   doc.markdown('loss-curves', [
     '## Loss curves',
     '',
-    'The training loss of every step: a smoothed line (exponential moving average) over the raw values drawn faint. ' +
+    `The ${STEP_LOSS.label} (${STEP_LOSS.definition}) of every step, against the step as in the panel: a smoothed line (exponential moving average) over the raw values drawn faint. ` +
+      `The tables' *${FINAL_LOSS.label}* is the ${FINAL_LOSS.definition.replace(/ \(.*\)$/, '')}. ` +
       'The next cell keeps the loss values in the variable `losses` (run id to a list of (step, loss)), read from each run\'s ' +
       '`metrics.jsonl`, to re-plot or compute with; the cell after it re-plots them with matplotlib when it is installed.',
   ].join('\n'));
@@ -285,8 +285,8 @@ async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScal
     doc.markdown('loss-curves-none', '_No run has recorded a training step yet._');
     return;
   }
-  const x = lossSeriesX(plotted);
-  const xLabel = x === 'epoch' ? 'epoch' : 'step';
+  const xLabel = LOSS_X_LABEL;
+  const yLabel = `${STEP_LOSS.label} (training)`;
   const logY = useLogScale(plotted, scale);
   const unplotted = study.runs.filter((r) => r.measures.losses.length === 0).map((r) => `\`${r.runId}\``);
   const distinctLosses = new Set(plotted.map((r) => r.config.loss));
@@ -295,26 +295,25 @@ async function addLossCurves(doc: DocumentBuilder, study: Study, scale: LossScal
     : '';
   const colors = runColors(study);
   await chartFigure(doc, 'loss-all-runs', {
-    title: 'Training loss, all runs', xLabel, yLabel: 'training loss', logY,
-    series: plotted.map((r) => ({ label: runLabel(study, r), points: lossPoints(r, x), color: colors.get(r)! })),
+    title: 'Training loss, all runs', xLabel, yLabel, logY,
+    series: plotted.map((r) => ({ label: runLabel(study, r), points: lossPoints(r), color: colors.get(r)! })),
   }, 'Training loss of every run', `Every run of the sweep.${unplotted.length ? ` No steps yet: ${unplotted.join(', ')}.` : ''}${lossNote}`, chartText);
 
   for (const field of study.variedFields.filter((f) => !variedByRecipeAlone(study, f))) {
     const onAxis = plotted.filter((r) => r.axes.includes(field));
     const runs = byValueOf(onAxis.length > 0 ? onAxis : plotted, field);
     if (study.variedFields.length === 1 && runs.length === plotted.length) continue; // the same plot as above
-    // One colour per value: repeats and grid points that share a value share a colour.
-    const values: string[] = [];
+    // One colour per value, its first run's: repeats and grid points that share a value share it.
+    const valueColors = new Map<string, string>();
     const series = runs.map((r): ChartSeries => {
       const value = JSON.stringify(r.config[field]);
-      let index = values.indexOf(value);
-      const first = index < 0;
-      if (first) index = values.push(value) - 1;
+      const first = !valueColors.has(value);
+      if (first) valueColors.set(value, colors.get(r)!);
       const label = fieldEquals(field, r.config[field]) + (JSON.stringify(study.base[field]) === value ? ' (base)' : '');
-      return { label, points: lossPoints(r, x), color: seriesColor(index).hex, hideInLegend: !first };
+      return { label, points: lossPoints(r), color: valueColors.get(value)!, hideInLegend: !first };
     });
     await chartFigure(doc, `loss-axis-${field}`, {
-      title: `Training loss by ${shortFieldName(field)}`, xLabel, yLabel: 'training loss', logY, series,
+      title: `Training loss by ${shortFieldName(field)}`, xLabel, yLabel, logY, series,
     }, `Training loss for each value of ${field}`,
     onAxis.length > 0
       ? `The runs on the \`${field}\` axis: only \`${field}\` changes, every other field is at its base value.`
@@ -472,7 +471,7 @@ const LOSS_PLOT_SOURCE = [
   '            steps, values = zip(*points)',
   '            ax.plot(steps, values, label=run_id, linewidth=1)',
   '    ax.set_xlabel("step")',
-  '    ax.set_ylabel("training loss")',
+  '    ax.set_ylabel("step loss (training)")',
   '    ax.legend(fontsize="small")',
   '    plt.show()',
 ].join('\n');
@@ -546,8 +545,8 @@ async function addRuns(doc: DocumentBuilder, study: Study): Promise<void> {
   ].join('\n'));
   for (const run of study.runs) {
     const lines = [`### ${markdownEscape(run.runId)}`, ''];
-    const off = fieldsOffBase(study, run);
-    lines.push(`${off.length === 0 ? 'The base config' : off.map((f) => `\`${fieldEquals(f, run.config[f])}\``).join(', ')} · ${describeState(run)}` +
+    // The run's label as in the legends and tables: the base run by its own values, `T=300 (base)`.
+    lines.push(`\`${runLabel(study, run)}\` · ${describeState(run)}` +
       (run.measures.totalMs !== undefined ? ` · trained in ${formatMs(run.measures.totalMs)}` : ''));
     if (run.error) lines.push('', `**Error**${run.error.step !== undefined ? ` at step ${run.error.step}` : ''}: ${markdownCell(run.error.message)}`);
     for (const problem of run.problems) lines.push('', `**Unreadable:** ${markdownCell(problem)}`);

@@ -5,6 +5,7 @@ import { RUN_STATE_HINTS, type RunDisplayState } from '../../shared/runDirectory
 import type { SweepRun } from '../../shared/sweepSpec';
 import { formatMs, formatNumber, formatValue } from '../../shared/formatting';
 import { readRun } from '../../shared/runReading/readRun';
+import { FINAL_LOSS } from '../../shared/lossNames';
 
 /** One row of the sweep table. */
 export interface SweepRunRow {
@@ -49,7 +50,7 @@ export async function summarizeRun(run: Pick<SweepRun, 'runId' | 'varied'>, runD
 /** A plain-text table: run id, the varied fields, state, final loss, SWD with its floor (when measured), time per epoch and step, total. */
 export function formatSummaryTable(rows: SweepRunRow[], variedFields: RunConfigField[]): string {
   const withSwd = rows.some((r) => r.swd !== undefined);
-  const header = ['run', ...variedFields, 'state', 'final loss', ...(withSwd ? ['SWD', 'floor'] : []), 'time/epoch', 'ms/step', 'total', 'this time'];
+  const header = ['run', ...variedFields, 'state', FINAL_LOSS.label, ...(withSwd ? ['SWD', 'floor'] : []), 'time/epoch', 'ms/step', 'total', 'this time'];
   const body = rows.map((r) => [
     r.runId,
     ...variedFields.map((f) => formatValue(r.varied[f])),
@@ -61,7 +62,9 @@ export function formatSummaryTable(rows: SweepRunRow[], variedFields: RunConfigF
     formatMs(r.totalMs),
     r.note ?? '',
   ]);
-  const lines = [formatTable(header, body, new Set(['final loss', 'SWD', 'floor', 'time/epoch', 'ms/step', 'total']))];
+  const lines = [formatTable(header, body, new Set([FINAL_LOSS.label, 'SWD', 'floor', 'time/epoch', 'ms/step', 'total']))];
+  // Which loss the column is: the panel's legend shows others (smoothed, step).
+  if (rows.some((r) => r.finalLoss !== undefined)) lines.push('', `${FINAL_LOSS.label}: ${FINAL_LOSS.definition}`);
   const failures = rows.filter((r) => r.error);
   if (failures.length > 0) {
     lines.push('', ...failures.map((r) => `${r.runId} ${r.state}: ${r.error}`));
