@@ -4,7 +4,6 @@
 // panel hidden or reloaded before the save restores and saves it. If the file changes on
 // disk meanwhile, the person's typing is kept and they choose which text wins.
 import { html, nothing, type PropertyValues } from 'lit';
-import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { HostToPanelMessage, NotesDocument, NotesDraft, PanelTarget, RunSummary } from '../../src/shared/panelMessages';
 import { comparisonMarkdown } from '../compareColumns';
 import { postToHost } from '../host';
@@ -42,6 +41,8 @@ export class NotesView extends LightElement {
   private savingText: string | undefined;
   private saveTimer = 0;
   private loadedFrom: NotesDocument | null = null;
+  /** The last preview, kept while the text is unchanged: a new one on every render would reload its images. */
+  private preview: { text: string; baseUri: string | undefined; nodes: HTMLDivElement } | undefined;
 
   constructor() {
     super();
@@ -236,6 +237,11 @@ export class NotesView extends LightElement {
     return this.target.kind === 'run' ? inRun : `../../runs/${runId}/${inRun}`;
   }
 
+  private previewOf(text: string, baseUri: string | undefined): HTMLDivElement {
+    if (this.preview?.text !== text || this.preview.baseUri !== baseUri) this.preview = { text, baseUri, nodes: renderMarkdown(text, baseUri) };
+    return this.preview.nodes;
+  }
+
   protected override render() {
     if (!this.doc) return html`<p class="empty">Reading notes.md…</p>`;
     const figures = this.figures();
@@ -266,7 +272,7 @@ export class NotesView extends LightElement {
             }
           }}></textarea>
         <article class="notes-preview markdown-body" aria-label="Preview">${this.text.trim()
-          ? unsafeHTML(renderMarkdown(this.text, this.doc.baseUri))
+          ? this.previewOf(this.text, this.doc.baseUri)
           : html`<p class="empty">The preview of your notes appears here.</p>`}</article>
       </div>
       <p class="hint">${this.doc.file} · saved automatically · Ctrl+S saves now</p>`;

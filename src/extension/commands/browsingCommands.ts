@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelTarget } from '../../shared/panelMessages';
 import { RUN_FILES } from '../../shared/runDirectory';
-import type { ExperimentNode } from '../experimentsTree';
-import { openResultsPanel } from '../panel/registerResultsPanel';
+import { describeRun, describeSweepRuns, type ExperimentNode } from '../experimentsTree';
+import { openResultsPanel, showNotesBesidePanel } from '../panel/registerResultsPanel';
 import { readSettings } from '../settings';
 import { runTrainerCli } from '../trainerCli';
 import { pickRun, pickSweep, requireFolder, requireTrust, runOf, sweepOf, trainerCliOptions, type CommandContext } from './commandContext';
@@ -38,40 +38,54 @@ async function openResults(c: CommandContext, node?: ExperimentNode): Promise<vo
     return;
   }
   // From the palette: a whole sweep (its runs compared) or one run.
-  const x = c.tree.experiments ?? await c.tree.reload();
-  const sweeps = (x?.sweeps ?? []).filter((s) => !s.error);
-  const runs = [...(x?.sweeps.flatMap((s) => s.runs) ?? []), ...(x?.singleRuns ?? [])].filter((r) => r.state !== 'not started');
-  if (sweeps.length + runs.length === 0) {
-    void vscode.window.showInformationMessage('There are no results yet: Diffusion: Run Sweep starts a sweep.');
-    return;
-  }
-  type Pick = vscode.QuickPickItem & { target?: PanelTarget };
-  const items: Pick[] = [
-    ...(sweeps.length ? [{ label: 'Sweeps', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...sweeps.map((s): Pick => ({ label: s.name, description: `sweep · ${s.runs.length} runs`, target: { kind: 'sweep', sweepDir: s.dir } })),
-    ...(runs.length ? [{ label: 'Runs', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...runs.map((r): Pick => ({ label: r.runId, description: r.state, target: { kind: 'run', runDir: r.dir } })),
-  ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Open Results Panel', placeHolder: 'Results of which sweep or run?' });
-  if (picked?.target) openResultsPanel(picked.target);
+  const picked = await pickSweepOrRun(c, 'Open Results Panel', 'Results of which sweep or run?');
+  if (picked) openResultsPanel(picked.target);
 }
 
-/** Opens notes.md in a text editor; the results panel opens beside it (panel/registerResultsPanel.ts). */
-async function openNotes(c: CommandContext, node?: ExperimentNode): Promise<void> {
-  let dir: string | undefined;
-  let title: string | undefined;
-  if (node?.kind === 'sweep') [dir, title] = [node.sweep.dir, `Notes: sweep ${node.sweep.name}`];
-  else {
-    const run = runOf(node) ?? await pickRun(c.tree, 'Notes of which run?', (r) => r.state !== 'not started');
-    if (run) [dir, title] = [run.dir, `Notes: run ${run.runId}`];
+/** A sweep or a run, and what to call it. */
+interface NamedTarget {
+  target: PanelTarget;
+  name: string;
+}
+
+/** A sweep or a run with results, for a command run from the palette; sweeps first. */
+async function pickSweepOrRun(c: CommandContext, title: string, placeHolder: string): Promise<NamedTarget | undefined> {
+  const x = c.tree.experiments ?? await c.tree.reload();
+  const sweeps = (x?.sweeps ?? []).filter((s) => !s.error);
+  const sweepRuns = (x?.sweeps ?? []).flatMap((s) => s.runs.map((run) => ({ run, sweep: s.name })));
+  const runs = [...sweepRuns, ...(x?.singleRuns ?? []).map((run) => ({ run, sweep: undefined }))].filter(({ run }) => run.state !== 'not started');
+  if (sweeps.length + runs.length === 0) {
+    void vscode.window.showInformationMessage('There are no results yet: Diffusion: Run Sweep starts a sweep.');
+    return undefined;
   }
-  if (!dir || !title) return;
-  const file = path.join(dir, RUN_FILES.notes);
+  type Pick = vscode.QuickPickItem & { choice?: NamedTarget };
+  const items: Pick[] = [
+    ...(sweeps.length ? [{ label: 'Sweeps', kind: vscode.QuickPickItemKind.Separator }] : []),
+    ...sweeps.map((s): Pick => ({ label: s.name, description: `sweep · ${describeSweepRuns(s)}`, choice: { target: { kind: 'sweep', sweepDir: s.dir }, name: s.name } })),
+    ...(runs.length ? [{ label: 'Runs', kind: vscode.QuickPickItemKind.Separator }] : []),
+    ...runs.map(({ run, sweep }): Pick => ({
+      label: run.runId, description: [sweep, describeRun(run)].filter(Boolean).join(' · '),
+      choice: { target: { kind: 'run', runDir: run.dir }, name: run.runId },
+    })),
+  ];
+  return (await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true }))?.choice;
+}
+
+/** "3 runs · 2 done, 1 failed", as the sweep's row in the tree says it. */
+/** Opens notes.md in a text editor with the results panel beside it (panel/registerResultsPanel.ts); creates the file the first time. */
+async function openNotes(c: CommandContext, node?: ExperimentNode): Promise<void> {
+  const run = runOf(node);
+  const picked: NamedTarget | undefined = node?.kind === 'sweep' ? { target: { kind: 'sweep', sweepDir: node.sweep.dir }, name: node.sweep.name }
+    : run ? { target: { kind: 'run', runDir: run.dir }, name: run.runId }
+    : await pickSweepOrRun(c, 'Open Notes', 'Notes of which sweep or run?');
+  if (!picked) return;
+  const { target, name } = picked;
+  const file = path.join(target.kind === 'sweep' ? target.sweepDir : target.runDir, RUN_FILES.notes);
   // 'wx': a notes file that exists is never rewritten.
-  await fs.writeFile(file, `# ${title}\n\n`, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+  await fs.writeFile(file, `# Notes: ${target.kind} ${name}\n\n`, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw new Error(`cannot create ${file}: ${err.code ?? err.message}`);
   });
-  await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+  await showNotesBesidePanel(target, file);
 }
 
 /** The sweep's runs side by side, as the report's comparison table, in an untitled markdown document. */

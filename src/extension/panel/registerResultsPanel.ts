@@ -1,6 +1,7 @@
 // The results panel's entry points for the rest of the extension: open it for a run or a
-// sweep (Open Results Panel, Open Notes), bring panels back after a window reload, and open
-// a run's panel beside its notes.md when that file is opened in a text editor.
+// sweep (Open Results Panel), open notes.md with its panel beside it (Open Notes), bring
+// panels back after a window reload, and open a run's panel beside its notes.md when that
+// file is opened in a text editor.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,6 +13,8 @@ import { targetOfNotesFile } from './panelSources';
 import { RESULTS_VIEW_TYPE, ResultsPanel, type ResultsPanelContext } from './resultsPanel';
 
 let panelContext: ResultsPanelContext | undefined;
+/** notes.md files whose panel was shown beside them since they were opened. */
+const shownBeside = new Set<string>();
 
 /**
  * Call once from activate(). `onTrainerEvent` is the training sessions' event (every
@@ -22,7 +25,6 @@ export function registerResultsPanel(
   onTrainerEvent?: (listener: (e: TrainerEvent | null) => void) => vscode.Disposable,
 ): vscode.Disposable {
   panelContext = { extensionUri: context.extensionUri, memento: context.workspaceState, ...(onTrainerEvent ? { onTrainerEvent } : {}) };
-  const shownBeside = new Set<string>();
   return vscode.Disposable.from(
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
@@ -50,6 +52,30 @@ export function registerResultsPanel(
 export function openResultsPanel(target: PanelTarget, tab?: PanelTab): ResultsPanel {
   if (!panelContext) throw new Error('the results panel is not registered (registerResultsPanel in activate)');
   return ResultsPanel.show(panelContext, target, tab ? { tab } : {});
+}
+
+/**
+ * Opens `notesFile` in a text editor with the target's results panel in view beside it. An
+ * open panel keeps its group, the notes going to another one (the group of the active editor,
+ * or the panel's neighbour when the panel is the active one), and comes to the front of its
+ * group if hidden there; a panel not open opens beside the notes.
+ */
+export async function showNotesBesidePanel(target: PanelTarget, notesFile: string): Promise<void> {
+  if (!panelContext) throw new Error('the results panel is not registered (registerResultsPanel in activate)');
+  const uri = vscode.Uri.file(notesFile);
+  shownBeside.add(uri.fsPath); // the editor-change listener above need not open the panel too
+  const panel = ResultsPanel.forTarget(target)?.panel;
+  const panelColumn = panel?.viewColumn;
+  await vscode.window.showTextDocument(uri, { preview: false, viewColumn: panelColumn === undefined ? vscode.ViewColumn.Active : columnBesides(panelColumn) });
+  if (!panel) ResultsPanel.show(panelContext, target, { column: vscode.ViewColumn.Beside, preserveFocus: true, tab: 'loss' });
+  else if (!panel.visible) panel.reveal(panelColumn, true);
+}
+
+/** A column for an editor that must not cover what is shown in `column`. */
+function columnBesides(column: vscode.ViewColumn): vscode.ViewColumn {
+  if (vscode.window.tabGroups.activeTabGroup.viewColumn !== column) return vscode.ViewColumn.Active;
+  const others = vscode.window.tabGroups.all.map((g) => g.viewColumn).filter((c) => c !== column);
+  return others.find((c) => c > column) ?? others.reverse().find((c) => c < column) ?? vscode.ViewColumn.Beside;
 }
 
 /** Opens the panel on its Notes tab: the run's or sweep's notes.md, with its results a click away. */
