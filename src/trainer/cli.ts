@@ -16,6 +16,9 @@ Usage:
   diffusion-lab train [--config FILE.json] [flags] [--out DIR] [--cache DIR]
   diffusion-lab resume --run DIR [--backend NAME]
   diffusion-lab sample --run DIR [--count N] [--seed N]
+  diffusion-lab import --weights FILE.safetensors [--timesteps N] [--img-size N] [--activation NAME] [run flags] [--out DIR]
+  diffusion-lab export --run DIR --out FILE.safetensors [--weights raw|ema]
+  diffusion-lab evaluate --run DIR [--dataset toy-cars|FOLDER] [--json]
   diffusion-lab info [--preset NAME | --channels LIST] [--img-size N] [--json]
   diffusion-lab schedule --timesteps N [--schedule NAME] [--json]
   diffusion-lab env
@@ -28,7 +31,17 @@ ${runFlagsHelp()}
   --out DIR          where run directories go (default .diffusion)
   --cache DIR        where decoded image folders are cached (default OUT/cache)
 
-train, resume, sample, demo, info, env and sweep also take:
+import reads a PyTorch state_dict of the notebook's SimpleUnet (safetensors.torch.save_file(
+model.state_dict(), FILE)), of any widths: widths and block design come from the file, every
+tensor's name and shape is checked (the first that does not fit is named, nothing is written).
+The rest is run flags (T, image size, activation, schedule... are not in a state_dict). It makes
+a finished run directory OUT/runs/<id> and prints it: sample, evaluate and export take it.
+export writes what SimpleUnet().load_state_dict(safetensors.torch.load_file(FILE)) accepts:
+by default the weights the run samples from, its weight average when it keeps one (emaDecay > 0).
+evaluate appends held-out loss, bits/dim and SWD of the checkpoint to metrics.jsonl; --dataset
+(imported runs only) measures against other images.
+
+train, resume, sample, import, evaluate, demo, info, env and sweep also take:
 ${THREADS_HELP}
 `;
 
@@ -124,6 +137,53 @@ async function sampleCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function importCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { ...runFlagOptions, weights: { type: 'string' }, out: { type: 'string' } }, true);
+  if (typeof values.weights !== 'string') throw new UsageError('import needs --weights FILE.safetensors');
+  const partial = configFromFlags(values);
+  if (typeof partial.dataset === 'string' && partial.dataset !== 'toy-cars') partial.dataset = path.resolve(partial.dataset);
+  const outDir = path.resolve(String(values.out ?? '.diffusion'));
+  await checkWritable(outDir);
+  const { importWeights } = await import('./weights/importWeights');
+  const { describeModel } = await import('./weights/stateDictFit');
+  const run = await importWeights(values.weights, partial as Partial<RunConfig>, outDir);
+  process.stderr.write(`imported ${describeModel(run.model)}, T ${run.config.timesteps}, ${run.config.imgSize} px, ${run.config.activation}\n`);
+  process.stdout.write(run.runDir + '\n');
+  return 0;
+}
+
+async function exportCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { run: { type: 'string' }, out: { type: 'string' }, weights: { type: 'string' } });
+  if (typeof values.run !== 'string') throw new UsageError('export needs --run DIR');
+  if (typeof values.out !== 'string') throw new UsageError('export needs --out FILE.safetensors');
+  const { exportWeights, EXPORTED_WEIGHTS } = await import('./weights/exportWeights');
+  const weights = values.weights;
+  if (weights !== undefined && !isOneOf(EXPORTED_WEIGHTS, weights)) throw new UsageError(`--weights: unknown "${String(weights)}" (valid: ${EXPORTED_WEIGHTS.join(', ')})`);
+  const written = await exportWeights(path.resolve(values.run), values.out, weights);
+  process.stderr.write(`exported the ${written.weights === 'ema' ? 'weight average' : 'trained weights'} at step ${written.step}\n`);
+  process.stdout.write(written.file + '\n');
+  return 0;
+}
+
+async function evaluateCommand(argv: string[]): Promise<number> {
+  const values = parse(argv, { run: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' } }, true);
+  if (typeof values.run !== 'string') throw new UsageError('evaluate needs --run DIR');
+  const dataset = typeof values.dataset === 'string' && values.dataset !== 'toy-cars' ? path.resolve(values.dataset) : values.dataset as string | undefined;
+  const { evaluateFromRun } = await import('./training/evaluateFromRun');
+  const records = await evaluateFromRun(path.resolve(values.run), { ...(dataset ? { dataset } : {}), onPhase: (d) => process.stderr.write(`evaluate: ${d}\n`) });
+  if (values.json) {
+    process.stdout.write(JSON.stringify(records) + '\n');
+    return 0;
+  }
+  for (const r of records) {
+    if (r.kind !== 'eval') continue;
+    if (r.metric === 'heldOutLoss') process.stdout.write(`held-out ${r.loss} loss  ${r.meanLoss.toFixed(4)} (mse ${r.meanMse.toFixed(4)})\n`);
+    if (r.metric === 'bitsPerDim') process.stdout.write(`bits/dim              ${r.total.toFixed(3)}${r.exact ? '' : ` (${r.timesteps} of the T steps, +-${r.diffusionStdErr.toFixed(3)})`}\n`);
+    if (r.metric === 'swd') process.stdout.write(`SWD x 1e3             ${r.average.toFixed(2)} (real vs real ${r.floorAverage.toFixed(2)})\n`);
+  }
+  return 0;
+}
+
 function channelsFrom(values: Values): number[] {
   if (typeof values.channels === 'string') return parseFlagValue('channels', 'channels', values.channels) as number[];
   const preset = values.preset ?? 'reference';
@@ -205,6 +265,7 @@ async function demoCommand(argv: string[]): Promise<number> {
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand, resume: resumeCommand, sample: sampleCommand, info: infoCommand,
   schedule: scheduleCommand, env: envCommand, demo: demoCommand,
+  import: importCommand, export: exportCommand, evaluate: evaluateCommand,
   sweep: async (argv) => (await import('./sweep/sweepCommand')).sweepCommand(argv),
   report: async (argv) => (await import('./report/reportCommand')).reportCommand(argv),
 };

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { browsingCommands } from './browsingCommands';
 import type { CommandContext } from './commandContext';
 import { environmentCommands } from './environmentCommands';
+import { importWeightsCommands } from './importWeightsCommand';
 import { sweepTemplateCommands } from './sweepTemplateCommands';
 import { trainingCommands } from './trainingCommands';
 
@@ -23,6 +24,7 @@ export const COMMAND_IDS = {
   checkEnvironment: 'diffusion.checkEnvironment',
   createSweepFromTemplate: 'diffusion.createSweepFromTemplate',
   runDemo: 'diffusion.runDemo',
+  importWeights: 'diffusion.importWeights',
   refresh: 'diffusion.refreshExperiments',
 } as const;
 
@@ -36,6 +38,7 @@ export function createCommands(c: CommandContext) {
     ...browsingCommands(c),
     ...sweepTemplateCommands(c),
     ...environmentCommands(c),
+    ...importWeightsCommands(c),
   } satisfies Record<CommandName, CommandHandler>;
 }
 

@@ -116,6 +116,16 @@ export async function loadCheckpointWeights(dir: string, model: SimpleUnet): Pro
   return { step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch };
 }
 
+/** The checkpoint's weight files, absolute (`ema` when the run kept a weight average); throws when there is no checkpoint. */
+export async function checkpointWeightFiles(dir: string): Promise<TrainingProgress & { raw: string; ema?: string }> {
+  const state = await readState(dir);
+  if (!state) throw new Error(`${dir}: no checkpoint yet (the run saves one at each sampling epoch and at the end)`);
+  return {
+    step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch,
+    raw: path.join(dir, state.model), ...(state.ema ? { ema: path.join(dir, state.ema) } : {}),
+  };
+}
+
 function importModel(file: string, model: SimpleUnet, tensors: Map<string, SafeTensor>): void {
   try {
     importTorchStateDict(model, tensors);

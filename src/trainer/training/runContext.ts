@@ -87,11 +87,15 @@ export function samplingModel(ctx: RunContext): SimpleUnet {
  * image at a 1x1 bottom) is predicted twice over in one batch, so its statistics are its own.
  */
 export function evaluatedModel(ctx: RunContext): EpsModel {
-  const model = samplingModel(ctx);
-  const mode = ctx.config.samplingBatchNorm;
+  return evaluatedModelOf(samplingModel(ctx), ctx.config);
+}
+
+/** evaluatedModel for a model outside a training run (`diffusion-lab evaluate`). */
+export function evaluatedModelOf(model: SimpleUnet, config: RunConfig): EpsModel {
+  const mode = config.samplingBatchNorm;
   return (x, t) => {
     const n = x.shape[0];
-    if (samplingBatchSize(ctx.config, n) === n) return model.predict(x, t, mode);
+    if (samplingBatchSize(config, n) === n) return model.predict(x, t, mode);
     return tf.tidy(() => tf.slice(model.predict(tf.concat([x, x]), tf.concat([t, t]), mode), 0, n));
   };
 }
