@@ -4,6 +4,8 @@
 /** The default everywhere a run gets one loss: the mean training loss over its last epoch. */
 export const FINAL_LOSS = {
   label: 'final loss',
+  /** What it is, in a few words, for a line of text beside the number. */
+  brief: 'mean over the last epoch',
   definition: 'mean training loss over the last epoch (the same number in the tree, the Compare tab, the CLI table and the report)',
 } as const;
 

@@ -149,7 +149,7 @@ async function carryOut(run: SweepRun, action: RunAction, opts: RunSweepOptions)
 async function describeEnd(run: SweepRun, outDir: string, ms: number): Promise<string> {
   const s = await summarizeRun(run, runDirOf(outDir, run));
   return `${s.state} after ${formatDuration(ms)}` +
-    (s.finalLoss !== undefined ? `, ${FINAL_LOSS.label} ${s.finalLoss.toFixed(4)} (mean over the last epoch)` : '') +
+    (s.finalLoss !== undefined ? `, ${FINAL_LOSS.label} ${s.finalLoss.toFixed(4)} (${FINAL_LOSS.brief})` : '') +
     (s.error ? `: ${s.error}` : '');
 }
 
