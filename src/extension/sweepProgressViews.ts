@@ -2,7 +2,7 @@
 // (Cancel stops it gracefully) and a status-bar item that opens its results panel. Both say
 // what sweepProgress.ts works out, a few times a second, and go when the session ends.
 import * as vscode from 'vscode';
-import type { RunEntry, SweepEntry } from './experimentsModel';
+import type { PanelTarget } from '../shared/panelMessages';
 import { describeSessionProgress, type SessionProgressInput } from './sweepProgress';
 import type { TrainingSession } from './trainingSession';
 
@@ -49,12 +49,8 @@ export function showSessionProgress(session: TrainingSession): void {
 
 /** The results panel of the sweep, or of the single run, once the trainer has said where it is. */
 function openResultsCommand(session: TrainingSession): vscode.Command | undefined {
-  // The command takes the Experiments tree's node (ExperimentNode, not imported: the tree imports the sessions).
-  const open = (node: { kind: 'sweep'; sweep: SweepEntry } | { kind: 'run'; run: RunEntry }): vscode.Command => ({ command: 'diffusion.openResultsPanel', title: 'Open Results Panel', arguments: [node] });
-  if (session.sweepId && session.sweepDir) {
-    return open({ kind: 'sweep', sweep: { sweepId: session.sweepId, dir: session.sweepDir, name: session.name, variedFields: [], runs: [], hasNotes: false } });
-  }
+  const open = (target: PanelTarget): vscode.Command => ({ command: 'diffusion.openResultsPanel', title: 'Open Results Panel', arguments: [target] });
+  if (session.sweepDir) return open({ kind: 'sweep', sweepDir: session.sweepDir });
   const live = [...session.live.values()][0];
-  if (live) return open({ kind: 'run', run: { runId: live.runId, dir: live.runDir, state: 'running', varied: {}, hasForwardStrip: false, samples: [], hasNotes: false } });
-  return undefined;
+  return live ? open({ kind: 'run', runDir: live.runDir }) : undefined;
 }

@@ -4,7 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelTarget } from '../../shared/panelMessages';
+import { isPanelTarget, type PanelTarget } from '../../shared/panelMessages';
 import { RUN_FILES } from '../../shared/runDirectory';
 import { describeRun, describeSweepRuns, type ExperimentNode } from '../experimentsTree';
 import { openResultsPanel, showNotesBesidePanel } from '../panel/registerResultsPanel';
@@ -16,7 +16,7 @@ import { compareRunsMarkdown } from './compareRunsTable';
 
 export function browsingCommands(c: CommandContext) {
   return {
-    openResultsPanel: (node?: ExperimentNode) => openResults(c, node),
+    openResultsPanel: (node?: ExperimentNode | PanelTarget) => openResults(c, node),
     openNotes: (node?: ExperimentNode) => openNotes(c, node),
     compareRuns: (node?: ExperimentNode) => compareRuns(c, node),
     exportReport: (node?: ExperimentNode) => exportReport(c, node),
@@ -26,8 +26,15 @@ export function browsingCommands(c: CommandContext) {
   };
 }
 
-/** The results panel (issue 6) of the run, or of the whole sweep when invoked on one. */
-async function openResults(c: CommandContext, node?: ExperimentNode): Promise<void> {
+/**
+ * The results panel (issue 6) of the run, or of the whole sweep when invoked on one. Besides a
+ * tree node it takes a PanelTarget, which is how notifications and the status bar open it.
+ */
+async function openResults(c: CommandContext, node?: ExperimentNode | PanelTarget): Promise<void> {
+  if (isPanelTarget(node)) {
+    openResultsPanel(node);
+    return;
+  }
   if (node?.kind === 'sweep') {
     openResultsPanel({ kind: 'sweep', sweepDir: node.sweep.dir });
     return;
