@@ -25,6 +25,8 @@ export async function markRunEnded(req: RepairRequest): Promise<boolean> {
   }
   if (typeof status !== 'object' || status === null) return false;
   if (status.state !== 'running' && status.state !== 'queued') return false;
+  // Queued in Slurm (sweep --scheduler slurm): waits for its job, not for the process that died.
+  if (status.state === 'queued' && status.slurm !== undefined) return false;
   if (status.pid !== undefined && req.pid !== undefined && status.pid !== req.pid) return false;
   const next: RunStatus = {
     ...status,

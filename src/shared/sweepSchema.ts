@@ -3,6 +3,7 @@
 // schemas/sweep.schema.json for the editor (completion, hovers, squiggles on *.sweep.json).
 // Descriptions are one line each: they are what the editor shows on hover.
 import { RUN_CONFIG_FIELDS, RUN_CONFIG_PROPERTIES, type RunConfigField } from './runConfigSchema';
+import { SLURM_BLOCK_PROPERTIES } from './slurmJob';
 
 /** How the sweep check is compiled (sweepChecks/sweepSchemaValidator.ts, and the build's standalone copy): every problem at once. */
 export const SWEEP_AJV_OPTIONS = { allErrors: true, strict: true } as const;
@@ -67,6 +68,10 @@ export const SWEEP_SCHEMA = {
     maxParallelRuns: {
       type: 'integer', minimum: 1, maximum: 64, default: 1,
       description: 'Runs trained at the same time, each in its own process; 1 trains them one after another.',
+    },
+    slurm: {
+      type: 'object', additionalProperties: false, properties: SLURM_BLOCK_PROPERTIES,
+      description: 'Resources of each run\'s task when submitted with --scheduler slurm (a job array); flags override them.',
     },
   },
 } as const;

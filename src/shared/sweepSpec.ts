@@ -3,6 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { RunConfig } from './runConfig';
 import type { RunConfigField } from './runConfigSchema';
+import type { SlurmOptions, SlurmSubmission } from './slurmJob';
 import type { SWEEP_SCHEMA } from './sweepSchema';
 
 /** A sweep file as written (after validation against SWEEP_SCHEMA); fields with a default stay optional. */
@@ -18,6 +19,8 @@ type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B
  * ValueOfFieldSpec reads a table entry as json-schema-to-ts reads its schema.
  */
 export const SCHEMA_MATCHES_RUN_CONFIG: Equals<Required<SweepBase>, RunConfig> = true;
+/** Fails to compile when the schema's `slurm` block and SlurmOptions (src/shared/slurmJob.ts) differ. */
+export const SCHEMA_MATCHES_SLURM_OPTIONS: Equals<NonNullable<SweepSpec['slurm']>, SlurmOptions> = true;
 
 /** One run of a resolved sweep. */
 export interface SweepRun {
@@ -47,6 +50,8 @@ export interface ResolvedSweepFile {
   variedFields: RunConfigField[];
   maxParallelRuns: number;
   runs: SweepRun[];
+  /** The latest submission as a Slurm job array (`sweep --scheduler slurm`); absent when never submitted. */
+  slurm?: SlurmSubmission;
 }
 
 export const SWEEP_FILES = {

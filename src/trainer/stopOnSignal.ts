@@ -1,5 +1,6 @@
 // Ctrl-C (or SIGTERM) once: ask the work to stop at its next step (checkpoint, state
-// `cancelled`). Twice: exit at once. The CLI's commands that train share this.
+// `cancelled`). Ctrl-C again: exit at once (another SIGTERM does not). The CLI's commands
+// that train share this.
 //
 // Started with an IPC channel (a sweep's child process, see runInChildren in
 // sweep/runSweep.ts): the channel closing means the parent is gone, however it ended
@@ -23,8 +24,9 @@ export async function withStopOnSignal<T>(
     if (controller.signal.aborted) {
       // A child quits at once on the second SIGINT its parent forwards (Ctrl-C twice there). A
       // scheduler's SIGTERM to every process of the job comes on top of the forwarded SIGINT:
-      // that one must not cut the checkpoint short.
-      if (!withParent || sigints >= 2) process.exit(130);
+      // that one must not cut the checkpoint short. Nor must a second SIGTERM: Slurm's to every
+      // process of the job on top of the one the batch script forwards (slurm/arrayScript.ts).
+      if (withParent ? sigints >= 2 : signal === 'SIGINT') process.exit(130);
       return;
     }
     process.stderr.write(`\n${stopping} (Ctrl-C again to quit now)\n`);

@@ -59,7 +59,7 @@ test('the shipped sweep files validate', () => {
 test('unknown field: names the path, suggests the likely one, lists the allowed ones', () => {
   const [p] = problems({ base: { imgsize: 32 } });
   assert.match(p!, /^base: unknown field "imgsize" \(did you mean "imgSize"\?\); allowed: recipe, preset, channels, dataset, /);
-  assert.match(problems({ axis: { timesteps: [1] } })[0]!, /^unknown field "axis" \(did you mean "axes"\?\); allowed: \$schema, name, description, base, axes, grid, repeats, maxParallelRuns$/);
+  assert.match(problems({ axis: { timesteps: [1] } })[0]!, /^unknown field "axis" \(did you mean "axes"\?\); allowed: \$schema, name, description, base, axes, grid, repeats, maxParallelRuns, slurm$/);
   assert.match(problems({ grid: { learningRate: [1] } })[0]!, /^grid: unknown field "learningRate"; allowed: .*\blr\b/);
 });
 

@@ -1,5 +1,6 @@
 // The commands that start and stop trainers: Run Sweep, Run Demo, Train Single Run,
-// Resume Sweep, Stop Run, Stop Sweep. Each started trainer is a session of c.sessions.
+// Resume Sweep, Stop Run, Stop Sweep. Each started trainer is a session of c.sessions; with
+// diffusion.scheduler = slurm a sweep goes to Slurm instead (slurmCommands.ts).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,8 +9,10 @@ import { RUN_CONFIG_TABLE, plainDescription, type FieldSpec } from '../../shared
 import { RECIPE_VALUES } from '../../shared/recipes';
 import type { ExperimentNode } from '../experimentsTree';
 import { readSettings } from '../settings';
+import { hasPendingSlurmJob, slurmTaskOf } from '../slurmRuns';
 import { sweepCanRun } from '../sweepDiagnostics';
 import { pickRun, pickSweep, requireFolder, requireTrust, runOf, sweepOf, trainerLaunch, type CommandContext } from './commandContext';
+import { cancelSlurmSweep, submitSweepToSlurm } from './slurmCommands';
 import { createSweepFromTemplate, writeTemplate } from './sweepTemplateCommands';
 
 export function trainingCommands(c: CommandContext) {
@@ -43,6 +46,7 @@ async function startSweep(c: CommandContext, folder: vscode.WorkspaceFolder, fil
   // The trainer's own check, so that a file it would reject starts nothing; its cwd is the folder.
   if (!(await sweepCanRun(file, folder.uri.fsPath))) return undefined;
   const settings = readSettings(folder);
+  if (settings.scheduler === 'slurm') return submitSweepToSlurm(c, folder, file, settings);
   return c.sessions.start(trainerLaunch(c.context, folder, settings),
     { type: 'sweep', file: path.resolve(file), outDir: settings.outputDirectory, ...(settings.maxParallelRuns > 0 ? { maxParallelRuns: settings.maxParallelRuns } : {}) },
     path.basename(file).replace(/\.sweep\.json$/, ''), settings.stopTimeoutSeconds * 1000);
@@ -144,6 +148,11 @@ async function stopRun(c: CommandContext, node?: ExperimentNode): Promise<void> 
   const run = runOf(node) ?? await pickRun(c.tree, 'Stop which run?', (r) => r.state === 'running' || r.state === 'queued');
   if (!run) return;
   const session = c.sessions.forRun(run.runId);
+  const task = slurmTaskOf(run);
+  if (!session && task) {
+    void vscode.window.showWarningMessage(`${run.runId} is Slurm job ${task}: Stop Sweep cancels its sweep's job, or \`scancel ${task}\` this task alone.`);
+    return;
+  }
   if (!session) {
     const pid = run.status?.pid;
     void vscode.window.showWarningMessage(`${run.runId} is not being trained from this window${pid ? ` (status.json names process ${pid}: stop it where it was started)` : ''}.`);
@@ -152,15 +161,24 @@ async function stopRun(c: CommandContext, node?: ExperimentNode): Promise<void> 
   session.stop(run.runId);
 }
 
+/** A sweep trained from this window stops its trainer; one whose Slurm job has runs to train is cancelled in Slurm. */
 async function stopSweep(c: CommandContext, node?: ExperimentNode): Promise<void> {
-  let session = node?.kind === 'sweep' ? c.sessions.forSweep(node.sweep.sweepId) : undefined;
-  if (!session) {
-    const running = c.sessions.all;
-    if (running.length === 0) {
-      void vscode.window.showInformationMessage('No sweep is running in this window.');
-      return;
-    }
-    session = running.length === 1 ? running[0] : (await vscode.window.showQuickPick(running.map((s) => ({ label: s.name, session: s })), { title: 'Stop which sweep?' }))?.session;
+  const sweep = node?.kind === 'sweep' ? node.sweep : undefined;
+  const session = sweep ? c.sessions.forSweep(sweep.sweepId) : undefined;
+  if (session) return session.stop();
+  if (sweep && hasPendingSlurmJob(sweep)) {
+    await cancelSlurmSweep(c, sweep);
+    return;
   }
-  session?.stop();
+  const inSlurm = (c.tree.experiments ?? await c.tree.reload())?.sweeps.filter(hasPendingSlurmJob) ?? [];
+  const choices = [
+    ...c.sessions.all.map((s) => ({ label: s.name, description: 'in this window', stop: async () => s.stop() })),
+    ...inSlurm.map((s) => ({ label: s.name, description: `Slurm job ${s.slurm!.jobId}`, stop: () => cancelSlurmSweep(c, s) })),
+  ];
+  if (choices.length === 0) {
+    void vscode.window.showInformationMessage('No sweep is running in this window or waiting in Slurm.');
+    return;
+  }
+  const picked = choices.length === 1 ? choices[0] : await vscode.window.showQuickPick(choices, { title: 'Stop which sweep?' });
+  await picked?.stop();
 }

@@ -2,6 +2,7 @@
 // token, so that a pid the system has since given to another process is not taken for the owner.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { RunStatus } from '../runDirectory';
 
 let bootId: string | null | undefined;
@@ -76,8 +77,11 @@ export function isRunOwnerAlive(status: Pick<RunStatus, 'state' | 'pid' | 'pidSt
 /**
  * status.json says running, but the process it names is gone (killed, or crashed before it could
  * write another state): the run is interrupted. A run this process trains is not, nor one whose
- * status names no process (not written by a trainer: nothing to tell).
+ * status names no process (not written by a trainer: nothing to tell), nor a Slurm task's on another machine.
  */
-export function isInterrupted(status: Pick<RunStatus, 'state' | 'pid' | 'pidStart'>): boolean {
+export function isInterrupted(status: Pick<RunStatus, 'state' | 'pid' | 'pidStart' | 'slurm'>): boolean {
+  // A Slurm task's pid is a process on its node, which means nothing on another machine (the
+  // login node): there Slurm knows (`diffusion-lab status --sweep`), the pid does not.
+  if (status.slurm !== undefined && status.slurm.host !== hostname()) return false;
   return status.state === 'running' && typeof status.pid === 'number' && status.pid !== process.pid && !isRunOwnerAlive(status);
 }

@@ -74,6 +74,11 @@ function describeSchemaError(e: ErrorObject, root: unknown): SweepProblem {
       return problem(`${at}: must not be empty`);
     case 'maxLength':
       return problem(`${at}: is longer than ${String(p.limit)} characters`);
+    case 'pattern': {
+      // The field's description says which forms it takes (a Slurm time, a memory size).
+      const { description } = schemaAt(e.schemaPath) as { description?: string };
+      return problem(`${at}: ${got} is not in the expected form${description ? `; ${description}` : ''}`);
+    }
     default:
       return problem(`${at}: ${e.message ?? e.keyword}`);
   }

@@ -6,6 +6,7 @@ import { type RunConfig, type RunConfigFile, type RunEnvironment } from '../../s
 import { MetricRecord, RUN_FILES, RunStatus } from '../../shared/runDirectory';
 import { readRunStatus, runsDirectory } from '../../shared/runReading/runFiles';
 import { writeJsonAtomic } from '../../shared/atomicFile';
+import { slurmStatusField } from '../sweep/slurm/slurmTaskOfProcess';
 
 /** A readable, unique run id: the main hyperparameters plus a short random suffix. */
 export function makeRunId(c: RunConfig, suffix = randomBytes(2).toString('hex')): string {
@@ -41,6 +42,8 @@ export class RunWriter {
     }
     const writer = new RunWriter(dir, {
       formatVersion: 1, state: 'queued', createdAt: new Date().toISOString(), step: 0, epoch: 0, totalSteps: 0,
+      // The Slurm task training it; outside Slurm undefined, which JSON leaves out.
+      ...slurmStatusField(),
     });
     await writer.writeStatus();
     return writer;

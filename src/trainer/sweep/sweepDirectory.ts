@@ -1,5 +1,5 @@
-// Where a sweep's files and runs are. <out>/sweeps/<sweep-id>/sweep.json: the resolved sweep, rewritten (atomically) each time the
-// sweep is run, so it always lists the runs of the sweep file as it is now.
+// Where a sweep's files and runs are. <out>/sweeps/<sweep-id>/sweep.json: the resolved sweep, rewritten (atomically) when the
+// sweep is run and its file resolves differently, so it always lists the runs of the sweep file as it is now.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SWEEP_FILES, type ResolvedSweepFile, type SweepRun, type SweepSpec } from '../../shared/sweepSpec';
@@ -7,6 +7,7 @@ import { writeJsonAtomic } from '../../shared/atomicFile';
 import { runsDirectory } from '../../shared/runReading/runFiles';
 import type { ResolvedSweep } from '../../shared/sweepChecks/resolveSweep';
 import { SweepError } from '../../shared/sweepChecks/sweepProblem';
+import type { SlurmSubmission } from '../../shared/slurmJob';
 
 export function runDirOf(outDir: string, run: Pick<SweepRun, 'runId'>): string {
   return path.join(runsDirectory(outDir), run.runId);
@@ -42,10 +43,27 @@ export async function writeResolvedSweep(outDir: string, sweep: ResolvedSweep, s
     variedFields: sweep.variedFields,
     maxParallelRuns: sweep.maxParallelRuns,
     runs: sweep.runs,
+    // The latest Slurm submission stays recorded (src/shared/slurmJob.ts).
+    ...(previous?.slurm ? { slurm: previous.slurm } : {}),
   };
+  // Unchanged: not rewritten, so that the tasks of a Slurm array, which each run this, never
+  // write over the submission the submitter records meanwhile.
+  if (previous && sameResolution(previous, content)) return file;
   await fs.mkdir(path.dirname(file), { recursive: true });
   await writeJsonAtomic(file, content);
   return file;
+}
+
+function sameResolution(a: ResolvedSweepFile, b: ResolvedSweepFile): boolean {
+  const { resolvedAt: _a, slurm: _as, ...restA } = a;
+  const { resolvedAt: _b, slurm: _bs, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
+}
+
+/** Records a Slurm submission in sweep.json (read, changed, replaced atomically). */
+export async function recordSlurmSubmission(file: string, submission: SlurmSubmission): Promise<void> {
+  const current = await readResolvedSweep(file);
+  await writeJsonAtomic(file, { ...current, slurm: submission } satisfies ResolvedSweepFile);
 }
 
 export async function readResolvedSweep(file: string): Promise<ResolvedSweepFile> {

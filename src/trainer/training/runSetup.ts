@@ -27,6 +27,7 @@ import { writeForwardStrip } from './forwardStrip';
 import { writeForwardSteps } from './forwardSteps';
 import { dropMetricsWrittenAgain } from './resumeMetrics';
 import { RunFailure, StepRate, round3, type RunContext, type RunStart } from './runContext';
+import { slurmStatusField } from '../sweep/slurm/slurmTaskOfProcess';
 
 /**
  * Completes `run` into the context of its first step. `previous` is the recorded environment
@@ -64,7 +65,7 @@ export async function setupRun(run: RunStart, previous: RunEnvironment | null, c
   if (previous) await dropMetricsWrittenAgain(writer, restored, totalSteps);
   await writer.updateStatus({
     state: 'running', startedAt: new Date().toISOString(), totalSteps, pid: process.pid, pidStart: processStart(process.pid),
-    step: run.progress.step, epoch: run.progress.epoch, error: undefined,
+    step: run.progress.step, epoch: run.progress.epoch, error: undefined, ...slurmStatusField(),
   });
   emit({ type: 'run-started', runId, runDir: writer.dir, backend: backend.backend, ...(backend.gpu ? { gpu: backend.gpu } : {}), totalSteps, resumedFromStep: run.progress.step });
   if (!restored) await recordNewRun(run, schedule, batches, dataset, split);
