@@ -9,6 +9,9 @@ import { RUN_FILES, isRunId, type RunDisplayState, type RunStatus } from '../sha
 import { MetricsCache, readRun as readRunDirectory } from '../shared/runReading/readRun';
 import { SWEEP_FILES, type ResolvedSweepFile } from '../shared/sweepSpec';
 import { variedLabel } from '../shared/formatting';
+import type { RunAnnotations } from '../shared/runAnnotations';
+import { shownRunLabel } from '../shared/runLabels';
+import { slurmLogFile, type SlurmSubmission } from '../shared/slurmJob';
 
 export { MetricsCache };
 
@@ -34,6 +37,12 @@ export interface RunEntry {
   /** File names in samples/, sorted. */
   samples: string[];
   hasNotes: boolean;
+  /** Display name, star and labels (annotations.json). */
+  annotations?: RunAnnotations;
+  /** annotations.json is ignored: which file, what is wrong. */
+  annotationsProblem?: string;
+  /** Set when the run's sweep was submitted to Slurm: the task's log (sweeps/<id>/slurm/<run-id>.log), and whether it is there yet. */
+  slurmLog?: { file: string; exists: boolean };
 }
 
 export interface SweepEntry {
@@ -47,6 +56,8 @@ export interface SweepEntry {
   runs: RunEntry[];
   hasNotes: boolean;
   error?: string;
+  /** sweep.json's latest submission as a Slurm job array. */
+  slurm?: SlurmSubmission;
 }
 
 export interface Experiments {
@@ -77,9 +88,15 @@ export async function readExperiments(outDir: string, cache = new MetricsCache()
       sweeps.push({ sweepId, dir, name: sweepId, variedFields: [], runs: [], hasNotes, error: `${file}: ${(err as Error).message}` });
       continue;
     }
-    const runs = await Promise.all(resolved.runs.map((r) => {
+    const slurm = isSlurmSubmission(resolved.slurm) ? resolved.slurm : undefined;
+    const runs = await Promise.all(resolved.runs.map(async (r) => {
       listed.add(r.runId);
-      return readRun(path.join(runsDir, r.runId), cache, isRecord(r.varied) ? r.varied : {});
+      const run = await readRun(path.join(runsDir, r.runId), cache, isRecord(r.varied) ? r.varied : {});
+      if (slurm) {
+        const log = slurmLogFile(dir, r.runId);
+        run.slurmLog = { file: log, exists: await exists(log) };
+      }
+      return run;
     }));
     sweeps.push({
       sweepId, dir, runs, hasNotes,
@@ -87,6 +104,7 @@ export async function readExperiments(outDir: string, cache = new MetricsCache()
       ...(typeof resolved.description === 'string' ? { description: resolved.description } : {}),
       ...(typeof resolved.source === 'string' ? { source: resolved.source } : {}),
       variedFields: Array.isArray(resolved.variedFields) ? resolved.variedFields.map(String) : [],
+      ...(slurm ? { slurm } : {}),
     });
   }
   const singleRuns = await Promise.all(runIds.filter((id) => !listed.has(id)).map((id) => readRun(path.join(runsDir, id), cache, {})));
@@ -108,12 +126,25 @@ export async function readRun(dir: string, cache: MetricsCache, varied: Record<s
     hasForwardStrip: r.forwardStrip !== undefined,
     samples: r.samples.map((image) => image.name).sort(),
     hasNotes: r.notes !== undefined,
+    ...(r.annotations ? { annotations: r.annotations } : {}),
+    ...(r.annotationsProblem ? { annotationsProblem: r.annotationsProblem } : {}),
   };
 }
 
 /** `T 250 · size 16`, or the run id when nothing is varied. */
 export function describeVaried(run: Pick<RunEntry, 'runId' | 'varied'>): string {
   return variedLabel(run.varied, run.runId);
+}
+
+/** The run's row in the tree and its line in pickers: its display name, else describeVaried (in a sweep) or the run id. */
+export function runName(run: Pick<RunEntry, 'runId' | 'varied' | 'annotations'>, inSweep: boolean): string {
+  return shownRunLabel(inSweep ? describeVaried(run) : run.runId, run.annotations);
+}
+
+/** `★ #baseline #keep`: the star and the labels; `⚠ annotations.json` when that file is ignored (the tooltip says why). */
+export function annotationMarks(run: Pick<RunEntry, 'annotations' | 'annotationsProblem'>): string {
+  const a = run.annotations;
+  return [a?.starred ? '★' : '', ...(a?.labels ?? []).map((l) => `#${l}`), run.annotationsProblem ? `⚠ ${RUN_FILES.annotations}` : ''].filter(Boolean).join(' ');
 }
 
 async function listDirs(dir: string): Promise<string[]> {
@@ -123,6 +154,11 @@ async function listDirs(dir: string): Promise<string[]> {
 
 function exists(p: string): Promise<boolean> {
   return fs.access(p).then(() => true, () => false); // only whether to offer it: opening it reports any problem
+}
+
+/** A sweep.json edited into nonsense there means no Slurm job, not a broken tree. */
+function isSlurmSubmission(v: unknown): v is SlurmSubmission {
+  return isRecord(v) && typeof v.jobId === 'string' && v.jobId !== '' && Array.isArray(v.runIds) && v.runIds.every((id) => typeof id === 'string');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -7,8 +7,9 @@ import { RUN_FILES } from '../shared/runDirectory';
 import { formatDuration } from '../shared/formatting';
 import { FINAL_LOSS } from '../shared/lossNames';
 import { escapeMd, runTooltipMarkdown } from './runTooltip';
-import { describeVaried, MetricsCache, readExperiments, type Experiments, type RunEntry, type SweepEntry } from './experimentsModel';
+import { annotationMarks, MetricsCache, readExperiments, runName, type Experiments, type RunEntry, type SweepEntry } from './experimentsModel';
 import type { TrainingSessions } from './sessions';
+import { hasPendingSlurmJob, offersSlurmLog, slurmTaskLabel } from './slurmRuns';
 import { PHASE_WORDS } from './sweepProgress';
 import type { RunProgress } from './trainingSession';
 
@@ -149,26 +150,29 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
     const item = new vscode.TreeItem(sweep.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `sweep:${sweep.sweepId}`;
     const session = this.sessions.forSweep(sweep.sweepId);
-    item.description = sweep.error ? 'unreadable' : describeSweepRuns(sweep);
-    item.iconPath = new vscode.ThemeIcon(sweep.error ? 'warning' : session ? 'loading~spin' : 'beaker');
+    // A Slurm job with runs to train counts as running: Stop Sweep cancels it.
+    const inSlurm = hasPendingSlurmJob(sweep);
+    item.description = sweep.error ? 'unreadable' : [describeSweepRuns(sweep), inSlurm ? `Slurm job ${sweep.slurm!.jobId}` : ''].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(sweep.error ? 'warning' : session || inSlurm ? 'loading~spin' : 'beaker');
     item.tooltip = new vscode.MarkdownString(sweep.error
       ? `**${sweep.sweepId}**: ${escapeMd(sweep.error)}`
       : [`**${escapeMd(sweep.name)}**`, sweep.description ? escapeMd(sweep.description) : '', sweep.source ? `Sweep file: \`${sweep.source}\`` : '',
         sweep.variedFields.length ? `Varied: ${sweep.variedFields.join(', ')}` : ''].filter(Boolean).join('\n\n'));
-    item.contextValue = session ? 'sweep.running' : 'sweep.idle';
+    item.contextValue = session || inSlurm ? 'sweep.running' : 'sweep.idle';
     return item;
   }
 
   private runItem(run: RunEntry, sweepId: string | undefined): vscode.TreeItem {
-    const item = new vscode.TreeItem(sweepId ? describeVaried(run) : run.runId,
+    const item = new vscode.TreeItem(runName(run, sweepId !== undefined),
       run.state === 'not started' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${sweepId ?? ''}/${run.runId}`;
-    item.description = describeRun(run, this.activeRun(run.runId));
+    item.description = [annotationMarks(run), describeRun(run, this.activeRun(run.runId))].filter(Boolean).join(' · ');
     item.iconPath = stateIcon(run.state);
     item.tooltip = runTooltip(run);
     // A click opens the run's panel (the twistie still shows its files); a run not started has none.
     if (run.state !== 'not started') item.command = { command: 'diffusion.openResultsPanel', title: 'Open Results Panel', arguments: [{ kind: 'run', run, sweepId }] };
-    item.contextValue = `run.${run.state.replace(' ', '-')}`;
+    // `.slurm` offers Open Slurm Log; `.starred` picks Unstar over Star in the menus.
+    item.contextValue = `run.${run.state.replace(' ', '-')}${offersSlurmLog(run) ? '.slurm' : ''}${run.annotations?.starred ? '.starred' : ''}`;
     item.resourceUri = vscode.Uri.file(run.dir);
     return item;
   }
@@ -222,9 +226,12 @@ export function describeRun(run: RunEntry, active?: RunProgress): string {
   }
   if (run.state === 'unreadable') return 'unreadable';
   if (run.state === 'not started') return 'not started';
-  if (run.state === 'running') return `step ${run.status?.step ?? 0}/${run.status?.totalSteps ?? 0}`;
+  // Trained by Slurm: the task, until it is done.
+  const task = run.state === 'queued' || run.state === 'running' ? slurmTaskLabel(run) : undefined;
+  if (run.state === 'running') return [`step ${run.status?.step ?? 0}/${run.status?.totalSteps ?? 0}`, task].filter(Boolean).join(' · ');
   const parts: string[] = [];
   if (run.state !== 'done') parts.push(run.state);
+  if (task) parts.push(task);
   if (run.finalLoss !== undefined) parts.push(`${FINAL_LOSS.label} ${run.finalLoss.toFixed(4)}`);
   if (run.totalMs !== undefined) parts.push(formatDuration(run.totalMs));
   if (run.state === 'failed' && run.status?.error) parts.push(run.status.error.message.split('\n')[0]!.slice(0, 80));

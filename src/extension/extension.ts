@@ -1,6 +1,7 @@
 // Entry point: wires the Output channel, the training sessions, the Experiments tree and
 // the commands together. Returns them as the extension's API, which the tests drive.
 import * as vscode from 'vscode';
+import { warnAboutAnnotationProblems } from './annotationProblems';
 import { registerChooseDatasetFolder } from './chooseDatasetFolder';
 import { createCommands, registerCommands, type DiffusionCommands } from './commands/registerCommands';
 import { ExperimentsTree } from './experimentsTree';
@@ -8,6 +9,7 @@ import { registerInstallGpuBackend } from './commands/installGpuBackendCommand';
 import { registerResultsPanel } from './panel/registerResultsPanel';
 import { TrainingSessions } from './sessions';
 import { readSettings } from './settings';
+import { SlurmPolling } from './slurmPolling';
 import { registerSweepDiagnostics } from './sweepDiagnostics';
 
 export interface DiffusionLabApi {
@@ -29,9 +31,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionLabApi {
   const view = vscode.window.createTreeView('diffusion.experiments', { treeDataProvider: tree, showCollapseAll: true });
   const commands = createCommands({ context, sessions, tree });
   context.subscriptions.push(
-    output, sessions, tree, view, ...registerCommands(commands),
+    output, sessions, tree, view, ...registerCommands(commands), new SlurmPolling(tree),
     registerResultsPanel(context, (listener) => sessions!.onDidChange(listener)),
-    registerInstallGpuBackend(context, output), registerChooseDatasetFolder(), registerSweepDiagnostics(),
+    registerInstallGpuBackend(context, output), registerChooseDatasetFolder(), registerSweepDiagnostics(), warnAboutAnnotationProblems(tree),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('diffusion.outputDirectory')) tree.setOutputDirectory(outDir());
     }),

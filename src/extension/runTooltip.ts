@@ -7,11 +7,17 @@ import { formatMs, formatNumber, formatValue, shortFieldName } from '../shared/f
 import { FINAL_LOSS } from '../shared/lossNames';
 import { RUN_FILES, RUN_STATE_HINTS } from '../shared/runDirectory';
 import type { RunEntry } from './experimentsModel';
+import { slurmTaskLabel } from './slurmRuns';
 
 export function runTooltipMarkdown(run: RunEntry): string {
-  const parts = [`**${escapeMd(run.runId)}** — ${run.state}`];
+  const a = run.annotations;
+  const parts = [`${a?.starred ? '★ ' : ''}**${escapeMd(a?.name ?? run.runId)}**${a?.name ? ` (${escapeMd(run.runId)})` : ''} — ${run.state}`];
+  if (a?.labels?.length) parts.push(`Labels: ${a.labels.map((l) => escapeMd(`#${l}`)).join(' ')}`);
+  if (run.annotationsProblem) parts.push(`**Ignored:** ${escapeMd(run.annotationsProblem)}`);
   const hint = RUN_STATE_HINTS[run.state];
   if (hint) parts.push(`${escapeMd(hint[0]!.toUpperCase() + hint.slice(1))}.`);
+  const task = slurmTaskLabel(run);
+  if (task) parts.push(`${escapeMd(task)}${run.slurmLog ? ` · log \`${run.slurmLog.file}\`${run.slurmLog.exists ? '' : ' (not yet: the task has not started)'}` : ''}`);
   const varied = Object.entries(run.varied).map(([k, v]) => `${escapeMd(shortFieldName(k))} = ${escapeMd(formatValue(v))}`);
   if (varied.length > 0) parts.push(varied.join(' · '));
   const measures = [

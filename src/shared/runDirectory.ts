@@ -15,6 +15,8 @@ export const RUN_FILES = {
   samples: 'samples',
   checkpoint: 'checkpoint',
   notes: 'notes.md',
+  /** A display name, a star and labels; see RunAnnotations (runAnnotations.ts). Absent: none. */
+  annotations: 'annotations.json',
 } as const;
 
 export const RUN_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -81,6 +83,13 @@ export interface RunStatus {
   pidStart?: string;
   /** Set when state is failed: what went wrong, and at which step. */
   error?: { message: string; step?: number };
+  /**
+   * The Slurm task that trains the run (`<arrayJobId>_<taskIndex>`), set when the sweep was
+   * submitted with --scheduler slurm; kept through running, done, failed and cancelled. A
+   * queued run with it waits in Slurm's queue: it has no process to check. `host`: the node
+   * training it (os.hostname()), from when it runs; the pid means something there only.
+   */
+  slurm?: { jobId: string; host?: string };
 }
 
 /**

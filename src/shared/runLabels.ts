@@ -4,6 +4,7 @@
 // is left out; a repeat adds `#2`.
 import { fieldEquals } from './formatting';
 import { impliedByRecipe } from './recipes';
+import type { RunAnnotations } from './runAnnotations';
 
 export interface LabelledRun {
   /** The run's values of (at least) the varied fields. */
@@ -31,4 +32,12 @@ export function sweepRunLabel(run: LabelledRun, base: Readonly<Record<string, un
   const shown = varied.length <= 2 ? varied : [];
   const named = shown.map((f) => fieldEquals(f, values[f])).join(', ');
   return (shown.length === 0 ? 'base' : markBase ? `${named} (base)` : named) + repeat;
+}
+
+/**
+ * What a run is called wherever it is shown (tree, panel, CLI table, report): the name the person
+ * gave it (annotations.json), else the generated label of the place that shows it.
+ */
+export function shownRunLabel(generated: string, annotations?: RunAnnotations): string {
+  return annotations?.name ?? generated;
 }

@@ -87,6 +87,7 @@ describe('webview -> host messages', () => {
       { type: 'ready' }, { type: 'save-notes', text: 'x', baseVersion: 'v' }, { type: 'save-notes', text: '', baseVersion: 'v', force: true },
       { type: 'open', runId: 'r', what: 'folder' }, { type: 'view-state', state },
       { type: 'notes-draft', draft: { text: 'typed', baseVersion: 'v' } }, { type: 'notes-draft', draft: null },
+      ...['star', 'unstar', 'rename', 'edit-labels'].map((action) => ({ type: 'annotate-run', runId: 'T250-ab12', action })),
     ]) assert.ok(isPanelToHostMessage(m), JSON.stringify(m));
   });
 
@@ -96,6 +97,9 @@ describe('webview -> host messages', () => {
       { type: 'open', runId: 'r', what: '../../etc/passwd' }, { type: 'exec', command: 'rm -rf /' },
       { type: 'view-state', state: { ...state, smoothing: 1 } }, { type: 'view-state', state: { ...state, tab: 'x' } },
       { type: 'notes-draft' }, { type: 'notes-draft', draft: { text: 'typed' } }, { type: 'notes-draft', draft: 'typed' },
+      // The page names a run and an action; the name or labels themselves are typed in VS Code's own input, never sent.
+      { type: 'annotate-run', runId: 'r', action: 'delete' }, { type: 'annotate-run', runId: '', action: 'star' },
+      { type: 'annotate-run', runId: 7, action: 'star' }, { type: 'annotate-run', action: 'star' }, { type: 'annotate-run', runId: 'r' },
     ]) assert.equal(isPanelToHostMessage(m), false, JSON.stringify(m));
   });
 

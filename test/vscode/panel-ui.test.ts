@@ -115,7 +115,7 @@ async function scenario(page: Page, workspace: string, shot: (name: string) => P
   // Compare: a row per run of the sweep.
   await view.locator('#tab-compare').click();
   await view.locator('table.compare tbody tr').first().waitFor();
-  assert.deepEqual(await view.locator('table.compare tbody tr th[scope=row]').allTextContents(), ['T=50', 'T=60']);
+  assert.deepEqual(await view.locator('table.compare tbody tr th[scope=row] .run-label').allTextContents(), ['T=50', 'T=60']);
   await shot('compare');
 
   // Notes: typing is saved to the sweep's notes.md.

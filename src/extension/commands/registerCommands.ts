@@ -6,6 +6,8 @@ import { browsingCommands } from './browsingCommands';
 import type { CommandContext } from './commandContext';
 import { environmentCommands } from './environmentCommands';
 import { importWeightsCommands } from './importWeightsCommand';
+import { runAnnotationCommands } from './runAnnotationCommands';
+import { slurmCommands } from './slurmCommands';
 import { sweepTemplateCommands } from './sweepTemplateCommands';
 import { trainingCommands } from './trainingCommands';
 
@@ -26,6 +28,11 @@ export const COMMAND_IDS = {
   runDemo: 'diffusion.runDemo',
   importWeights: 'diffusion.importWeights',
   refresh: 'diffusion.refreshExperiments',
+  renameRun: 'diffusion.renameRun',
+  starRun: 'diffusion.starRun',
+  unstarRun: 'diffusion.unstarRun',
+  editRunLabels: 'diffusion.editRunLabels',
+  openSlurmLog: 'diffusion.openSlurmLog',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_IDS;
@@ -39,6 +46,8 @@ export function createCommands(c: CommandContext) {
     ...sweepTemplateCommands(c),
     ...environmentCommands(c),
     ...importWeightsCommands(c),
+    ...runAnnotationCommands(c),
+    ...slurmCommands(c),
   } satisfies Record<CommandName, CommandHandler>;
 }
 

@@ -9,6 +9,7 @@ import { readRun } from './readRun';
 import { measureRun, type RunMeasures } from './runMeasures';
 import { SWEEP_FILES } from '../sweepSpec';
 import { runsDirectory } from './runFiles';
+import type { RunAnnotations } from '../runAnnotations';
 
 
 type RunConfigField = keyof RunConfig;
@@ -70,6 +71,10 @@ export interface StudyRun {
   sampleGrids: string[];
   /** Files that exist but could not be read, in words. */
   problems: string[];
+  /** Display name, star and labels (annotations.json). */
+  annotations?: RunAnnotations;
+  /** annotations.json is ignored: which file, what is wrong (a warning; the run is reported without them). */
+  annotationsProblem?: string;
 }
 
 export interface Study {
@@ -186,6 +191,8 @@ async function loadRun(run: SweepListingRun, dir: string, base: RunConfig): Prom
   }
   out.measures = reading.measures;
   out.problems.push(...reading.problems, ...reading.metricsProblems);
+  if (reading.annotations) out.annotations = reading.annotations;
+  if (reading.annotationsProblem) out.annotationsProblem = reading.annotationsProblem;
   if (reading.notes) {
     const notes = await readTextIfPresent(reading.notes.file);
     if (notes !== undefined) out.notes = notes;

@@ -10,7 +10,8 @@ import {
   RUN_FILES, RUN_STATES, SAMPLE_FILES, type ForwardStepsIndex, type RunDisplayState, type ForwardStripIndex, type MetricRecord, type RunState, type RunStatus,
 } from '../runDirectory';
 import type { ParsedMetrics } from './metricsLines';
-import { readMetricsFile } from './runFiles';
+import { readMetricsFile, readRunAnnotations } from './runFiles';
+import type { RunAnnotations } from '../runAnnotations';
 import { measureRun, type RunMeasures } from './runMeasures';
 import { isInterrupted } from './processIdentity';
 
@@ -49,6 +50,10 @@ export interface RunReading {
   /** Reverse strips and grids, by epoch then name. */
   samples: SampleImage[];
   notes?: ImageOnDisk;
+  /** annotations.json: display name, star, labels. */
+  annotations?: RunAnnotations;
+  /** annotations.json is there but ignored (naming it and what is wrong): a warning, the run still shows. */
+  annotationsProblem?: string;
 }
 
 export interface ReadRunOptions {
@@ -86,16 +91,19 @@ export async function readRun(dir: string, options: ReadRunOptions = {}): Promis
   reading.metricsProblems = metrics.problems;
   reading.measures = measures;
 
-  const [forward, forwardIndex, steps, stepsIndex, notes] = await Promise.all([
+  const [forward, forwardIndex, steps, stepsIndex, notes, annotations] = await Promise.all([
     imageOnDisk(path.join(dir, RUN_FILES.forwardStrip)),
     readJson(path.join(dir, RUN_FILES.forwardStripIndex)),
     imageOnDisk(path.join(dir, RUN_FILES.forwardSteps)),
     readJson(path.join(dir, RUN_FILES.forwardStepsIndex)),
     imageOnDisk(path.join(dir, RUN_FILES.notes)),
+    readRunAnnotations(dir),
   ]);
   if (forward) reading.forwardStrip = { ...forward, ...(isTileIndex(forwardIndex) ? { index: forwardIndex as unknown as ForwardStripIndex } : {}) };
   if (steps && isTileIndex(stepsIndex) && typeof stepsIndex.columns === 'number') reading.forwardSteps = { ...steps, index: stepsIndex as unknown as ForwardStepsIndex };
   if (notes) reading.notes = notes;
+  if (annotations.annotations) reading.annotations = annotations.annotations;
+  if (annotations.problem) reading.annotationsProblem = annotations.problem;
   reading.samples = await readSamples(dir, reading.status?.epoch, reading.problems);
   return reading;
 }

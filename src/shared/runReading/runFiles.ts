@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ConfigError, type RunConfigFile } from '../runConfig';
 import { RUN_FILES, type MetricRecord, type RunStatus } from '../runDirectory';
 import { parseMetricsJsonl, type ParsedMetrics } from './metricsLines';
+import { parseRunAnnotations, type RunAnnotations } from '../runAnnotations';
 
 /** `<out>/runs`: where run directories live, beside `<out>/sweeps`. */
 export function runsDirectory(outDir: string): string {
@@ -51,4 +52,23 @@ export async function readMetricsFile(dir: string): Promise<ParsedMetrics> {
 /** The records of metrics.jsonl, for readers that show its problems elsewhere or not at all. */
 export async function readMetrics(dir: string): Promise<MetricRecord[]> {
   return (await readMetricsFile(dir)).records;
+}
+
+/** annotations.json: none (absent), the annotations, or why the file is ignored (naming it). */
+export interface AnnotationsReading {
+  annotations?: RunAnnotations;
+  problem?: string;
+}
+
+export async function readRunAnnotations(dir: string): Promise<AnnotationsReading> {
+  const file = path.join(dir, RUN_FILES.annotations);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? {} : { problem: `${file}: cannot read (${code ?? (err as Error).message}); ignored` };
+  }
+  const checked = parseRunAnnotations(text, file);
+  return checked.ok ? { annotations: checked.annotations } : { problem: checked.problem };
 }

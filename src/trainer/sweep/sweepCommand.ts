@@ -11,11 +11,16 @@ import { formatDuration, formatValue } from '../../shared/formatting';
 import { withStopOnSignal } from '../stopOnSignal';
 import { resolveSweep, type ResolvedSweep } from '../../shared/sweepChecks/resolveSweep';
 import { runDirOf, writeResolvedSweep } from './sweepDirectory';
-import { formatSummaryTable, formatTable, summarizeRun, type SweepRunRow } from './sweepSummary';
+import { annotationWarnings, formatSummaryTable, formatTable, summarizeRun, type SweepRunRow } from './sweepSummary';
 import { readSweepFile } from './readSweepFile';
 import { applyThreadsFlag, THREADS_OPTION } from '../threadsFlag';
+import { isOneOf } from '../../shared/options';
+import { SLURM_SWEEP_OPTIONS, SLURM_SWEEP_USAGE } from './slurm/submitArray';
+import { SCHEDULERS } from '../../shared/slurmJob';
 
 export const SWEEP_USAGE = `diffusion-lab sweep FILE [--out DIR] [--dry-run] [--yes] [--run ID] [--gflops N] [--threads N]
+       diffusion-lab sweep FILE --scheduler slurm [--out DIR] [--dry-run] [--partition P] [--time T] [--gres G]
+                           [--cpus-per-task N] [--mem M] [--account A] [--sbatch LINE]... [--setup CMD] [--requeue]
   FILE        a *.sweep.json file (schema: schemas/sweep.schema.json)
   --out DIR   where sweeps/ and runs/ go (default .diffusion)
   --dry-run   list the runs and an estimated time; train nothing, write nothing
@@ -23,8 +28,9 @@ export const SWEEP_USAGE = `diffusion-lab sweep FILE [--out DIR] [--dry-run] [--
   --run ID    train only this run of the sweep (how parallel runs are started)
   --gflops N  the dry run's throughput, instead of a measured or assumed one
   --threads N wasm backend threads per run (default: the cores shared among parallel runs)
-Runs already done are skipped and interrupted ones resumed, so after Ctrl-C or a crash
-the same command continues the sweep.
+${SLURM_SWEEP_USAGE}Runs already done are skipped and interrupted ones resumed, so after Ctrl-C or a crash
+the same command continues the sweep; submitted to Slurm again, only the runs not done are,
+and they resume from their checkpoints. See also: diffusion-lab status --sweep DIR, stop --sweep DIR.
 `;
 
 export async function sweepCommand(argv: string[]): Promise<number> {
@@ -35,7 +41,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       options: {
         out: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' },
         run: { type: 'string' }, gflops: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        ...THREADS_OPTION,
+        ...THREADS_OPTION, ...SLURM_SWEEP_OPTIONS,
       },
     });
   } catch (err) {
@@ -60,6 +66,18 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     runs = runs.filter((r) => r.runId === values.run);
     if (runs.length === 0) throw new ConfigError(`${file}: has no run "${values.run}" (its runs: ${sweep.runs.map((r) => r.runId).join(', ')})`);
   }
+
+  const scheduler = values.scheduler ?? 'local';
+  if (!isOneOf(SCHEDULERS, scheduler)) throw new ConfigError(`--scheduler: unknown "${scheduler}" (valid: ${SCHEDULERS.join(', ')})`);
+  if (scheduler === 'slurm') {
+    const { slurmOptionsFrom, submitSweepToSlurm } = await import('./slurm/submitArray');
+    return submitSweepToSlurm({
+      file, spec, sweep, runs, outDir, dryRun: values['dry-run'] === true,
+      options: slurmOptionsFrom(spec.slurm, values), cliPath: path.resolve(process.argv[1] ?? 'dist/cli.js'),
+    });
+  }
+  const slurmOnly = Object.keys(SLURM_SWEEP_OPTIONS).filter((k) => k !== 'scheduler' && values[k as keyof typeof values] !== undefined);
+  if (slurmOnly.length > 0) throw new ConfigError(`--${slurmOnly[0]} is for --scheduler slurm; add that to submit the sweep to Slurm`);
 
   const current = await Promise.all(runs.map((r) => summarizeRun(r, runDirOf(outDir, r))));
   if (values['dry-run']) return dryRun(sweep, runs, current, outDir, gflops);
@@ -89,6 +107,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         } : {}),
       });
       process.stdout.write('\n' + formatSummaryTable(outcome.runs, sweep.variedFields));
+      for (const line of annotationWarnings(outcome.runs)) process.stderr.write(line + '\n');
       const notDone = outcome.runs.filter((r) => r.state !== 'done').length;
       if (outcome.stopped) {
         process.stderr.write(`sweep stopped with ${notDone} of ${runs.length} runs not done; run the same command again to continue\n`);

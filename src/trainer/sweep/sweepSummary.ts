@@ -6,6 +6,7 @@ import type { SweepRun } from '../../shared/sweepSpec';
 import { formatMs, formatNumber, formatValue } from '../../shared/formatting';
 import { readRun } from '../../shared/runReading/readRun';
 import { FINAL_LOSS } from '../../shared/lossNames';
+import type { RunAnnotations } from '../../shared/runAnnotations';
 
 /** One row of the sweep table. */
 export interface SweepRunRow {
@@ -28,6 +29,10 @@ export interface SweepRunRow {
   metricsProblems?: string[];
   /** What this invocation did with the run: trained, resumed, skipped, ... */
   note?: string;
+  /** Display name, star and labels (annotations.json). */
+  annotations?: RunAnnotations;
+  /** annotations.json is ignored: which file, what is wrong (printed on stderr). */
+  annotationsProblem?: string;
 }
 
 export async function summarizeRun(run: Pick<SweepRun, 'runId' | 'varied'>, runDir: string, note?: string): Promise<SweepRunRow> {
@@ -44,15 +49,30 @@ export async function summarizeRun(run: Pick<SweepRun, 'runId' | 'varied'>, runD
     ...(error ? { error } : {}),
     ...(reading.metricsProblems.length > 0 ? { metricsProblems: reading.metricsProblems } : {}),
     ...(note ? { note } : {}),
+    ...(reading.annotations ? { annotations: reading.annotations } : {}),
+    ...(reading.annotationsProblem ? { annotationsProblem: reading.annotationsProblem } : {}),
   };
 }
 
-/** A plain-text table: run id, the varied fields, state, final loss, SWD with its floor (when measured), time per epoch and step, total. */
+/** One line per ignored annotations.json, for stderr. */
+export function annotationWarnings(rows: readonly SweepRunRow[]): string[] {
+  return rows.flatMap((r) => (r.annotationsProblem ? [`warning: ${r.annotationsProblem}`] : []));
+}
+
+/**
+ * A plain-text table: run id (★ when starred), its name and labels (when any run has them), the
+ * varied fields, state, final loss, SWD with its floor (when measured), time per epoch and step, total.
+ */
 export function formatSummaryTable(rows: SweepRunRow[], variedFields: RunConfigField[]): string {
   const withSwd = rows.some((r) => r.swd !== undefined);
-  const header = ['run', ...variedFields, 'state', FINAL_LOSS.label, ...(withSwd ? ['SWD', 'floor'] : []), 'time/epoch', 'ms/step', 'total', 'this time'];
+  const withStar = rows.some((r) => r.annotations?.starred);
+  const withName = rows.some((r) => r.annotations?.name);
+  const withLabels = rows.some((r) => r.annotations?.labels);
+  const header = ['run', ...(withName ? ['name'] : []), ...(withLabels ? ['labels'] : []), ...variedFields, 'state', FINAL_LOSS.label, ...(withSwd ? ['SWD', 'floor'] : []), 'time/epoch', 'ms/step', 'total', 'this time'];
   const body = rows.map((r) => [
-    r.runId,
+    withStar ? `${r.annotations?.starred ? '★' : ' '} ${r.runId}` : r.runId,
+    ...(withName ? [r.annotations?.name ?? ''] : []),
+    ...(withLabels ? [(r.annotations?.labels ?? []).join(', ')] : []),
     ...variedFields.map((f) => formatValue(r.varied[f])),
     r.state,
     formatNumber(r.finalLoss),
