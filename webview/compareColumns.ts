@@ -1,8 +1,8 @@
 // The Compare table's columns, shared by the table, the metric-vs-parameter plot and the
 // markdown table the Notes tab inserts, so all three say the same thing.
-import type { RunMeasureSummary, RunSummary } from '../src/shared/panelMessages';
+import type { RunSummary } from '../src/shared/panelMessages';
+import { COMPARE_MEASURES, type CompareMeasure, type MeasureId } from '../src/shared/compareMeasures';
 import { formatMs, formatNumber, formatValue, shortFieldName } from '../src/shared/formatting';
-import { BEST_LOSS, FINAL_LOSS } from '../src/shared/lossNames';
 
 export interface Column {
   id: string;
@@ -34,37 +34,25 @@ export function parameterColumns(variedFields: readonly string[]): Column[] {
   });
 }
 
-/** kind: 'ms' for durations, else the number of decimals (the same for every row, so a column's digits line up). */
-function measure(id: keyof RunMeasureSummary, title: string, help: string, kind: 'ms' | number): Column {
-  const fixed = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 1e5 ? formatNumber(v) : v.toFixed(kind as number));
+/** A measure's column: its value as sent, shown in its kind (durations, or fixed decimals). */
+function measureColumn(m: CompareMeasure): Column {
+  const fixed = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 1e5 ? formatNumber(v) : v.toFixed(m.kind as number));
   return {
-    id, title, help, numeric: true,
-    value: (r) => r.measures[id],
-    format: (r) => (kind === 'ms' ? formatMs(r.measures[id]) : fixed(r.measures[id])),
+    id: m.id, title: m.title, help: m.help, numeric: true,
+    value: (r) => r.measures[m.id],
+    format: (r) => (m.kind === 'ms' ? formatMs(r.measures[m.id]) : fixed(r.measures[m.id])),
   };
 }
 
-export const MEASURE_COLUMNS: Column[] = [
-  measure('msPerEpoch', 'time / epoch', 'median time of one training epoch', 'ms'),
-  {
-    ...measure('forwardMs', 'forward diffusion', 'q(x_t | x_0) for one batch', 'ms'),
-    format: (r) => (r.measures.forwardMs === undefined ? '–' : `${formatMs(r.measures.forwardMs)}${r.measures.forwardBatch ? ` (${r.measures.forwardBatch} img)` : ''}`),
-  },
-  {
-    ...measure('samplingMs', 'sampling', 'reverse process: T steps for the sample grid', 'ms'),
-    format: (r) => (r.measures.samplingMs === undefined ? '–' : `${formatMs(r.measures.samplingMs)}${r.measures.samplingBatch ? ` (${r.measures.samplingBatch} img)` : ''}`),
-  },
-  measure('finalLoss', FINAL_LOSS.label, FINAL_LOSS.definition, 4),
-  measure('bestLoss', BEST_LOSS.label, BEST_LOSS.definition, 4),
-  {
-    ...measure('bitsPerDim', 'bits/dim', 'variational bound on held-out images (lower is better), ± its Monte-Carlo standard error', 3),
-    stdErr: (r) => r.measures.bitsPerDimStdErr,
-  },
-  measure('swd', 'SWD', 'sliced Wasserstein distance ×1e3, samples vs held-out (lower is better); with a weight average, of its samples', 1),
-  measure('swdRaw', 'SWD raw weights', 'the same for the same noise through the trained weights themselves, in a run that keeps a weight average (EMA)', 1),
-  measure('swdFloor', 'SWD floor', 'the same between two real held-out sets: what "as good as real" scores', 1),
-  measure('totalMs', 'total time', 'wall time of the whole run', 'ms'),
-];
+/** How some measures read beyond their number: the batch they were timed on, bits/dim's error bars. */
+const COLUMN_DETAILS: Partial<Record<MeasureId, Partial<Column>>> = {
+  forwardMs: { format: (r) => (r.measures.forwardMs === undefined ? '–' : `${formatMs(r.measures.forwardMs)}${r.measures.forwardBatch ? ` (${r.measures.forwardBatch} img)` : ''}`) },
+  samplingMs: { format: (r) => (r.measures.samplingMs === undefined ? '–' : `${formatMs(r.measures.samplingMs)}${r.measures.samplingBatch ? ` (${r.measures.samplingBatch} img)` : ''}`) },
+  bitsPerDim: { stdErr: (r) => r.measures.bitsPerDimStdErr },
+};
+
+/** The measures' columns, in the shared list's order (compareMeasures.ts). */
+export const MEASURE_COLUMNS: Column[] = COMPARE_MEASURES.map((m) => ({ ...measureColumn(m), ...COLUMN_DETAILS[m.id] }));
 
 export const STATE_COLUMN: Column = {
   id: 'state', title: 'state', numeric: false,

@@ -6,8 +6,11 @@ import { RUN_STATE_HINTS } from './runDirectory';
 import { fieldsOffBase, type Study, type StudyRun } from './runReading/loadStudy';
 import { formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
 import { QUALITY_TEXT, swdRatio, withinStdErr, type ComparedRun, type QualityComparison } from './measuredDifferences';
-import { sweepRunLabel } from './runLabels';
+import { shownRunLabel, sweepRunLabel } from './runLabels';
 import { BEST_LOSS, FINAL_LOSS } from './lossNames';
+import { COMPARE_MEASURES } from './compareMeasures';
+import { groupFields, groupRuns, meanStdText, type GroupBy } from './runGroups';
+import { studyCsvRuns } from './runReading/studyRows';
 
 export interface ComparisonTable {
   header: string[];
@@ -73,7 +76,10 @@ export function comparisonTable(study: Study): ComparisonTable {
   const runs = study.runs;
   const any = (has: (r: StudyRun) => boolean) => runs.some(has);
   const columns: Column[] = [
-    { header: 'run', numeric: false, cell: (r) => r.runId },
+    // ★ marks a starred run; name and labels appear when some run has them (annotations.json).
+    { header: 'run', numeric: false, cell: (r) => (any((x) => x.annotations?.starred === true) ? `${r.annotations?.starred ? '★ ' : ''}${r.runId}` : r.runId) },
+    ...(any((r) => r.annotations?.name !== undefined) ? [{ header: 'name', numeric: false, cell: (r: StudyRun) => r.annotations?.name ?? '' }] : []),
+    ...(any((r) => r.annotations?.labels !== undefined) ? [{ header: 'labels', numeric: false, cell: (r: StudyRun) => (r.annotations?.labels ?? []).join(', ') }] : []),
     ...study.variedFields.map((field): Column => ({ header: field, numeric: false, cell: (r) => formatValue(r.varied[field] ?? r.config[field]) })),
     { header: 'state', numeric: false, cell: describeState },
     { header: 'time / epoch', numeric: true, cell: (r) => formatMs(r.measures.msPerEpoch) },
@@ -162,9 +168,9 @@ export function comparisonMarkdown(study: Study): string {
 const RAW_SWD_HEADER = 'SWD ×10³, raw weights';
 const RAW_SWD_FOOTNOTE = '*SWD ×10³, raw weights*: for a run that keeps a weight average (emaDecay > 0), the same noise sampled through the trained weights themselves; *SWD ×10³* is the average\'s.';
 
-/** A run's label in legends and tables, the panel's rule (sweepRunLabel): `T=250`, the base run `T=300 (base)`. */
+/** A run's label in legends and tables, the panel's rule: its display name, else sweepRunLabel (`T=250`, the base run `T=300 (base)`). */
 export function runLabel(study: Study, run: StudyRun, markBase = true): string {
-  return sweepRunLabel({ values: run.config, repeat: run.repeat }, study.base, study.variedFields, markBase);
+  return shownRunLabel(sweepRunLabel({ values: run.config, repeat: run.repeat }, study.base, study.variedFields, markBase), run.annotations);
 }
 
 /** The run the others are compared with: the finished base run (first repeat), else the first finished run; none below two finished runs. */
@@ -260,4 +266,28 @@ export function qualityTableMarkdown(table: QualityTable): string {
   if (unfinished.length > 0) lines.push(`Not finished, so not compared: ${unfinished.map((r) => `\`${r.label}\` (${r.state})`).join(', ')}.`, '');
   lines.push(...table.footnotes.map((f) => `- ${f}`));
   return lines.join('\n');
+}
+
+/**
+ * The runs grouped by `groupBy` (the seeds of one setting in one row): per measure the mean ± the
+ * sample standard deviation over the group's finished runs, and n. Undefined when there is nothing to group by.
+ */
+export function groupedComparisonMarkdown(study: Study, groupBy: GroupBy): string | undefined {
+  const fields = groupFields(groupBy, study.variedFields);
+  if (fields.length === 0) return undefined;
+  const groups = groupRuns(studyCsvRuns(study), fields);
+  const measures = COMPARE_MEASURES.filter((m) => groups.some((g) => g.stats[m.id].n > 0));
+  const header = [...fields, 'n', ...measures.map((m) => `${m.title} (mean ± std)`)];
+  const rows = groups.map((g) => [
+    ...fields.map((f) => formatValue(g.values[f])),
+    g.finished.length === g.runs.length ? String(g.runs.length) : `${g.finished.length} of ${g.runs.length} finished`,
+    // A measure only some finished runs have says its own n.
+    ...measures.map((m) => { const s = g.stats[m.id]; return meanStdText(s, m.kind) + (s.n > 0 && s.n !== g.finished.length ? ` (n ${s.n})` : ''); }),
+  ]);
+  const numeric = new Set(measures.map((_, i) => fields.length + 1 + i));
+  return [
+    markdownTable(header, rows, numeric), '',
+    `- Grouped by ${fields.map((f) => `\`${f}\``).join(', ')}: one row per setting, over its finished runs; *n*: how many (a run still training, failed or stopped is left out).`,
+    '- *mean ± std*: the mean and the sample standard deviation (n − 1); a group of one run shows its value alone.',
+  ].join('\n');
 }

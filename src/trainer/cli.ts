@@ -24,7 +24,11 @@ Usage:
   diffusion-lab env
   diffusion-lab demo [--out DIR]
   diffusion-lab sweep FILE.sweep.json [--out DIR] [--dry-run] [--yes]   (sweep --help for more)
-  diffusion-lab report --sweep DIR [--format ipynb|md]   (report --help for more)
+  diffusion-lab sweep FILE.sweep.json --scheduler slurm [--dry-run] [--partition P] [--time T] ...   (a Slurm job array)
+  diffusion-lab status --sweep DIR [--json]   (every run's state, and its Slurm task's)
+  diffusion-lab stop --sweep DIR              (scancel of the sweep's Slurm job)
+  diffusion-lab report --sweep DIR [--format ipynb|md|csv] [--group-by FIELD,...|all]   (report --help for more)
+  diffusion-lab label --run DIR [--name N] [--star|--unstar] [--add L] [--remove L]   (label --help for more)
 
 Run flags (defaults reproduce the course notebook):
 ${runFlagsHelp()}
@@ -268,6 +272,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   import: importCommand, export: exportCommand, evaluate: evaluateCommand,
   sweep: async (argv) => (await import('./sweep/sweepCommand')).sweepCommand(argv),
   report: async (argv) => (await import('./report/reportCommand')).reportCommand(argv),
+  label: async (argv) => (await import('./labelCommand')).labelCommand(argv),
+  status: async (argv) => (await import('./sweep/slurm/statusCommand')).statusCommand(argv),
+  stop: async (argv) => (await import('./sweep/slurm/stopCommand')).stopCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,7 +8,8 @@ import type { RunConfig } from '../../shared/runConfig';
 import { RUN_FILES, RUN_STATE_HINTS, SAMPLE_FILES } from '../../shared/runDirectory';
 import { SWEEP_FILES } from '../../shared/sweepSpec';
 import { VERSION } from '../version';
-import { comparisonMarkdown, describeState, qualityTable, qualityTableMarkdown, runLabel } from '../../shared/comparisonTable';
+import { comparisonMarkdown, describeState, groupedComparisonMarkdown, qualityTable, qualityTableMarkdown, runLabel } from '../../shared/comparisonTable';
+import type { GroupBy } from '../../shared/runGroups';
 import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
 import { measuredDifferences, previewCaption } from '../../shared/measuredDifferences';
 import { impliedByRecipe } from '../../shared/recipes';
@@ -49,6 +50,8 @@ export interface StudyDocumentOptions {
   chartText?: boolean;
   /** Export time written in the header; default now. */
   now?: Date;
+  /** Add a table of the runs grouped by these fields (`all`: every varied field but the seed), mean ± std and n. */
+  groupBy?: GroupBy;
 }
 
 /** Fields whose value changes the forward-diffusion strip. */
@@ -111,6 +114,7 @@ export async function buildStudyDocument(study: Study, options: StudyDocumentOpt
   addHeader(doc, study, options.now ?? new Date());
   addSettings(doc, study);
   await addComparison(doc, study);
+  if (options.groupBy) addGroupedComparison(doc, study, options.groupBy);
   await addLossCurves(doc, study, options.lossScale ?? 'auto', chartText);
   await addQualityCurves(doc, study, chartText);
   await addSamplesOverTime(doc, study, chartText);
@@ -217,6 +221,12 @@ async function addComparison(doc: DocumentBuilder, study: Study): Promise<void> 
     });
   }
   doc.markdown('all-measures', `### All measures\n\n${comparisonMarkdown(study)}`);
+}
+
+/** The seeds (or any other runs) of one setting in one row: mean ± std of each measure, and n. */
+function addGroupedComparison(doc: DocumentBuilder, study: Study, groupBy: GroupBy): void {
+  const table = groupedComparisonMarkdown(study, groupBy);
+  if (table) doc.markdown('grouped-comparison', `### Grouped\n\n${table}`);
 }
 
 /** A run's sample image by file name (SAMPLE_FILES), if it has one. */
@@ -546,8 +556,9 @@ async function addRuns(doc: DocumentBuilder, study: Study): Promise<void> {
   for (const run of study.runs) {
     const lines = [`### ${markdownEscape(run.runId)}`, ''];
     // The run's label as in the legends and tables: the base run by its own values, `T=300 (base)`.
-    lines.push(`\`${runLabel(study, run)}\` · ${describeState(run)}` +
-      (run.measures.totalMs !== undefined ? ` · trained in ${formatMs(run.measures.totalMs)}` : ''));
+    lines.push(`${run.annotations?.starred ? '★ ' : ''}\`${runLabel(study, run)}\` · ${describeState(run)}` +
+      (run.measures.totalMs !== undefined ? ` · trained in ${formatMs(run.measures.totalMs)}` : '') +
+      (run.annotations?.labels ? ` · labels: ${run.annotations.labels.map((l) => `\`${l.replace(/`/g, "'")}\``).join(' ')}` : ''));
     if (run.error) lines.push('', `**Error**${run.error.step !== undefined ? ` at step ${run.error.step}` : ''}: ${markdownCell(run.error.message)}`);
     for (const problem of run.problems) lines.push('', `**Unreadable:** ${markdownCell(problem)}`);
     doc.markdown(`run-${run.runId}`, lines.join('\n'));

@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../shared/atomicFile';
-import { loadStudy, type Study } from '../../shared/runReading/loadStudy';
+import { loadStudy, StudyError, type Study } from '../../shared/runReading/loadStudy';
+import { groupByProblem } from '../../shared/runGroups';
 import { buildMarkdownReport, MARKDOWN_FIGURES_DIR } from './markdownReport';
 import { blockImages, buildNotebook, notebookText } from './notebook';
 import { buildStudyDocument, type ReportBlock, type StudyDocumentOptions } from './studyDocument';
@@ -32,6 +33,8 @@ export interface WrittenReport {
 export async function writeReport(sweepPath: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
   const format = options.format ?? 'ipynb';
   const study = await loadStudy(sweepPath);
+  const problem = options.groupBy && groupByProblem(options.groupBy, study.variedFields);
+  if (problem) throw new StudyError(`--group-by: ${problem}`);
   const blocks = await buildStudyDocument(study, options);
   const figures = blocks.reduce((n, b) => n + blockImages(b).length, 0);
   const file = path.join(study.sweepDir, REPORT_FILES[format]);
