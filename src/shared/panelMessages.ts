@@ -101,8 +101,15 @@ export interface FinalSamples {
 /** Everything the panel shows about one run, except its loss points (sent as `points`). */
 export interface RunSummary {
   runId: string;
-  /** Short name: the varied values, or the run id. */
+  /** What the run is called: its display name (annotations.json), else the generated label (the varied values, or the run id). */
   label: string;
+  /** The label the run has without a display name: what Rename offers to go back to. */
+  generatedLabel?: string;
+  /** The name the person gave the run; absent: none. */
+  displayName?: string;
+  starred?: boolean;
+  /** Free labels (tags) the person gave the run. */
+  labels?: string[];
   /** Position in its sweep (or 0): gives the run its colour, stable while runs are added. */
   colorIndex: number;
   state: string;
@@ -157,6 +164,8 @@ export type HostToPanelMessage =
     tab?: PanelTab;
     /** How the person left this run's or sweep's panel last time, to restore on reopening. */
     viewState?: PanelViewState;
+    /** The smoothing last chosen in any panel: a panel with no view state of its own starts with it. */
+    lastSmoothing?: number;
   }
   /** Runs that are new or changed; others stay as they are. */
   | { type: 'runs'; runs: RunSummary[]; variedFields?: string[] }
@@ -183,7 +192,31 @@ export type PanelToHostMessage =
   /** Open a run's file or folder in the editor. */
   | { type: 'open'; runId: string; what: 'notes' | 'folder' | 'metrics' }
   /** The view changed (tab, selection, chart options): kept so that reopening the panel restores it. */
-  | { type: 'view-state'; state: PanelViewState };
+  | { type: 'view-state'; state: PanelViewState }
+  /** Star or unstar a run, or ask (in VS Code's own input) for its new name or labels; the host writes annotations.json. */
+  | { type: 'annotate-run'; runId: string; action: AnnotateRunAction }
+  /** Save a chart as a file (the host asks where): `data` is a PNG data URL or an SVG document. */
+  | { type: 'save-image'; format: ChartImageFormat; suggestedName: string; data: string }
+  /**
+   * Export the Compare table as CSV: the page says only what to export (these runs, grouped or not);
+   * the host builds the CSV from its own reading of the runs (comparisonCsv.ts) and asks where to save it.
+   */
+  | { type: 'export-csv'; runIds: string[]; groupBy?: GroupBy };
+
+/** Group runs by these varied fields, or by every varied field except the seed (`all`): runGroups.ts. */
+export type GroupBy = 'all' | readonly string[];
+
+/** How the loss chart draws a group (with a Group by chosen): each run, or the group's mean with a ±std or min-max band. */
+export const LOSS_GROUP_VIEWS = ['runs', 'mean-std', 'mean-range'] as const;
+export type LossGroupView = (typeof LOSS_GROUP_VIEWS)[number];
+
+export const CHART_IMAGE_FORMATS = ['png', 'svg'] as const;
+export type ChartImageFormat = (typeof CHART_IMAGE_FORMATS)[number];
+/** The PNG data URL's start: nothing else is written as a .png. */
+export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
+
+export const ANNOTATE_RUN_ACTIONS = ['star', 'unstar', 'rename', 'edit-labels'] as const;
+export type AnnotateRunAction = (typeof ANNOTATE_RUN_ACTIONS)[number];
 
 /** What the webview keeps with getState/setState; VS Code also hands it to the serializer after a reload. */
 export interface PanelViewState {
@@ -193,6 +226,14 @@ export interface PanelViewState {
   smoothing: number;
   xAxis: 'step' | 'epoch' | 'wall';
   logY: boolean;
+  /** The epoch whose reverse-process strips the Samples tab's slider shows; absent: the latest. */
+  sampleEpoch?: number;
+  /** The t the Noise steps tab's slider shows. */
+  noiseT?: number;
+  /** The Compare tab's Group by (the Loss tab's groups too); absent: none. */
+  groupBy?: GroupBy;
+  /** How the Loss tab draws the groups; absent: each run. */
+  lossGroups?: LossGroupView;
   /**
    * Notes typed but not yet confirmed saved, and the version they were typed on: kept in the
    * webview's state (not sent to the host's memento) so that hiding the panel or reloading the
@@ -235,6 +276,11 @@ const isNumbers: Check<number[]> = (v): v is number[] => {
   return true;
 };
 const isTab = oneOf(PANEL_TABS);
+const isNonEmptyString: Check<string> = (v): v is string => isString(v) && v.length > 0;
+/** `all`, or one or more field names. */
+const isGroupBy: Check<GroupBy> = (v): v is GroupBy => v === 'all' || (arrayOf(isNonEmptyString)(v) && v.length > 0);
+const isCount: Check<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isSmoothing: Check<number> = (v): v is number => isFiniteNumber(v) && v >= 0 && v < 1;
 
 export const isPanelTarget: Check<PanelTarget> = (v): v is PanelTarget =>
   isObject(v) && ((v.kind === 'run' && isString(v.runDir) && v.runDir.length > 0) || (v.kind === 'sweep' && isString(v.sweepDir) && v.sweepDir.length > 0));
@@ -265,6 +311,7 @@ const isFinalSamples = shape<FinalSamples>({
 
 export const isRunSummary = shape<RunSummary>({
   runId: isString, label: isString, colorIndex: isFiniteNumber, state: isString,
+  generatedLabel: optional(isString), displayName: optional(isString), starred: optional(isBoolean), labels: optional(arrayOf(isString)),
   varied: recordOf(isFieldValue), config: recordOf(isFieldValue),
   stepsPerEpoch: optional(isFiniteNumber), step: optional(isFiniteNumber), totalSteps: optional(isFiniteNumber),
   measures: isMeasures, schedule: optional(isSchedule),
@@ -282,7 +329,7 @@ const hostMessageChecks: { [K in HostToPanelMessage['type']]: Check<Extract<Host
   'init': shape({
     type: oneOf(['init'] as const), target: isPanelTarget, title: isString, variedFields: arrayOf(isString),
     runs: arrayOf(isRunSummary), notes: (v): v is NotesDocument | null => v === null || isNotesDocument(v), tab: optional(isTab),
-    viewState: optional((v): v is PanelViewState => isPanelViewState(v)),
+    viewState: optional((v): v is PanelViewState => isPanelViewState(v)), lastSmoothing: optional(isSmoothing),
   }),
   'runs': shape({ type: oneOf(['runs'] as const), runs: arrayOf(isRunSummary), variedFields: optional(arrayOf(isString)) }),
   'points': shape({ type: oneOf(['points'] as const), series: arrayOf(isLossPoints) }),
@@ -302,6 +349,11 @@ const panelMessageChecks: { [K in PanelToHostMessage['type']]: Check<Extract<Pan
   'notes-draft': shape({ type: oneOf(['notes-draft'] as const), draft: (v): v is NotesDraft | null => v === null || isNotesDraft(v) }),
   'open': shape({ type: oneOf(['open'] as const), runId: isString, what: oneOf(['notes', 'folder', 'metrics'] as const) }),
   'view-state': shape({ type: oneOf(['view-state'] as const), state: (v): v is PanelViewState => isPanelViewState(v) }),
+  'annotate-run': shape({ type: oneOf(['annotate-run'] as const), runId: (v): v is string => isString(v) && v.length > 0, action: oneOf(ANNOTATE_RUN_ACTIONS) }),
+  // The data itself is checked by the host before anything is written (savedChartImage.ts): a bad image is then an error that says what is wrong, not a click that does nothing.
+  'save-image': shape({ type: oneOf(['save-image'] as const), format: oneOf(CHART_IMAGE_FORMATS), suggestedName: isString, data: isString }),
+  // Run ids and fields that the host does not know are refused there, by name (csvExport.ts).
+  'export-csv': shape({ type: oneOf(['export-csv'] as const), runIds: arrayOf(isNonEmptyString), groupBy: optional(isGroupBy) }),
 };
 
 function checkByType<M extends { type: string }>(checks: Record<string, Check<unknown>>, v: unknown): v is M {
@@ -321,8 +373,10 @@ export function isPanelToHostMessage(v: unknown): v is PanelToHostMessage {
 
 const isViewState = shape<PanelViewState>({
   target: isPanelTarget, tab: isTab, selectedRuns: arrayOf(isString),
-  smoothing: (v): v is number => isFiniteNumber(v) && v >= 0 && v < 1,
+  smoothing: isSmoothing,
   xAxis: oneOf(['step', 'epoch', 'wall'] as const), logY: isBoolean,
+  sampleEpoch: optional(isCount), noiseT: optional(isCount),
+  groupBy: optional(isGroupBy), lossGroups: optional(oneOf(LOSS_GROUP_VIEWS)),
   notesDraft: optional(isNotesDraft),
 });
 

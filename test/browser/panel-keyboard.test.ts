@@ -164,7 +164,8 @@ describe('results panel with the keyboard only', { skip }, () => {
     await host.page.keyboard.press('Home');
     for (let i = 0; i < 3; i++) await host.page.keyboard.press('ArrowRight');
     assert.equal(await output.textContent(), '3');
-    await pressUntil('Tab', 'vscode-checkbox', 2);
+    // Past each schedule chart's Save PNG and Save SVG.
+    await pressUntil('Tab', 'vscode-checkbox', 6);
     await assertFocusVisible();
     await host.page.keyboard.press('Space');
     await host.until(() => document.querySelector('dl-noise-view dl-curve-chart .chart-area')?.getAttribute('aria-label')?.endsWith('by t / T'), null);
@@ -234,7 +235,7 @@ describe('results panel with the keyboard only', { skip }, () => {
     await host.page.keyboard.press('Enter');
     await pressUntil('Tab', 'vscode-button.insert-figure', 2);
     await host.page.keyboard.press('Space');
-    await host.until(() => /!\[T 300: forward diffusion\]\(\.\.\/\.\.\/runs\/T300-0198\/forward\.png\)/.test((document.querySelector('textarea.notes-editor') as HTMLTextAreaElement).value), null);
+    await host.until(() => /!\[T=300 \(base\): forward diffusion\]\(\.\.\/\.\.\/runs\/T300-0198\/forward\.png\)/.test((document.querySelector('textarea.notes-editor') as HTMLTextAreaElement).value), null);
     // And it is saved, as typing is.
     await host.until(() => (window as unknown as { __sent: PanelToHostMessage[] }).__sent.some((m) => m.type === 'save-notes' && m.text.includes('forward.png')), null);
   });

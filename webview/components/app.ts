@@ -4,6 +4,7 @@
 import { html, LitElement, nothing } from 'lit';
 import {
   PANEL_TABS, type HostToPanelMessage, type NotesDocument, type NotesDraft, type PanelTab, type PanelTarget, type PanelViewState, type RunSummary,
+  type GroupBy, type LossGroupView,
 } from '../../src/shared/panelMessages';
 import { isPanelViewState } from '../../src/shared/panelMessages';
 import type { XAxis } from '../chartData';
@@ -31,6 +32,10 @@ export class DiffusionApp extends LightElement {
     smoothing: { state: true },
     xAxis: { state: true },
     logY: { state: true },
+    sampleEpoch: { state: true },
+    noiseT: { state: true },
+    groupBy: { state: true },
+    lossGroups: { state: true },
     lossVersion: { state: true },
     notesDraft: { state: true },
     readError: { state: true },
@@ -46,6 +51,14 @@ export class DiffusionApp extends LightElement {
   declare smoothing: number;
   declare xAxis: XAxis;
   declare logY: boolean;
+  /** The Samples slider's epoch; undefined: the latest. */
+  declare sampleEpoch: number | undefined;
+  /** The Noise steps slider's t. */
+  declare noiseT: number;
+  /** The Compare tab's Group by; undefined: none. */
+  declare groupBy: GroupBy | undefined;
+  /** How the Loss tab draws groups. */
+  declare lossGroups: LossGroupView;
   declare lossVersion: number;
   /** Typed notes not yet confirmed saved (kept with setState: hiding or reloading the panel keeps them). */
   declare notesDraft: NotesDraft | undefined;
@@ -68,6 +81,10 @@ export class DiffusionApp extends LightElement {
     this.smoothing = 0.6;
     this.xAxis = 'step';
     this.logY = false;
+    this.sampleEpoch = undefined;
+    this.noiseT = 0;
+    this.groupBy = undefined;
+    this.lossGroups = 'runs';
     this.lossVersion = 0;
     this.notesDraft = undefined;
     this.readError = null;
@@ -101,6 +118,10 @@ export class DiffusionApp extends LightElement {
     this.smoothing = s.smoothing;
     this.xAxis = s.xAxis;
     this.logY = s.logY;
+    this.sampleEpoch = s.sampleEpoch;
+    this.noiseT = s.noiseT ?? 0;
+    this.groupBy = s.groupBy;
+    this.lossGroups = s.lossGroups ?? 'runs';
   }
 
   private receive(m: HostToPanelMessage): void {
@@ -115,6 +136,7 @@ export class DiffusionApp extends LightElement {
         this.notes = m.notes;
         // This page's own state (hidden and shown again) wins over what the host kept.
         if (!restored && m.viewState) this.applyViewState(m.viewState);
+        else if (!restored && m.lastSmoothing !== undefined) this.smoothing = m.lastSmoothing;
         const known = new Set(this.runs.map((r) => r.runId));
         this.selected = this.selected.filter((id) => known.has(id));
         if (this.selected.length === 0) this.selected = this.runs.map((r) => r.runId);
@@ -195,7 +217,11 @@ export class DiffusionApp extends LightElement {
 
   private viewState(): PanelViewState | undefined {
     if (!this.target) return undefined;
-    return { target: this.target, tab: this.tab, selectedRuns: this.selected, smoothing: this.smoothing, xAxis: this.xAxis, logY: this.logY };
+    return {
+      target: this.target, tab: this.tab, selectedRuns: this.selected, smoothing: this.smoothing, xAxis: this.xAxis, logY: this.logY,
+      ...(this.sampleEpoch === undefined ? {} : { sampleEpoch: this.sampleEpoch }), noiseT: this.noiseT,
+      ...(this.groupBy === undefined ? {} : { groupBy: this.groupBy }), ...(this.lossGroups === 'runs' ? {} : { lossGroups: this.lossGroups }),
+    };
   }
 
   private get selectedRuns(): RunSummary[] {
@@ -227,16 +253,27 @@ export class DiffusionApp extends LightElement {
     switch (tab) {
       case 'loss':
         return html`<dl-loss-view .runs=${shown} .store=${this.store} .version=${this.lossVersion} .smoothing=${this.smoothing} .xAxis=${this.xAxis} .logY=${this.logY}
-          @options=${(e: CustomEvent<{ smoothing?: number; xAxis?: XAxis; logY?: boolean }>) => {
+          .groupBy=${this.groupBy} .variedFields=${this.variedFields} .lossGroups=${this.lossGroups}
+          @options=${(e: CustomEvent<{ smoothing?: number; xAxis?: XAxis; logY?: boolean; lossGroups?: LossGroupView }>) => {
             Object.assign(this, e.detail);
             this.saveView();
           }}></dl-loss-view>`;
       case 'noise':
-        return html`<dl-noise-view .runs=${shown}></dl-noise-view>`;
+        return html`<dl-noise-view .runs=${shown} .t=${this.noiseT} @t-change=${(e: CustomEvent<number>) => {
+          this.noiseT = e.detail;
+          this.saveView();
+        }}></dl-noise-view>`;
       case 'samples':
-        return html`<dl-samples-view .runs=${shown}></dl-samples-view>`;
+        return html`<dl-samples-view .runs=${shown} .epoch=${this.sampleEpoch} @epoch-change=${(e: CustomEvent<{ epoch?: number }>) => {
+          this.sampleEpoch = e.detail.epoch;
+          this.saveView();
+        }}></dl-samples-view>`;
       case 'compare':
-        return html`<dl-compare-view .runs=${this.runs} .variedFields=${this.variedFields} .selected=${this.selected}
+        return html`<dl-compare-view .runs=${this.runs} .variedFields=${this.variedFields} .selected=${this.selected} .groupBy=${this.groupBy}
+          @group-by=${(e: CustomEvent<GroupBy | undefined>) => {
+            this.groupBy = e.detail;
+            this.saveView();
+          }}
           @select=${(e: CustomEvent<string[]>) => {
             this.selected = e.detail;
             this.saveView();

@@ -8,6 +8,9 @@ import type { Curve } from '../chartData';
 import { chartTheme, onThemeChange } from '../theme';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
+import { imageStyle, uplotPng, uplotSvg, type LegendEntry } from '../chartExport';
+import { chartSaveButtons } from '../chartSaveButtons';
+import type { ChartImageFormat } from '../../src/shared/panelMessages';
 
 /** What the chart has handed to uPlot, read back from it (for tests). */
 export interface PlottedCurves {
@@ -19,7 +22,7 @@ export interface PlottedCurves {
 export class CurveChart extends LightElement {
   static override properties = {
     curves: { attribute: false }, xLabel: { type: String }, yLabel: { type: String },
-    logY: { type: Boolean }, marker: { type: Number }, legend: { type: Boolean },
+    logY: { type: Boolean }, marker: { type: Number }, legend: { type: Boolean }, fileName: { type: String },
   };
 
   declare curves: Curve[];
@@ -28,6 +31,8 @@ export class CurveChart extends LightElement {
   declare logY: boolean;
   declare marker: number | undefined;
   declare legend: boolean;
+  /** What Save PNG / Save SVG call the file; empty: "<yLabel> by <xLabel>" (a label of symbols only, like √ᾱₜ, needs one). */
+  declare fileName: string;
 
   private plot: uPlot | undefined;
   private resize: ResizeObserver | undefined;
@@ -41,6 +46,7 @@ export class CurveChart extends LightElement {
     this.logY = false;
     this.marker = undefined;
     this.legend = true;
+    this.fileName = '';
   }
 
   override connectedCallback(): void {
@@ -73,7 +79,15 @@ export class CurveChart extends LightElement {
 
   protected override render() {
     return html`<div class="chart-area small" role="img" aria-label="${this.yLabel} by ${this.xLabel}"></div>
-      ${!this.legend ? '' : html`<ul class="legend compact">${this.curves.map((c) => html`<li><span class="swatch${c.dash ? ' dashed' : ''}" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>`}`;
+      ${!this.legend ? '' : html`<ul class="legend compact">${this.curves.map((c) => html`<li><span class="swatch${c.dash ? ' dashed' : ''}" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>`}
+      ${chartSaveButtons(this.fileName || `${this.yLabel} by ${this.xLabel}`, (format) => this.image(format))}`;
+  }
+
+  /** The chart as drawn, with the legend of its curves. */
+  image(format: ChartImageFormat): string {
+    if (!this.plot) throw new Error('the chart is not drawn yet');
+    const legend: LegendEntry[] = this.curves.map((c) => ({ label: c.label, color: c.color, dashed: (c.dash?.length ?? 0) > 0 }));
+    return format === 'png' ? uplotPng(this.plot, legend, imageStyle()) : uplotSvg(this.plot, legend, imageStyle());
   }
 
   protected override updated(changed: PropertyValues<this>): void {

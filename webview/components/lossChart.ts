@@ -5,6 +5,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { GRID_BUCKETS, PlotTableBuilder, type ChartRun, type PlotTable, type XAxis } from '../chartData';
+import { groupLossTable, type LossBand } from '../groupLoss';
 import { fadedColor, runColor } from '../colors';
 import { formatNumber } from '../../src/shared/formatting';
 import { FINAL_LOSS, SMOOTHED_LOSS, STEP_LOSS } from '../../src/shared/lossNames';
@@ -12,11 +13,21 @@ import { RunLoss, type LossStore } from '../lossStore';
 import { chartTheme, onThemeChange } from '../theme';
 import { cssProperty } from '../cssProperty';
 import { LightElement } from './lightElement';
+import { imageStyle, uplotPng, uplotSvg, type LegendEntry } from '../chartExport';
+import { chartSaveButtons } from '../chartSaveButtons';
+import type { ChartImageFormat } from '../../src/shared/panelMessages';
 
 const AXIS_LABELS: Record<XAxis, string> = { step: 'step', epoch: 'epoch', wall: 'training time (s)' };
 /** The curves are the step loss and its smoothing (the legend names both). */
 const Y_LABEL = 'training loss';
-const DRAWN = ['runs', 'store', 'version', 'smoothing', 'xAxis', 'logY'] as const;
+const DRAWN = ['runs', 'store', 'version', 'smoothing', 'xAxis', 'logY', 'groups', 'band'] as const;
+
+/** A group drawn as one curve (its runs' mean) with a band. */
+export interface ChartGroup {
+  label: string;
+  colorIndex: number;
+  runIds: string[];
+}
 /** About 30 redraws a second at most (the host sends at most ten updates a second anyway). */
 const MIN_DRAW_MS = 30;
 
@@ -28,6 +39,8 @@ export class LossChart extends LightElement {
     smoothing: { type: Number },
     xAxis: { type: String },
     logY: { type: Boolean },
+    groups: { attribute: false },
+    band: { type: String },
     hoverIndex: { state: true },
   };
 
@@ -37,6 +50,9 @@ export class LossChart extends LightElement {
   declare smoothing: number;
   declare xAxis: XAxis;
   declare logY: boolean;
+  /** Draw these groups (mean and band) instead of each run; undefined: each run. */
+  declare groups: ChartGroup[] | undefined;
+  declare band: LossBand;
   declare hoverIndex: number | null;
 
   private plot: uPlot | undefined;
@@ -60,10 +76,12 @@ export class LossChart extends LightElement {
     this.smoothing = 0.6;
     this.xAxis = 'step';
     this.logY = false;
+    this.groups = undefined;
+    this.band = 'std';
     this.hoverIndex = null;
   }
 
-  /** What the chart currently draws: x, then raw and smoothed loss per run (for tests and the bench). */
+  /** What the chart currently draws: x, then raw and smoothed loss per run, or mean, band low and high per group (for tests and the bench). */
   get plotted(): Array<Array<number | null>> {
     return this.table.map((column) => Array.from(column));
   }
@@ -98,16 +116,43 @@ export class LossChart extends LightElement {
       </div>
       <ul class="legend" aria-label="Runs on the chart">
         ${x === undefined ? nothing : html`<li class="legend-x">${AXIS_LABELS[this.xAxis]} ${formatNumber(x, 6)}</li>`}
-        ${this.runs.map((run, i) => {
+        ${this.groups ? this.groups.map((g, i) => {
+          const [mean, lo, hi] = this.groupValuesOf(i, idx);
+          return html`<li class="legend-group">
+            <span class="swatch" ${cssProperty('--swatch', runColor(g.colorIndex))}></span>
+            <span class="legend-label" title=${g.runIds.join(', ')}>${g.label}</span>
+            <span class="legend-value">mean ${formatNumber(mean)} of ${g.runIds.length} run${g.runIds.length === 1 ? '' : 's'}${lo === undefined || hi === undefined ? '' : ` · ${this.band === 'std' ? '± std' : 'min–max'} ${formatNumber(lo)} – ${formatNumber(hi)}`}</span>
+          </li>`;
+        }) : this.runs.map((run, i) => {
           const [raw, smooth] = this.valuesOf(i, idx);
           return html`<li>
             <span class="swatch" ${cssProperty('--swatch', runColor(run.colorIndex))}></span>
-            <span class="legend-label" title=${run.runId}>${run.label}</span>
+            <span class="legend-label" title=${run.runId}>${run.starred ? '★ ' : ''}${run.label}</span>
             <span class="legend-value"><span class="smoothed" title="${SMOOTHED_LOSS.label}: ${SMOOTHED_LOSS.definition}">smoothed ${formatNumber(smooth)}</span>${raw === undefined ? '' : html` · <span class="raw" title="${STEP_LOSS.label}: ${STEP_LOSS.definition}${idx === null ? '' : ' (at the cursor; the mean of the steps a pixel holds when the chart has more steps than pixels)'}">step ${formatNumber(raw)}</span>`}</span>
             ${run.measures.finalLoss === undefined ? nothing : html`<span class="legend-final" title="${FINAL_LOSS.label}: ${FINAL_LOSS.definition}">${FINAL_LOSS.label} ${formatNumber(run.measures.finalLoss)}</span>`}
           </li>`;
         })}
-      </ul>`;
+      </ul>
+      ${this.plot ? chartSaveButtons('loss-chart', (format) => this.image(format)) : nothing}`;
+  }
+
+  /** The chart as drawn (zoom, smoothing, axes), with a legend of its runs. */
+  image(format: ChartImageFormat): string {
+    if (!this.plot) throw new Error('the loss chart is not drawn yet');
+    const legend: LegendEntry[] = this.groups
+      ? this.groups.map((g) => ({ label: `${g.label} (mean, ${this.band === 'std' ? '± std' : 'min–max'})`, color: runColor(g.colorIndex) }))
+      : this.runs.map((r) => ({ label: r.label, color: runColor(r.colorIndex) }));
+    return format === 'png' ? uplotPng(this.plot, legend, imageStyle()) : uplotSvg(this.plot, legend, imageStyle());
+  }
+
+  /** Mean, band low and band high of group i at the cursor, or its latest ones. */
+  private groupValuesOf(i: number, idx: number | null): [number | undefined, number | undefined, number | undefined] {
+    const [mean, lo, hi] = [1, 2, 3].map((k) => this.table[3 * i + k]);
+    if (!mean || !lo || !hi) return [undefined, undefined, undefined];
+    const at = (k: number): [number | undefined, number | undefined, number | undefined] => [mean[k] ?? undefined, lo[k] ?? undefined, hi[k] ?? undefined];
+    if (idx !== null) return at(idx);
+    for (let k = mean.length - 1; k >= 0; k--) if (mean[k] != null) return at(k);
+    return [undefined, undefined, undefined];
   }
 
   /** Raw and smoothed values of run i at the cursor, or its latest ones. */
@@ -170,9 +215,13 @@ export class LossChart extends LightElement {
     }));
     // Two buckets per pixel of width at most: more would not show.
     const buckets = Math.min(GRID_BUCKETS, Math.max(500, 2 * Math.round(this.plot?.width ?? area.clientWidth)));
-    this.table = this.builder.build(chartRuns, this.xAxis, this.smoothing, buckets);
+    const byId = new Map(this.runs.map((r, i) => [r.runId, chartRuns[i]!]));
+    this.table = this.groups
+      ? groupLossTable(this.groups.map((g) => ({ runs: g.runIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])) })), this.xAxis, this.smoothing, this.band)
+      : this.builder.build(chartRuns, this.xAxis, this.smoothing, buckets);
     this.drawn = true;
-    const key = `${this.runs.map((r) => `${r.runId}:${r.colorIndex}`).join('|')}/${this.xAxis}/${this.logY}`;
+    const shape = this.groups ? `groups:${this.band}:${this.groups.map((g) => `${g.runIds.join(',')}:${g.colorIndex}`).join('|')}` : this.runs.map((r) => `${r.runId}:${r.colorIndex}`).join('|');
+    const key = `${shape}/${this.xAxis}/${this.logY}`;
     if (!this.plot || key !== this.plotKey) {
       this.plot?.destroy();
       this.plotKey = key;
@@ -205,9 +254,14 @@ export class LossChart extends LightElement {
       cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
       scales: { x: { time: false }, y: this.logY ? { distr: 3 } : {} },
       axes: [axis(AXIS_LABELS[this.xAxis]), { ...axis(Y_LABEL), size: 56 }],
+      ...(this.groups ? { bands: this.groups.map((_, g): uPlot.Band => ({ series: [3 + 3 * g, 2 + 3 * g], fill: fadedColor(runColor(this.groups![g]!.colorIndex), 0.18) })) } : {}),
       series: [
         {},
-        ...this.runs.flatMap((r): uPlot.Series[] => [
+        ...this.groups ? this.groups.flatMap((g): uPlot.Series[] => [
+          { label: `${g.label} (mean)`, stroke: runColor(g.colorIndex), width: 2, spanGaps: true, points: { show: false } },
+          { label: `${g.label} (band low)`, stroke: fadedColor(runColor(g.colorIndex)), width: 1, spanGaps: true, points: { show: false } },
+          { label: `${g.label} (band high)`, stroke: fadedColor(runColor(g.colorIndex)), width: 1, spanGaps: true, points: { show: false } },
+        ]) : this.runs.flatMap((r): uPlot.Series[] => [
           { label: `${r.label} (raw)`, stroke: fadedColor(runColor(r.colorIndex)), width: 1, spanGaps: true, points: { show: false } },
           { label: r.label, stroke: runColor(r.colorIndex), width: 2, spanGaps: true, points: { show: false } },
         ]),

@@ -13,7 +13,7 @@ import './curveChart';
 import './tileView';
 
 export class NoiseView extends LightElement {
-  static override properties = { runs: { attribute: false }, runId: { state: true }, t: { state: true }, normalised: { state: true } };
+  static override properties = { runs: { attribute: false }, runId: { state: true }, t: { type: Number }, normalised: { state: true } };
 
   declare runs: RunSummary[];
   declare runId: string | undefined;
@@ -56,7 +56,10 @@ export class NoiseView extends LightElement {
           </vscode-dropdown></label>` : nothing}
         <label class="slider-label grow">t
           <input type="range" class="t-slider" min="0" max=${Math.max(0, T - 1)} step="1" .value=${String(t)} aria-valuetext="t = ${t}"
-            @input=${(e: Event) => (this.t = Number((e.target as HTMLInputElement).value))}>
+            @input=${(e: Event) => {
+              this.t = Number((e.target as HTMLInputElement).value);
+              this.dispatchEvent(new CustomEvent<number>('t-change', { detail: this.t })); // the panel keeps it in its view state
+            }}>
           <output>${t}</output>
         </label>
       </div>
@@ -72,11 +75,11 @@ export class NoiseView extends LightElement {
         <div class="schedule-charts">
           <figure class="schedule">
             <figcaption class="chart-title">Signal left, √ᾱ<sub>t</sub></figcaption>
-            <dl-curve-chart .curves=${curves((r) => r.schedule!.sqrtAlphaBar)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="√ᾱₜ" .marker=${marker} .legend=${false}></dl-curve-chart>
+            <dl-curve-chart .curves=${curves((r) => r.schedule!.sqrtAlphaBar)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="√ᾱₜ" fileName="sqrt-alpha-bar-by-${this.normalised ? 't-over-T' : 't'}" .marker=${marker} .legend=${false}></dl-curve-chart>
           </figure>
           <figure class="schedule">
             <figcaption class="chart-title" title="SNR = ᾱ_t / (1 − ᾱ_t)">Signal-to-noise ratio (log)</figcaption>
-            <dl-curve-chart .curves=${curves((r) => r.schedule!.snr)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="SNR" logY .marker=${marker} .legend=${false}></dl-curve-chart>
+            <dl-curve-chart .curves=${curves((r) => r.schedule!.snr)} xLabel=${this.normalised ? 't / T' : 't'} yLabel="SNR" fileName="SNR-by-${this.normalised ? 't-over-T' : 't'}" logY .marker=${marker} .legend=${false}></dl-curve-chart>
           </figure>
           <ul class="legend compact" aria-label="Schedules">${curves((r) => r.schedule!.snr).map((c) => html`<li><span class="swatch" ${cssProperty('--swatch', c.color)}></span><span class="legend-label">${c.label}</span></li>`)}</ul>
           <vscode-checkbox ?checked=${this.normalised} @change=${(e: Event) => (this.normalised = (e.target as HTMLInputElement).checked)}>x axis as t / T (compare schedules of different T)</vscode-checkbox>

@@ -15,29 +15,38 @@ import './curveChart';
 import './imageDialog';
 
 export class SamplesView extends LightElement {
-  static override properties = { runs: { attribute: false }, position: { state: true } };
+  static override properties = { runs: { attribute: false }, epoch: { attribute: false } };
 
   declare runs: RunSummary[];
-  /** Index into the strip epochs; -1: the latest. */
-  declare position: number;
+  /** The epoch the slider shows (the panel keeps it in its view state); undefined: the latest, as training goes on. */
+  declare epoch: number | undefined;
 
   constructor() {
     super();
     this.runs = [];
-    this.position = -1;
+    this.epoch = undefined;
+  }
+
+  /** The slider moved: the panel keeps the epoch (undefined at the right end, to follow new epochs). */
+  private choose(epochs: number[], pos: number): void {
+    const epoch = pos >= epochs.length - 1 ? undefined : epochs[pos];
+    this.epoch = epoch;
+    // In an object: a CustomEvent turns an undefined detail into null.
+    this.dispatchEvent(new CustomEvent<{ epoch?: number }>('epoch-change', { detail: epoch === undefined ? {} : { epoch } }));
   }
 
   protected override render() {
     const runs = this.runs;
     if (!runs.some((r) => r.samples.length > 0 || r.final)) return html`<p class="empty">No samples yet: preview grids and reverse-process strips are saved every few epochs (sampleEvery), and a grid at the end of training.</p>`;
     const epochs = [...new Set(runs.flatMap((r) => r.samples.filter((s) => s.strip).map((s) => s.epoch)))].sort((a, b) => a - b);
-    const pos = this.position < 0 || this.position >= epochs.length ? epochs.length - 1 : this.position;
+    const chosen = this.epoch === undefined ? -1 : epochs.indexOf(this.epoch);
+    const pos = chosen < 0 ? epochs.length - 1 : chosen;
     const epoch = epochs[pos];
     return html`
       ${epoch === undefined ? nothing : html`<div class="toolbar">
         <label class="slider-label grow">Reverse process after epoch
           <input type="range" class="epoch-slider" min="0" max=${epochs.length - 1} step="1" .value=${String(pos)} aria-valuetext="epoch ${epoch}"
-            @input=${(e: Event) => (this.position = Number((e.target as HTMLInputElement).value))}>
+            @input=${(e: Event) => this.choose(epochs, Number((e.target as HTMLInputElement).value))}>
           <output>${epoch}</output>
         </label>
       </div>`}

@@ -24,7 +24,7 @@ export function registerResultsPanel(
   context: vscode.ExtensionContext,
   onTrainerEvent?: (listener: (e: TrainerEvent | null) => void) => vscode.Disposable,
 ): vscode.Disposable {
-  panelContext = { extensionUri: context.extensionUri, memento: context.workspaceState, ...(onTrainerEvent ? { onTrainerEvent } : {}) };
+  panelContext = { extensionUri: context.extensionUri, memento: context.workspaceState, globalMemento: context.globalState, ...(onTrainerEvent ? { onTrainerEvent } : {}) };
   return vscode.Disposable.from(
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => {

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../shared/messages';
 import {
-  isPanelToHostMessage, type HostToPanelMessage, type NotesDocument, type NotesDraft, type PanelTab, type PanelTarget,
-  type PanelToHostMessage, type PanelViewState, type RunSummary,
+  isPanelToHostMessage, type AnnotateRunAction, type HostToPanelMessage, type NotesDocument, type NotesDraft, type PanelTab, type PanelTarget,
+  type PanelToHostMessage, type PanelViewState, type ChartImageFormat, type RunSummary,
 } from '../../shared/panelMessages';
 import { RUN_FILES, type MetricRecord } from '../../shared/runDirectory';
 import { LossSeries } from './lossSeries';
@@ -17,6 +17,9 @@ import { panelHtml } from './panelHtml';
 import { readPanelSources, targetKey, type PanelSources } from './panelSources';
 import { readRunSummary, type RunPlace } from './runSummary';
 import { UpdateBatcher } from './updateBatcher';
+import { chartImageFile, type ChartImageFile } from './savedChartImage';
+import { csvExportFile } from './csvExport';
+import { writeFileAtomic } from '../../shared/atomicFile';
 
 export const RESULTS_VIEW_TYPE = 'diffusion.results';
 
@@ -24,6 +27,8 @@ export interface ResultsPanelContext {
   extensionUri: vscode.Uri;
   /** Where the last view state of each target is kept (workspaceState). */
   memento: vscode.Memento;
+  /** Where the smoothing last chosen in any panel is kept (globalState): the next new panel's default. */
+  globalMemento: vscode.Memento;
   /** The training sessions' events, when the extension runs any. */
   onTrainerEvent?: (listener: (e: TrainerEvent | null) => void) => vscode.Disposable;
 }
@@ -204,11 +209,73 @@ export class ResultsPanel implements vscode.Disposable {
         else await vscode.window.showTextDocument(vscode.Uri.file(path.join(run.place.dir, m.what === 'notes' ? RUN_FILES.notes : RUN_FILES.metrics)), { viewColumn: vscode.ViewColumn.Beside, preview: true });
         return;
       }
-      case 'view-state':
+      case 'annotate-run': {
+        // The tree's commands do it (the same input boxes, the same file); a run this panel does not show is ignored.
+        const run = this.trackers.get(m.runId);
+        if (!run) return;
+        const target: PanelTarget = { kind: 'run', runDir: run.place.dir };
+        await vscode.commands.executeCommand(ANNOTATE_COMMANDS[m.action], target);
+        this.lastSummaryCheck = 0; // the star or name shows now, not at the next poll
+        this.batcher.request();
+        return;
+      }
+      case 'view-state': {
         // Only this panel's own state: the page cannot write another target's.
-        if (targetKey(m.state.target) === targetKey(this.target)) await this.context.memento.update(stateKey(this.target), m.state);
+        if (targetKey(m.state.target) !== targetKey(this.target)) return;
+        // A changed smoothing is a choice; the same one again (a page restored after a reload says its state) is not.
+        // Read and both writes before any await: messages are handled concurrently, and a memento takes a write at once.
+        const chosen = m.state.smoothing !== this.context.memento.get<PanelViewState>(stateKey(this.target))?.smoothing;
+        await Promise.all([
+          this.context.memento.update(stateKey(this.target), m.state),
+          chosen ? this.context.globalMemento.update(LAST_SMOOTHING_KEY, m.state.smoothing) : undefined,
+        ]);
+        return;
+      }
+      case 'save-image':
+        await this.saveChartImage(m.format, m.suggestedName, m.data);
+        return;
+      case 'export-csv':
+        await this.exportCsv(m);
         return;
     }
+  }
+
+  /** Export CSV of the Compare tab: built here from this panel's runs, saved where the person says (the dialog starts in the run's or sweep's directory). */
+  private async exportCsv(m: Extract<PanelToHostMessage, { type: 'export-csv' }>): Promise<void> {
+    const runs = [...this.trackers.values()].flatMap((t) => (t.summary ? [t.summary] : []));
+    const file = csvExportFile(m, runs, this.sources?.variedFields ?? []); // a bad request throws: receive() shows it
+    const dir = this.target.kind === 'run' ? this.target.runDir : this.target.sweepDir;
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(dir, file.name)), filters: { 'CSV': ['csv'] }, title: 'Export the comparison as CSV',
+    });
+    if (!uri) return;
+    await writeFileAtomic(uri.fsPath, file.text).catch((err: Error) => {
+      throw new Error(`cannot write ${uri.fsPath}: ${err.message}`);
+    });
+    const saved = `Diffusion: saved ${uri.fsPath} (${file.rows} row${file.rows === 1 ? '' : 's'})`;
+    if (file.note) void vscode.window.showWarningMessage(`${saved}: ${file.note}.`);
+    else void vscode.window.showInformationMessage(saved);
+  }
+
+  /** Save PNG / Save SVG of a chart: a save dialog (in the run's or sweep's directory), then the file. */
+  private async saveChartImage(format: ChartImageFormat, suggestedName: string, data: string): Promise<void> {
+    let image: ChartImageFile;
+    try {
+      image = chartImageFile(format, suggestedName, data);
+    } catch (err) {
+      throw new Error(`cannot save the chart: ${(err as Error).message}`); // receive() shows it
+    }
+    const dir = this.target.kind === 'run' ? this.target.runDir : this.target.sweepDir;
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(dir, image.name)),
+      filters: format === 'png' ? { 'PNG image': ['png'] } : { 'SVG image': ['svg'] },
+      title: `Save the chart as ${format.toUpperCase()}`,
+    });
+    if (!uri) return;
+    await writeFileAtomic(uri.fsPath, image.bytes).catch((err: Error) => {
+      throw new Error(`cannot save the chart as ${uri.fsPath}: ${err.message}`);
+    });
+    void vscode.window.showInformationMessage(`Diffusion: saved ${uri.fsPath}`);
   }
 
   /** A page (new, shown again or reloaded) asked for everything. */
@@ -223,6 +290,7 @@ export class ResultsPanel implements vscode.Disposable {
       return { text: '', version: versionOf('') };
     });
     const viewState = this.context.memento.get<PanelViewState>(stateKey(this.target));
+    const lastSmoothing = this.context.globalMemento.get<unknown>(LAST_SMOOTHING_KEY);
     const tab = this.pendingTab;
     this.pendingTab = undefined;
     this.ready = true;
@@ -233,6 +301,7 @@ export class ResultsPanel implements vscode.Disposable {
       notes: this.notesDocument(notes),
       ...(tab ? { tab } : {}),
       ...(viewState ? { viewState } : {}),
+      ...(typeof lastSmoothing === 'number' && lastSmoothing >= 0 && lastSmoothing < 1 ? { lastSmoothing } : {}),
     });
     if (this.readError !== undefined) this.post({ type: 'read-error', message: `Could not read the run directories: ${this.readError}` });
     if (notesProblem !== undefined) this.post({ type: 'notes-error', message: notesProblem });
@@ -289,7 +358,7 @@ export class ResultsPanel implements vscode.Disposable {
   /** Re-reads the run's summary if anything on disk changed; true when it did. */
   private async refreshSummary(t: RunTracker, force: boolean): Promise<boolean> {
     const dir = t.place.dir;
-    const stamps = await Promise.all([RUN_FILES.status, RUN_FILES.config, RUN_FILES.samples, RUN_FILES.forwardStrip, RUN_FILES.forwardStripIndex, RUN_FILES.forwardSteps, RUN_FILES.forwardStepsIndex]
+    const stamps = await Promise.all([RUN_FILES.status, RUN_FILES.config, RUN_FILES.samples, RUN_FILES.forwardStrip, RUN_FILES.forwardStripIndex, RUN_FILES.forwardSteps, RUN_FILES.forwardStepsIndex, RUN_FILES.annotations]
       .map((f) => fs.stat(path.join(dir, f)).then((s) => s.mtimeMs, () => 0))); // absent is a stamp too; reading the run reports what is broken
     const signature = `${stamps.join(',')}|${t.records.length}|${t.problems.length}|${t.place.colorIndex}|${JSON.stringify(t.place.varied)}`;
     if (!force && signature === t.signature && t.summary) return false;
@@ -342,6 +411,13 @@ export class ResultsPanel implements vscode.Disposable {
 function titleOf(target: PanelTarget): string {
   return target.kind === 'run' ? `Run ${path.basename(target.runDir)}` : `Sweep ${path.basename(target.sweepDir)}`;
 }
+
+/** The command behind each of the panel's annotation actions (runAnnotationCommands.ts). */
+const ANNOTATE_COMMANDS: Record<AnnotateRunAction, string> = {
+  'star': 'diffusion.starRun', 'unstar': 'diffusion.unstarRun', 'rename': 'diffusion.renameRun', 'edit-labels': 'diffusion.editRunLabels',
+};
+
+const LAST_SMOOTHING_KEY = 'diffusion.lastSmoothing';
 
 function stateKey(target: PanelTarget): string {
   return `diffusion.panelState:${targetKey(target)}`;

@@ -4,9 +4,10 @@ import type { FieldValue, FinalSamples, RunSummary, SampleImages, ScheduleCurves
 import { RUN_STATE_HINTS, SAMPLE_FILES, type MetricRecord, type SlicedWassersteinRecord } from '../../shared/runDirectory';
 import type { RunConfig } from '../../shared/runConfig';
 import { variedLabel } from '../../shared/formatting';
-import { sweepRunLabel } from '../../shared/runLabels';
+import { shownRunLabel, sweepRunLabel } from '../../shared/runLabels';
 import { makeNoiseSchedule } from '../../shared/noiseSchedules';
 import { readRun, type RunReading } from '../../shared/runReading/readRun';
+import { measureSummary } from '../../shared/runReading/measureSummary';
 
 /** A file's webview URI; `stamp` changes when the file does, so the webview reloads it. */
 export type ToWebviewUri = (file: string, stamp: number) => string;
@@ -31,16 +32,19 @@ const SCHEDULE_POINTS = 300;
 export async function readRunSummary(place: RunPlace, records: readonly MetricRecord[], problems: readonly string[], toUri: ToWebviewUri): Promise<RunSummary> {
   const reading = await readRun(place.dir, { metrics: { records: [...records], problems: [...problems] } });
   const { status, measures: m } = reading;
+  const generated = runLabelOf(place);
+  const a = reading.annotations;
   const summary: RunSummary = {
-    runId: place.runId, label: runLabelOf(place), colorIndex: place.colorIndex, state: reading.state,
+    runId: place.runId, label: shownRunLabel(generated, a), generatedLabel: generated, colorIndex: place.colorIndex, state: reading.state,
     varied: toFieldValues(place.varied), config: {}, measures: {}, samples: [],
+    ...(a?.name ? { displayName: a.name } : {}), ...(a?.starred ? { starred: true } : {}), ...(a?.labels ? { labels: a.labels } : {}),
   };
   if (status) {
     summary.step = status.step;
     summary.totalSteps = status.totalSteps;
   }
   const hint = RUN_STATE_HINTS[reading.state];
-  const errors = [hint && `${reading.state}: ${hint}`, status?.error?.message, ...reading.problems, ...reading.metricsProblems].filter((e) => e);
+  const errors = [hint && `${reading.state}: ${hint}`, status?.error?.message, ...reading.problems, ...reading.metricsProblems, reading.annotationsProblem].filter((e) => e);
   if (errors.length > 0) summary.error = errors.join('\n');
   const config = reading.configFile?.config;
   if (config) {
@@ -48,22 +52,7 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
     summary.config.backend = reading.configFile!.environment?.backend ?? config.backend;
   }
 
-  const measures = summary.measures;
-  assign(measures, 'msPerEpoch', m.msPerEpoch);
-  assign(measures, 'forwardMs', m.forwardDiffusion?.ms);
-  assign(measures, 'forwardBatch', m.forwardDiffusion?.batch);
-  assign(measures, 'samplingMs', m.sampling?.ms);
-  assign(measures, 'samplingBatch', m.sampling?.batch);
-  assign(measures, 'samplingSteps', m.sampling?.steps);
-  assign(measures, 'finalLoss', m.finalLoss);
-  assign(measures, 'bestLoss', m.bestLoss);
-  assign(measures, 'heldOutMse', m.heldOutLoss?.meanMse);
-  assign(measures, 'bitsPerDim', m.bitsPerDim?.total);
-  assign(measures, 'bitsPerDimStdErr', m.bitsPerDim?.diffusionStdErr);
-  assign(measures, 'swd', m.swd?.average);
-  assign(measures, 'swdFloor', m.swd?.floorAverage);
-  assign(measures, 'swdRaw', m.swdRaw?.average);
-  assign(measures, 'totalMs', m.totalMs);
+  summary.measures = measureSummary(m);
   const perEpoch = m.losses.find((p) => p.epochPosition !== undefined);
   if (perEpoch) summary.stepsPerEpoch = perEpoch.step / perEpoch.epochPosition!;
   else if (config && config.maxSteps === 0 && status && status.totalSteps > 0) summary.stepsPerEpoch = status.totalSteps / config.epochs;
@@ -170,8 +159,4 @@ function toFieldValues(values: Record<string, unknown>): Record<string, FieldVal
     else if (v !== undefined && v !== null) out[k] = JSON.stringify(v);
   }
   return out;
-}
-
-function assign<K extends keyof RunSummary['measures']>(m: RunSummary['measures'], key: K, value: number | undefined): void {
-  if (value !== undefined && Number.isFinite(value)) m[key] = value;
 }
