@@ -99,8 +99,11 @@ describe('results panel: runs grouped by a varied field', { skip, timeout: 120_0
     await host.page.click('vscode-dropdown.loss-groups vscode-option[value="mean-std"]');
     await host.page.locator('input.smoothing').fill('0');
     const plotted = () => host.page.evaluate(() => (document.querySelector('dl-loss-chart') as HTMLElement & { plotted: Array<Array<number | null>> }).plotted);
-    await host.until(() => (document.querySelector('dl-loss-chart') as HTMLElement & { plotted: unknown[][] }).plotted.length === 7 &&
-      (document.querySelector('dl-loss-chart') as HTMLElement & { plotted: unknown[][] }).plotted[0]!.length > 0, undefined, 10_000);
+    // The smoothing and the band reach the chart, and it has drawn with them (a draw waits for an animation frame).
+    await host.until(() => {
+      const chart = document.querySelector('dl-loss-chart') as HTMLElement & { plotted: unknown[][]; smoothing: number; band: string; settled: boolean };
+      return chart.smoothing === 0 && chart.band === 'std' && chart.settled && chart.plotted.length === 7 && chart.plotted[0]!.length > 0;
+    }, undefined, 10_000);
     let t = await plotted();
     // x; T 250: mean of (1,3), (2,4), ... = 2, 3, 4, 5 ± sqrt(2); T 300: the runs stop at step 2, where the running one ends.
     assert.deepEqual(t[0], [1, 2, 3, 4]);

@@ -86,6 +86,11 @@ export class LossChart extends LightElement {
     return this.table.map((column) => Array.from(column));
   }
 
+  /** True when what the chart draws is current: no property change waits for an update or a draw (for tests). */
+  get settled(): boolean {
+    return !this.isUpdatePending && !this.frame;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.stopThemeWatch = onThemeChange(() => this.rebuild());
