@@ -8,9 +8,9 @@ import type { RunConfigFile } from '../shared/runConfig';
 import { RUN_FILES, isRunId, type RunDisplayState, type RunStatus } from '../shared/runDirectory';
 import { MetricsCache, readRun as readRunDirectory } from '../shared/runReading/readRun';
 import { SWEEP_FILES, type ResolvedSweepFile } from '../shared/sweepSpec';
-import { variedLabel } from '../shared/formatting';
 import type { RunAnnotations } from '../shared/runAnnotations';
-import { shownRunLabel } from '../shared/runLabels';
+import { generatedRunLabel, shownRunLabel, type SweepRunPlace } from '../shared/runLabels';
+import { sweepBaseConfig } from '../shared/runReading/loadStudy';
 import { slurmLogFile, type SlurmSubmission } from '../shared/slurmJob';
 
 export { MetricsCache };
@@ -25,6 +25,8 @@ export interface RunEntry {
   error?: string;
   /** The values that set this run apart in its sweep; empty outside a sweep. */
   varied: Record<string, unknown>;
+  /** Its generated label, the panel's and the report's (generatedRunLabel): `T=250`, the base run `T=300 (base)`; the run id outside a sweep. */
+  generatedLabel: string;
   /** Mean training loss over the last epoch's steps, as the CLI's sweep table shows it. */
   finalLoss?: number;
   /** Median duration of the completed epochs. */
@@ -89,9 +91,11 @@ export async function readExperiments(outDir: string, cache = new MetricsCache()
       continue;
     }
     const slurm = isSlurmSubmission(resolved.slurm) ? resolved.slurm : undefined;
+    const { base } = sweepBaseConfig(resolved.spec?.base, file);
     const runs = await Promise.all(resolved.runs.map(async (r) => {
       listed.add(r.runId);
-      const run = await readRun(path.join(runsDir, r.runId), cache, isRecord(r.varied) ? r.varied : {});
+      const place = { varied: isRecord(r.varied) ? r.varied : {}, base, ...(typeof r.repeat === 'number' ? { repeat: r.repeat } : {}) };
+      const run = await readRun(path.join(runsDir, r.runId), cache, place);
       if (slurm) {
         const log = slurmLogFile(dir, r.runId);
         run.slurmLog = { file: log, exists: await exists(log) };
@@ -107,15 +111,17 @@ export async function readExperiments(outDir: string, cache = new MetricsCache()
       ...(slurm ? { slurm } : {}),
     });
   }
-  const singleRuns = await Promise.all(runIds.filter((id) => !listed.has(id)).map((id) => readRun(path.join(runsDir, id), cache, {})));
+  const singleRuns = await Promise.all(runIds.filter((id) => !listed.has(id)).map((id) => readRun(path.join(runsDir, id), cache)));
   return { outDir, sweeps, singleRuns };
 }
 
-export async function readRun(dir: string, cache: MetricsCache, varied: Record<string, unknown>): Promise<RunEntry> {
+/** `inSweep`: where its sweep puts it (absent for a run no sweep lists). */
+export async function readRun(dir: string, cache: MetricsCache, inSweep?: Omit<SweepRunPlace, 'runId'>): Promise<RunEntry> {
   const r = await readRunDirectory(dir, { metricsCache: cache });
   const m = r.measures;
+  const varied = { ...inSweep?.varied };
   return {
-    runId: r.runId, dir, state: r.state, varied,
+    runId: r.runId, dir, state: r.state, varied, generatedLabel: inSweep ? generatedRunLabel({ ...inSweep, runId: r.runId }) : r.runId,
     ...(r.status ? { status: r.status } : {}),
     ...(r.configFile ? { config: r.configFile } : {}),
     ...(r.problems.length > 0 ? { error: r.problems.join('\n') } : {}),
@@ -131,14 +137,9 @@ export async function readRun(dir: string, cache: MetricsCache, varied: Record<s
   };
 }
 
-/** `T 250 · size 16`, or the run id when nothing is varied. */
-export function describeVaried(run: Pick<RunEntry, 'runId' | 'varied'>): string {
-  return variedLabel(run.varied, run.runId);
-}
-
-/** The run's row in the tree and its line in pickers: its display name, else describeVaried (in a sweep) or the run id. */
-export function runName(run: Pick<RunEntry, 'runId' | 'varied' | 'annotations'>, inSweep: boolean): string {
-  return shownRunLabel(inSweep ? describeVaried(run) : run.runId, run.annotations);
+/** The run's row in the tree and its line in pickers: its display name, else its generated label. */
+export function runName(run: Pick<RunEntry, 'generatedLabel' | 'annotations'>): string {
+  return shownRunLabel(run.generatedLabel, run.annotations);
 }
 
 /** `★ #baseline #keep`: the star and the labels; `⚠ annotations.json` when that file is ignored (the tooltip says why). */

@@ -163,7 +163,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode>,
   }
 
   private runItem(run: RunEntry, sweepId: string | undefined): vscode.TreeItem {
-    const item = new vscode.TreeItem(runName(run, sweepId !== undefined),
+    const item = new vscode.TreeItem(runName(run),
       run.state === 'not started' ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${sweepId ?? ''}/${run.runId}`;
     item.description = [annotationMarks(run), describeRun(run, this.activeRun(run.runId))].filter(Boolean).join(' · ');

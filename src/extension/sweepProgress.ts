@@ -2,7 +2,7 @@
 // how many runs are running, done and queued (runs train in parallel, so no "run 1 of 3"),
 // what the running ones do, the share of the whole sweep's steps done and an ETA. Pure: the
 // views (sweepProgressViews.ts) only show it. No VS Code import.
-import { formatDuration, variedLabel } from '../shared/formatting';
+import { formatDuration } from '../shared/formatting';
 import type { RunProgress, TrainerPhase } from './trainingSession';
 
 /** The phases in words, as a person would say what the run is doing. */
@@ -67,7 +67,7 @@ export function describeSessionProgress(input: SessionProgressInput): SessionPro
     };
   }
   const tally = describeCounts(counts);
-  const doing = active.map((r) => `${variedLabel(r.varied, r.runId)}: ${describeActiveRun(r)}`);
+  const doing = active.map((r) => `${r.label}: ${describeActiveRun(r)}`);
   const finished = runs.length - counts.running - counts.queued;
   return {
     counts, percent, etaMs,

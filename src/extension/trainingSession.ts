@@ -12,7 +12,8 @@ export type TrainerPhase = Extract<TrainerEvent, { type: 'phase' }>['phase'];
 /** Where one run of a session is, from the live stream alone (parallel runs each have their own). */
 export interface RunProgress {
   runId: string;
-  varied: SweepRunEntry['varied'];
+  /** Its generated label in a sweep; the run id for a single run. */
+  label: string;
   /** queued: not reached yet; active: its trainer is working on it; else the state it ended in, or was left in (skipped). */
   state: 'queued' | 'active' | RunDisplayState;
   /** Set while active; a step means training. */
@@ -121,7 +122,7 @@ export class TrainingSession {
         this.name = e.name;
         this.runs = e.runs;
         this.sweepDir = path.dirname(e.resolvedFile);
-        for (const r of e.runs) this.progressOf(r.runId, r.varied);
+        for (const r of e.runs) this.progressOf(r.runId, r.label);
         this.opts.log(`sweep ${e.name}: ${e.runs.length} runs (${e.resolvedFile})`);
         break;
       case 'sweep-run': {
@@ -134,7 +135,7 @@ export class TrainingSession {
         this.started.set(e.runId, e.runDir);
         const r = Object.assign(this.progressOf(e.runId), { state: 'active', runDir: e.runDir, step: e.resumedFromStep, totalSteps: e.totalSteps, epoch: 0 } as const);
         this.live.set(e.runId, r);
-        if (this.command.type !== 'sweep') this.runs = [{ runId: e.runId, varied: {} }];
+        if (this.command.type !== 'sweep') this.runs = [{ runId: e.runId, varied: {}, label: e.runId }];
         this.opts.log(`${e.runId}: started on ${e.backend}${e.gpu ? ` (${e.gpu})` : ''}${e.resumedFromStep > 0 ? `, resumed at step ${e.resumedFromStep}` : ''}`);
         break;
       }
@@ -173,10 +174,10 @@ export class TrainingSession {
   }
 
   /** The run's entry, made when an event names a run not listed (a single run, before run-started). */
-  private progressOf(runId: string, varied: SweepRunEntry['varied'] = {}): RunProgress {
+  private progressOf(runId: string, label = runId): RunProgress {
     let r = this.progress.get(runId);
     if (!r) {
-      r = { runId, varied, state: 'queued', step: 0, epoch: 0 };
+      r = { runId, label, state: 'queued', step: 0, epoch: 0 };
       this.progress.set(runId, r);
     }
     return r;

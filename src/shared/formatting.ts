@@ -52,12 +52,12 @@ export function shortFieldName(field: string): string {
   return SHORT_FIELD_NAMES[field as RunConfigField] ?? field;
 }
 
-/** `T 250 · size 16`, or `fallback` when nothing is varied; values a varied recipe implies are left to its name. */
+/** `T=250, size=16`, or `fallback` when nothing is varied; values a varied recipe implies are left to its name. */
 export function variedLabel(values: Readonly<Record<string, unknown>>, fallback: string): string {
   const parts = Object.entries(values)
     .filter(([k, v]) => !impliedByRecipe(k, v, values.recipe))
-    .map(([k, v]) => `${shortFieldName(k)} ${formatValue(v)}`);
-  return parts.length > 0 ? parts.join(' · ') : fallback;
+    .map(([k, v]) => fieldEquals(k, v));
+  return parts.length > 0 ? parts.join(', ') : fallback;
 }
 
 /** Letters, digits, dot, dash and underscore only: safe as a file name, an id and a cell id. */

@@ -19,6 +19,8 @@ export type TrainerEvent =
 export interface SweepRunEntry {
   runId: string;
   varied: SweepRun['varied'];
+  /** What every view calls it when it has no display name (generatedRunLabel): `T=250`, `T=300 (base)`. */
+  label: string;
 }
 
 /** What a `sweep` command reports besides its runs' own events. */

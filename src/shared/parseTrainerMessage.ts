@@ -29,7 +29,7 @@ const EVENT_FIELDS: { [K in TrainerEvent['type']]: Record<string, Check> } = {
   'run-ended': { runId: id, runDir: str, state: oneOf(...RUN_STATES), error: optional(str) },
   'sweep-started': {
     sweepId: id, name: str, sweepFile: str, resolvedFile: str, maxParallelRuns: count,
-    runs: arrayOf(shape({ runId: id, varied: record })),
+    runs: arrayOf(shape({ runId: id, varied: record, label: str })),
   },
   'sweep-run': { sweepId: id, runId: id, index: count, action: str, leftAs: optional(oneOf(...RUN_DISPLAY_STATES)) },
   'sweep-ended': {

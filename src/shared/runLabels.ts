@@ -2,7 +2,7 @@
 // sweep's base (`T=250`), and the base run by its own values of the varied fields, marked
 // (`T=300 (base)`), so that the base run reads like the others. What a varied recipe implies
 // is left out; a repeat adds `#2`.
-import { fieldEquals } from './formatting';
+import { fieldEquals, variedLabel } from './formatting';
 import { impliedByRecipe } from './recipes';
 import type { RunAnnotations } from './runAnnotations';
 
@@ -32,6 +32,23 @@ export function sweepRunLabel(run: LabelledRun, base: Readonly<Record<string, un
   const shown = varied.length <= 2 ? varied : [];
   const named = shown.map((f) => fieldEquals(f, values[f])).join(', ');
   return (shown.length === 0 ? 'base' : markBase ? `${named} (base)` : named) + repeat;
+}
+
+/** A run as a sweep lists it, with what its label needs. */
+export interface SweepRunPlace {
+  runId: string;
+  /** Its values of the sweep's varied fields, in the sweep's order; empty outside a sweep. */
+  varied: Readonly<Record<string, unknown>>;
+  /** The sweep's base config with defaults filled; without it the label lists the varied values. */
+  base?: Readonly<Record<string, unknown>>;
+  repeat?: number;
+}
+
+/** The generated label every view shares (tree, pickers, progress, panel, report): sweepRunLabel, else the varied values, else the run id. */
+export function generatedRunLabel(run: SweepRunPlace): string {
+  const variedFields = Object.keys(run.varied);
+  if (!run.base || variedFields.length === 0) return variedLabel(run.varied, run.runId);
+  return sweepRunLabel({ values: run.varied, ...(run.repeat !== undefined ? { repeat: run.repeat } : {}) }, run.base, variedFields);
 }
 
 /**

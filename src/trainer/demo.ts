@@ -3,10 +3,12 @@
 // real-against-real floor.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { formatNumber, variedLabel } from '../shared/formatting';
+import { formatNumber } from '../shared/formatting';
 import { swdRatio } from '../shared/measuredDifferences';
 import { RUN_FILES, SAMPLE_FILES } from '../shared/runDirectory';
 import { readRun } from '../shared/runReading/readRun';
+import { sweepBaseConfig } from '../shared/runReading/loadStudy';
+import { generatedRunLabel } from '../shared/runLabels';
 import { resolveSweep } from '../shared/sweepChecks/resolveSweep';
 import { runDirOf } from './sweep/sweepDirectory';
 import { readSweepFile } from './sweep/readSweepFile';
@@ -20,13 +22,15 @@ export function demoSweepFile(): string {
 
 /** Per run: its SWD against the floor, then its sample files. */
 export async function describeDemo(file: string, outDir: string): Promise<string> {
-  const sweep = resolveSweep(readSweepFile(file), file);
+  const spec = readSweepFile(file);
+  const sweep = resolveSweep(spec, file);
+  const { base } = sweepBaseConfig(spec.base, file);
   const lines = ['', 'sliced Wasserstein distance x1e3 of the final samples (lower is better; the floor is two real sets of the same size):'];
   const files: string[] = [];
   for (const run of sweep.runs) {
     const dir = runDirOf(outDir, run);
     const { measures, state } = await readRun(dir);
-    const label = variedLabel(run.varied, run.runId);
+    const label = generatedRunLabel({ ...run, base });
     const swd = measures.swd;
     lines.push(swd
       ? `  ${label.padEnd(18)} SWD ${formatNumber(swd.average, 3).padStart(5)}  floor ${formatNumber(swd.floorAverage, 3)}  (${swdRatio(swd).toFixed(2)}x the floor)` +

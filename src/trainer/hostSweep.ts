@@ -15,6 +15,8 @@ import { runDirOf, writeResolvedSweep } from './sweep/sweepDirectory';
 import { summarizeRun } from './sweep/sweepSummary';
 import { SweepError } from '../shared/sweepChecks/sweepProblem';
 import { checkSweepFile } from './sweep/readSweepFile';
+import { generatedRunLabel } from '../shared/runLabels';
+import { sweepBaseConfig } from '../shared/runReading/loadStudy';
 
 export interface HostSweep {
   /** Without a run id: the run in progress checkpoints as cancelled and no more start. */
@@ -133,9 +135,10 @@ async function prepare(command: SweepCommand, event: (e: SweepEvent) => void): P
     if (err instanceof SweepError) return reject(err.problems);
     throw err;
   }
+  const { base } = sweepBaseConfig(spec.base, command.file);
   event({
     type: 'sweep-started', sweepId: sweep.sweepId, name: sweep.name, sweepFile: path.resolve(command.file), resolvedFile,
-    maxParallelRuns: sweep.maxParallelRuns, runs: sweep.runs.map((r) => ({ runId: r.runId, varied: r.varied })),
+    maxParallelRuns: sweep.maxParallelRuns, runs: sweep.runs.map((r) => ({ runId: r.runId, varied: r.varied, label: generatedRunLabel({ ...r, base }) })),
   });
   return { sweep, outDir };
 }

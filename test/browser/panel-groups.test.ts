@@ -12,7 +12,7 @@ import { CHROMIUM, openFakeHost, type FakeHost } from './panelHarness';
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`;
 
 const summary = (runId: string, timesteps: number, seed: number, finalLoss: number | undefined, state = 'done'): RunSummary => ({
-  runId, label: `T ${timesteps} · seed ${seed}`, colorIndex: timesteps === 250 ? 0 : 1, state,
+  runId, label: `T=${timesteps}, seed=${seed}`, colorIndex: timesteps === 250 ? 0 : 1, state,
   varied: { timesteps, seed }, config: { timesteps, seed, imgSize: 16 }, stepsPerEpoch: 2,
   measures: { ...(finalLoss !== undefined ? { finalLoss } : {}), msPerEpoch: 1000 + seed * 100 }, samples: [],
 });

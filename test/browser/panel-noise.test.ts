@@ -78,7 +78,7 @@ describe('noise steps: the t slider shows x_t of the chosen t', { skip }, () => 
     const { forwardStrip: _strip, ...rest } = template;
     const forwardSteps: ForwardStepsImage = { uri: `${base}/${id}.png?v=${version}`, t: s.t, tile: s.tile, columns: s.columns, gap: s.gap };
     return {
-      ...rest, runId: `T${s.T}-${id}`, label: `T ${s.T}`, colorIndex, varied: { timesteps: s.T }, config: { ...rest.config, timesteps: s.T },
+      ...rest, runId: `T${s.T}-${id}`, label: `T=${s.T}`, colorIndex, varied: { timesteps: s.T }, config: { ...rest.config, timesteps: s.T },
       schedule: linearSchedule(s.T), forwardSteps,
     };
   };
@@ -179,24 +179,24 @@ describe('noise steps: the t slider shows x_t of the chosen t', { skip }, () => 
 
   it('shows the chosen run\'s frame when another run\'s image finishes loading after it (out of order)', async () => {
     await host.page.locator('input.t-slider').fill('40');
-    await chooseRun('T 60');
+    await chooseRun('T=60');
     await expectFrame(B, 40);
     // T 100's forward-steps.png is rewritten (a new ?v=) and now takes a second to arrive.
     delay.a = 1000;
     await host.send([{ type: 'runs', runs: [run('a', A, 0, 2), run('b', B, 1)] }]);
     const served = responses.a;
-    await chooseRun('T 100');
+    await chooseRun('T=100');
     // Until it is there, no frame at all rather than the other run's.
     await host.page.waitForTimeout(100);
     assert.equal(describeColor(await shownColor()), `rgb(${await background()}), no frame`);
-    await chooseRun('T 60'); // before T 100's image arrived
+    await chooseRun('T=60'); // before T=100's image arrived
     await expectFrame(B, 40);
     while (responses.a === served) await new Promise((r) => setTimeout(r, 50));
     await host.page.waitForTimeout(300);
     await expectFrame(B, 40, 0); // T 100's late image did not replace it
     await host.page.locator('input.t-slider').fill('17');
     await expectFrame(B, 17);
-    await chooseRun('T 100');
+    await chooseRun('T=100');
     await expectFrame(A, 17, 4000);
     delay.a = 0;
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describeVaried, MetricsCache, readExperiments, readRun } from '../../src/extension/experimentsModel';
+import { MetricsCache, readExperiments, readRun } from '../../src/extension/experimentsModel';
 import { measureRun } from '../../src/shared/runReading/runMeasures';
 import { describeCrash, markRunEnded } from '../../src/extension/runStatusRepair';
 import { locateSweepProblem } from '../../src/extension/sweepProblemLocation';
@@ -55,7 +55,8 @@ test('sweeps list their runs in order with state, varied values, final loss and 
   assert.ok(Math.abs(done.finalLoss! - (0.9 + 0.5 + 0.3) / 3) < 1e-12, 'mean of the last epoch, torn line skipped');
   assert.equal(done.totalMs, 300);
   assert.equal(done.hasForwardStrip, true);
-  assert.equal(describeVaried(done), 'T 50');
+  assert.deepEqual(sweep.runs.map((r) => r.generatedLabel), ['T=50', 'T=60', 'T=70'], 'the panel\'s and the report\'s labels');
+  assert.deepEqual(x.singleRuns.map((r) => r.generatedLabel), ['demo-run', 'killed-run'], 'outside a sweep: the run id');
   assert.deepEqual(x.singleRuns.map((r) => [r.runId, r.state, r.hasNotes]), [['demo-run', 'cancelled', true], ['killed-run', 'interrupted', false]]);
 });
 
@@ -85,7 +86,7 @@ test('a samples/ that cannot be listed is an error on the run, not a run without
   const dir = writeRun(out, 'samples-a-file', { 'status.json': status('done') });
   rmSync(path.join(dir, 'samples'), { recursive: true });
   writeFileSync(path.join(dir, 'samples'), '');
-  const run = await readRun(dir, new MetricsCache(), {});
+  const run = await readRun(dir, new MetricsCache());
   assert.equal(run.state, 'done');
   assert.deepEqual(run.samples, []);
   assert.match(run.error ?? '', /samples: cannot read \(ENOTDIR\)/);
@@ -115,8 +116,8 @@ test('the tree\'s reading of metrics.jsonl names a corrupt line with file and li
   const torn = writeRun(out, 'torn', { 'metrics.jsonl': `${steps([1])}{"kind":"st` });
   const corrupt = writeRun(out, 'corrupt', { 'metrics.jsonl': `${steps([1])}garbage\n${steps([1])}` });
   const cache = new MetricsCache();
-  assert.equal((await readRun(torn, cache, {})).metricsProblems, undefined);
-  const summary = await readRun(corrupt, cache, {});
+  assert.equal((await readRun(torn, cache)).metricsProblems, undefined);
+  const summary = await readRun(corrupt, cache);
   assert.equal(summary.finalLoss, 1, 'the records around it still count');
   assert.equal(summary.metricsProblems?.length, 1);
   assert.match(summary.metricsProblems![0]!, /corrupt[/\\]metrics\.jsonl line \d+: not JSON \(garbage\)$/);

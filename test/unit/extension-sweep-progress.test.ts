@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describeSessionProgress, stepsProgress } from '../../src/extension/sweepProgress';
 import type { RunProgress } from '../../src/extension/trainingSession';
 
-const run = (runId: string, T: number, rest: Partial<RunProgress>): RunProgress => ({ runId, varied: { timesteps: T }, state: 'queued', step: 0, epoch: 0, ...rest });
+const run = (runId: string, T: number, rest: Partial<RunProgress>): RunProgress => ({ runId, label: `T=${T}`, state: 'queued', step: 0, epoch: 0, ...rest });
 
 test('two runs in parallel and one done: counts, each running run\'s step, the sweep\'s share, never "run 1 of 3"', { timeout: 5_000 }, () => {
   const runs = [
@@ -17,11 +17,11 @@ test('two runs in parallel and one done: counts, each running run\'s step, the s
   const p = describeSessionProgress({ what: 'sweep', name: 'demo', runs });
   assert.deepEqual([p.counts.running, p.counts.done, p.counts.queued], [2, 1, 0]);
   assert.match(p.message, /^2 running, 1 done, 0 queued · 50% · ETA /);
-  assert.match(p.message, /T 60: training, step 40\/100/);
-  assert.match(p.message, /T 70: training, step 10\/100/);
+  assert.match(p.message, /T=60: training, step 40\/100/);
+  assert.match(p.message, /T=70: training, step 10\/100/);
   assert.doesNotMatch(p.message, /run \d of \d/);
   assert.equal(p.statusText, '$(loading~spin) demo 1/3 done · 50%');
-  assert.match(p.tooltip, /^Sweep demo: 2 running, 1 done, 0 queued; 50% of its steps; ETA .*\nT 60: training, step 40\/100\nT 70: training, step 10\/100\nClick to open its results\.$/);
+  assert.match(p.tooltip, /^Sweep demo: 2 running, 1 done, 0 queued; 50% of its steps; ETA .*\nT=60: training, step 40\/100\nT=70: training, step 10\/100\nClick to open its results\.$/);
 });
 
 test('the ETA is the steps left at the running runs\' combined rate, queued runs counted at the typical run\'s steps', { timeout: 5_000 }, () => {
@@ -44,7 +44,7 @@ test('the phases before the first step and after the last are named', { timeout:
     run('T80-dddd', 80, { state: 'active' }),
   ];
   const { message } = describeSessionProgress({ what: 'sweep', name: 'demo', runs });
-  assert.match(message, /T 50: loading data · T 60: sampling · T 70: evaluating · T 80: starting$/);
+  assert.match(message, /T=50: loading data · T=60: sampling · T=70: evaluating · T=80: starting$/);
 });
 
 test('runs skipped as done count as done; failed and cancelled ones are named only when there are some', { timeout: 5_000 }, () => {
@@ -55,7 +55,7 @@ test('runs skipped as done count as done; failed and cancelled ones are named on
     run('T80-dddd', 80, {}),
   ];
   const p = describeSessionProgress({ what: 'sweep', name: 'demo', runs });
-  assert.match(p.message, /^1 running, 1 done, 1 queued, 1 failed · 57% · T 70: checkpointing$/);
+  assert.match(p.message, /^1 running, 1 done, 1 queued, 1 failed · 57% · T=70: checkpointing$/);
   assert.equal(p.statusText, '$(loading~spin) demo 2/4 done · 57%');
 });
 

@@ -11,7 +11,7 @@ test('well-formed trainer messages pass unchanged', () => {
     { type: 'event', event: step },
     { type: 'event', event: { type: 'run-started', runId: 'a', runDir: '/x/a', backend: 'wasm', totalSteps: 10, resumedFromStep: 0 } },
     { type: 'event', event: { type: 'run-ended', runId: 'a', runDir: '/x/a', state: 'cancelled' } },
-    { type: 'event', event: { type: 'sweep-started', sweepId: 'tiny', name: 'tiny', sweepFile: '/w/t.sweep.json', resolvedFile: '/o/s.json', maxParallelRuns: 1, runs: [{ runId: 'a', varied: { timesteps: 50 } }] } },
+    { type: 'event', event: { type: 'sweep-started', sweepId: 'tiny', name: 'tiny', sweepFile: '/w/t.sweep.json', resolvedFile: '/o/s.json', maxParallelRuns: 1, runs: [{ runId: 'a', varied: { timesteps: 50 }, label: 'T=50' }] } },
     { type: 'event', event: { type: 'sweep-run', sweepId: 'tiny', runId: 'a', index: 0, action: 'training' } },
     { type: 'event', event: { type: 'sweep-ended', sweepId: 'tiny', stopped: false, runs: [{ runId: 'a', state: 'done' }, { runId: 'b', state: 'not started' }] } },
     { type: 'event', event: { type: 'sweep-rejected', file: '/w/t.sweep.json', problems: ['axes.imgSize[0]: must be >= 1'] } },

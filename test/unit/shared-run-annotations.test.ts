@@ -77,10 +77,10 @@ test('the display name wins over the generated label, in the tree, the tooltip a
   const dir = runDir(t, { 'annotations.json': JSON.stringify({ version: 1, name: 'short T', starred: true, labels: ['baseline', 'keep'] }) });
   const out = path.dirname(path.dirname(dir));
   const entry = (await readExperiments(out)).singleRuns[0]!;
-  assert.equal(runName(entry, false), 'short T');
-  assert.equal(runName({ ...entry, annotations: { version: 1 } }, false), 'T250-ab12', 'no name: the run id outside a sweep');
-  assert.equal(runName({ runId: 'T250-ab12', varied: { timesteps: 250 } }, true), 'T 250', 'no name: the varied values in a sweep');
-  assert.equal(runName({ runId: 'T250-ab12', varied: { timesteps: 250 }, annotations: { version: 1, name: 'short T' } }, true), 'short T');
+  assert.equal(runName(entry), 'short T');
+  assert.equal(runName({ ...entry, annotations: { version: 1 } }), 'T250-ab12', 'no name: the run id outside a sweep');
+  assert.equal(runName({ generatedLabel: 'T=250' }), 'T=250', 'no name: the generated label in a sweep');
+  assert.equal(runName({ generatedLabel: 'T=250', annotations: { version: 1, name: 'short T' } }), 'short T');
   assert.equal(annotationMarks(entry), '★ #baseline #keep');
   assert.match(runTooltipMarkdown(entry), /^★ \*\*short T\*\* \(T250-ab12\) — done\n\nLabels: #baseline #keep/);
   const table = formatSummaryTable([await summarizeRun({ runId: 'T250-ab12', varied: { timesteps: 250 } }, dir)], ['timesteps']);

@@ -106,8 +106,8 @@ test('a varied preset brings its widths without naming them in the id', () => {
 test('the ablation template: faithful, each fix of the improved recipe on its own, and improved; named by what each changes', () => {
   const sweep = shipped('faithful-vs-improved.sweep.json');
   const labels = sweep.runs.map((r) => variedLabel(r.varied, r.runId));
-  assert.equal(labels[0], 'recipe faithful');
-  assert.ok(labels.includes('recipe improved'));
+  assert.equal(labels[0], 'recipe=faithful');
+  assert.ok(labels.includes('recipe=improved'));
   const improved = sweep.runs.find((r) => r.config.recipe === 'improved')!;
   for (const [field, value] of Object.entries(RECIPE_VALUES.improved)) assert.deepEqual(improved.config[field as keyof typeof improved.config], value, field);
   // Every other run is faithful with exactly one field changed, and every field the recipe sets is one of them.
@@ -125,7 +125,7 @@ test('the ablation template: faithful, each fix of the improved recipe on its ow
 
 test('the demo trains the two recipes side by side', () => {
   const sweep = shipped('demo.sweep.json');
-  assert.deepEqual(sweep.runs.map((r) => variedLabel(r.varied, r.runId)), ['recipe faithful', 'recipe improved']);
+  assert.deepEqual(sweep.runs.map((r) => variedLabel(r.varied, r.runId)), ['recipe=faithful', 'recipe=improved']);
   assert.equal(sweep.maxParallelRuns, 2);
   assert.deepEqual(sweep.runs.map((r) => r.config.imgSize), [16, 16]);
 });

@@ -30,7 +30,7 @@ test('Run Demo Sweep: faithful and improved to done, their samples over training
     await page.locator('.welcome-view-content', { hasText: 'No experiments yet' }).waitFor({ timeout: 90_000 });
     await runCommand(page, 'Diffusion: Run Demo Sweep');
     await waitForRows(page, 'both demo runs done', (rows) => rows.some((r) => r.startsWith('demo 2 runs · 2 done')), (FULL ? 15 : 5) * 60_000);
-    const rows = await waitForRows(page, 'the two recipes', (r) => r.some((x) => x.includes('recipe faithful')) && r.some((x) => x.includes('recipe improved')), 30_000);
+    const rows = await waitForRows(page, 'the two recipes', (r) => r.some((x) => x.includes('recipe=faithful (base)')) && r.some((x) => x.includes('recipe=improved')), 30_000);
     assert.ok(rows.length > 0);
 
     await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);

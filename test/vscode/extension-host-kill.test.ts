@@ -45,7 +45,7 @@ test('extension host killed mid-sweep: the run is left cancelled and resumable, 
   await waitForRows(page, 'the tree', (rows) => rows.some((r) => r.startsWith('handmade ')), 60_000);
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'resumable.sweep.json');
-  await waitForRows(page, 'the first run training', (rows) => rows.some((r) => /^T 40 (training · )?step (1\d|[2-9]\d)\/\d+/.test(r)));
+  await waitForRows(page, 'the first run training', (rows) => rows.some((r) => /^T=40 (training · )?step (1\d|[2-9]\d)\/\d+/.test(r)));
 
   const sweepDir = path.join(out, 'sweeps', 'resumable');
   const runIds = (JSON.parse(readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8')) as { runs: Array<{ runId: string }> }).runs.map((r) => r.runId);
@@ -78,7 +78,7 @@ test('extension host killed mid-sweep: the run is left cancelled and resumable, 
   await until('the cancelled run in the reloaded tree', async () => {
     const open = await icon.evaluate((e) => e.classList.contains('checked')).catch(() => false); // not drawn yet: try again
     if (!open) await icon.click({ timeout: 1_000 }).catch(() => {}); // not drawn yet: the next round clicks
-    return (await treeRows(page)).some((r) => /^T 40 cancelled/.test(r));
+    return (await treeRows(page)).some((r) => /^T=40 cancelled/.test(r));
   }, 90_000, page);
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'resumable.sweep.json');

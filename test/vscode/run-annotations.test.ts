@@ -23,10 +23,10 @@ test('tree context menu: rename, star, labels -> row, annotations.json and panel
   const row = (label: string) => page.locator('.part.sidebar .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
   try {
     await openDiffusionLabView(page, server);
-    await waitForRows(page, 'the hand-made finished run', (rows) => rows.some((r) => r.startsWith('T 250 final loss')), 60_000);
+    await waitForRows(page, 'the hand-made finished run', (rows) => rows.some((r) => r.startsWith('T=250 final loss')), 60_000);
 
-    await runContextMenuItem(page, row('T 250'), 'Rename Run…');
-    await typeIntoInput(page, 'Rename T 250', 'T 250', 'short T');
+    await runContextMenuItem(page, row('T=250'), 'Rename Run…');
+    await typeIntoInput(page, 'Rename T=250', 'T=250', 'short T');
     await waitForRows(page, 'the new name', (rows) => rows.some((r) => r.startsWith('short T final loss')), 30_000);
 
     await runContextMenuItem(page, row('short T'), 'Star Run');
@@ -58,7 +58,7 @@ test('tree context menu: rename, star, labels -> row, annotations.json and panel
     const said = (await warning.innerText()).replace(/\s+/g, ' ');
     assert.ok(said.includes(file), `the warning names the file: ${said}`);
     assert.match(said, /"labels" must be a list of strings, got "baseline"; ignored/);
-    await waitForRows(page, 'the run still shown', (rows) => rows.some((r) => r.startsWith('T 250 ⚠ annotations.json · final loss 0.5000')), 30_000);
+    await waitForRows(page, 'the run still shown', (rows) => rows.some((r) => r.startsWith('T=250 ⚠ annotations.json · final loss 0.5000')), 30_000);
     // The panel too: the run under its generated label (a run panel's: the run id), its ⚠ saying why.
     await view.locator('table.compare .run-label', { hasText: /^T250-aaaa$/ }).waitFor({ timeout: 30_000 });
     assert.match(await view.locator('table.compare th .error').getAttribute('title') ?? '', /annotations\.json: "labels" must be a list of strings/);

@@ -60,7 +60,7 @@ test('Run Sweep on Slurm: queued with the job id, then done in the tree; Open Sl
 
     // Waiting for their begin time: both runs queued, each row naming its task.
     await waitForRows(page, 'both runs queued with their tasks', (rows) =>
-      rows.includes(`T 50 queued · Slurm job ${jobId}_0`) && rows.includes(`T 60 queued · Slurm job ${jobId}_1`)
+      rows.includes(`T=50 queued · Slurm job ${jobId}_0`) && rows.includes(`T=60 queued · Slurm job ${jobId}_1`)
       && rows.includes(`cluster 2 runs · 2 queued · Slurm job ${jobId}`), 30_000);
     const job = slurm('scontrol', 'show', 'job', jobId);
     const time = (field: string) => Date.parse(new RegExp(`${field}=(\\S+)`).exec(job)?.[1] ?? '');
@@ -69,18 +69,18 @@ test('Run Sweep on Slurm: queued with the job id, then done in the tree; Open Sl
     await shot('queued');
 
     const runRow = (label: string) => page.locator('.part.sidebar .monaco-list-row', { hasText: new RegExp(`^${label}`) }).first();
-    await runContextMenuItem(page, runRow('T 50'), 'Open Slurm Log');
+    await runContextMenuItem(page, runRow('T=50'), 'Open Slurm Log');
     await toast('no log yet: the task has not started').waitFor({ timeout: 15_000 });
 
     slurm('scontrol', 'update', `JobId=${jobId}`, 'StartTime=now');
     await waitForRows(page, 'both runs done', (rows) => rows.includes('cluster 2 runs · 2 done')
-      && rows.some((r) => /^T 50 final loss [\d.]+/.test(r)) && rows.some((r) => /^T 60 final loss [\d.]+/.test(r)), 4 * 60_000);
+      && rows.some((r) => /^T=50 final loss [\d.]+/.test(r)) && rows.some((r) => /^T=60 final loss [\d.]+/.test(r)), 4 * 60_000);
     await shot('done');
 
     const runId = resolved.runs.find((r) => r.varied.timesteps === 50)!.runId;
     const log = slurmLogFile(path.join(out, 'sweeps/cluster'), runId);
     assert.ok(existsSync(log), `${log} written by the task`);
-    await runContextMenuItem(page, runRow('T 50'), 'Open Slurm Log');
+    await runContextMenuItem(page, runRow('T=50'), 'Open Slurm Log');
     await page.locator('.tabs-container .tab', { hasText: `${runId}.log` }).waitFor({ timeout: 15_000 });
     await shot('log');
 

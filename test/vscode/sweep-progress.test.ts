@@ -11,8 +11,8 @@ import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { clickPick, openDiffusionLabView, runCommand, treeRows, until, waitForRows } from './workbench';
 import { makeWorkspace, sweepFile } from './workspace';
 
-/** A run row of the sweep while its trainer works on it: `T 50 training · step 12/60`. */
-const ACTIVE_ROW = /^T \d+ (loading data|drawing the forward process|training · step \d+\/\d+.*|sampling|evaluating|checkpointing|starting)$/;
+/** A run row of the sweep while its trainer works on it: `T=50 training · step 12/60`. */
+const ACTIVE_ROW = /^T=\d+ (loading data|drawing the forward process|training · step \d+\/\d+.*|sampling|evaluating|checkpointing|starting)$/;
 
 test('a parallel sweep\'s progress: counts and steps in the notification, a status-bar item to its panel, phases in the tree', { timeout: 8 * 60_000 }, async (t) => {
   assert.ok(existsSync(path.join(ROOT, 'dist/extension.js')), 'dist/extension.js missing: npm run build');

@@ -72,9 +72,9 @@ async function scenario(page: Page, shot: (name: string) => Promise<unknown>, wo
   await progress.first().waitFor({ timeout: 60_000 });
   const done = await waitForRows(page, 'both tiny runs done', (rows) => {
     const runs = sweepRows(rows, 'tiny');
-    return runs.length >= 2 && runs.slice(0, 2).every((r) => /^T \d+ final loss \d\.\d{4} · \d+s$/.test(r));
+    return runs.length >= 2 && runs.slice(0, 2).every((r) => /^T=\d+ final loss \d\.\d{4} · \d+s$/.test(r));
   });
-  assert.deepEqual(sweepRows(done, 'tiny').slice(0, 2).map((r) => r.split(' final loss')[0]), ['T 50', 'T 60']);
+  assert.deepEqual(sweepRows(done, 'tiny').slice(0, 2).map((r) => r.split(' final loss')[0]), ['T=50', 'T=60']);
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Sweep tiny finished: 2 of 2 runs done' }).first().waitFor({ timeout: 30_000 });
   await shot('2-tiny-sweep-done');
 
@@ -85,16 +85,16 @@ async function scenario(page: Page, shot: (name: string) => Promise<unknown>, wo
   await shot('3-slow-sweep-running');
   await runCommand(page, 'Diffusion: Stop Sweep');
   const stopped = await waitForRows(page, 'the slow run cancelled', (rows) => sweepRows(rows, 'slow').some((r) => /cancelled/.test(r)));
-  assert.match(sweepRows(stopped, 'slow')[0]!, /^T 70 cancelled · final loss/);
+  assert.match(sweepRows(stopped, 'slow')[0]!, /^T=70 cancelled · final loss/);
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'Sweep slow stopped' }).first().waitFor({ timeout: 30_000 });
   await shot('4-slow-sweep-cancelled');
 
   // Again (it resumes the cancelled run), then kill its trainer.
   await runCommand(page, 'Diffusion: Run Sweep');
   await clickPick(page, 'slow.sweep.json');
-  await waitForRows(page, 'the slow run training again', (rows) => sweepRows(rows, 'slow').some((r) => /^T 70 (training · )?step [1-9]\d*\/\d+/.test(r)));
+  await waitForRows(page, 'the slow run training again', (rows) => sweepRows(rows, 'slow').some((r) => /^T=70 (training · )?step [1-9]\d*\/\d+/.test(r)));
   const killed = killRunningTrainer(workspace, server.pid);
-  const failed = await waitForRows(page, 'the killed run failed', (rows) => sweepRows(rows, 'slow').some((r) => /^T 70 failed/.test(r)));
+  const failed = await waitForRows(page, 'the killed run failed', (rows) => sweepRows(rows, 'slow').some((r) => /^T=70 failed/.test(r)));
   assert.match(sweepRows(failed, 'slow')[0]!, /failed · final loss \d\.\d{4} · \d+s · the trainer process was killed \(SIGKILL\)/);
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'was killed (SIGKILL)' }).first().waitFor({ timeout: 30_000 });
   assert.ok((await notifications(page)).some((n) => n.includes(`Marked ${killed.runId} failed`)));

@@ -1,9 +1,8 @@
 // Compare Runs' document: the report's comparison table of a sweep's runs, and the run with
 // the lowest final loss. No VS Code import.
-import { comparisonMarkdown } from '../../shared/comparisonTable';
-import { variedLabel, formatNumber, markdownEscape } from '../../shared/formatting';
+import { comparisonMarkdown, runLabel } from '../../shared/comparisonTable';
+import { formatNumber, markdownEscape } from '../../shared/formatting';
 import type { Study } from '../../shared/runReading/loadStudy';
-import { shownRunLabel } from '../../shared/runLabels';
 
 export function compareRunsMarkdown(study: Study): string {
   const best = study.runs.filter((r) => r.measures.finalLoss !== undefined).sort((a, b) => a.measures.finalLoss! - b.measures.finalLoss!)[0];
@@ -12,7 +11,7 @@ export function compareRunsMarkdown(study: Study): string {
     ...(study.description ? [study.description, ''] : []),
     comparisonMarkdown(study), '',
     best
-      ? `Lowest final loss: **${markdownEscape(shownRunLabel(variedLabel(best.varied, best.runId), best.annotations))}** (${formatNumber(best.measures.finalLoss)}).`
+      ? `Lowest final loss: **${markdownEscape(runLabel(study, best))}** (${formatNumber(best.measures.finalLoss)}).`
       : 'No run has finished a step yet.',
     '',
   ].join('\n');

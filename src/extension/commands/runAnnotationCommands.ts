@@ -8,7 +8,7 @@ import { annotateRun } from '../../shared/annotateRun';
 import { isPanelTarget, type PanelTarget } from '../../shared/panelMessages';
 import { labelProblem, nameProblem, normalizeLabels, splitLabels, type RunAnnotationEdit, type RunAnnotations } from '../../shared/runAnnotations';
 import { readRunAnnotations } from '../../shared/runReading/runFiles';
-import { describeVaried, type Experiments, type RunEntry } from '../experimentsModel';
+import { type Experiments, type RunEntry } from '../experimentsModel';
 import type { ExperimentNode } from '../experimentsTree';
 import { pickRun, runOf, type CommandContext } from './commandContext';
 
@@ -98,11 +98,10 @@ async function runToAnnotate(c: CommandContext, arg: RunArgument, title: string,
   if (!dir) return undefined;
   const x = c.tree.experiments ?? await c.tree.reload();
   const entry = allRuns(x).find((r) => path.resolve(r.dir) === path.resolve(dir));
-  const inSweep = x?.sweeps.some((s) => s.runs.some((r) => path.resolve(r.dir) === path.resolve(dir))) ?? false;
   const runId = path.basename(dir);
   const current = await readRunAnnotations(dir);
   if (current.problem) throw new Error(`${current.problem.replace(/; ignored$/, '')}: fix or delete it, then try again`);
-  return { dir, runId, generated: entry && inSweep ? describeVaried(entry) : runId, annotations: current.annotations };
+  return { dir, runId, generated: entry?.generatedLabel ?? runId, annotations: current.annotations };
 }
 
 function allRuns(x: Experiments | undefined): RunEntry[] {

@@ -6,7 +6,7 @@ import type { PanelTarget } from '../../shared/panelMessages';
 import { RUN_FILES, isRunId } from '../../shared/runDirectory';
 import { SWEEP_FILES, type ResolvedSweepFile } from '../../shared/sweepSpec';
 import type { RunPlace } from './runSummary';
-import { resolveRunConfig, type RunConfig } from '../../shared/runConfig';
+import { sweepBaseConfig } from '../../shared/runReading/loadStudy';
 
 export interface PanelSources {
   title: string;
@@ -34,12 +34,12 @@ export async function readPanelSources(target: PanelTarget): Promise<PanelSource
   } catch {
     // being rewritten, or gone: show the sweep with no runs until it reads again
   }
-  const base = baseConfig(sweep.spec?.base);
+  const { base } = sweepBaseConfig(sweep.spec?.base, file);
   const runs = (Array.isArray(sweep.runs) ? sweep.runs : [])
     .filter((r) => isRunId(r?.runId))
     .map((r, i): RunPlace => ({
       runId: r.runId, dir: path.join(outDir, 'runs', r.runId), colorIndex: i, varied: isRecord(r.varied) ? r.varied : {},
-      ...(base ? { base } : {}), ...(typeof r.repeat === 'number' ? { repeat: r.repeat } : {}),
+      base, ...(typeof r.repeat === 'number' ? { repeat: r.repeat } : {}),
     }));
   return {
     title: typeof sweep.name === 'string' ? sweep.name : path.basename(target.sweepDir),
@@ -61,15 +61,6 @@ export function targetOfNotesFile(file: string): PanelTarget | undefined {
   if (parent === 'runs') return { kind: 'run', runDir: dir };
   if (parent === 'sweeps') return { kind: 'sweep', sweepDir: dir };
   return undefined;
-}
-
-/** The sweep's base with defaults filled, as the report reads it; undefined when it does not validate (then labels list values). */
-function baseConfig(base: unknown): RunConfig | undefined {
-  try {
-    return resolveRunConfig(isRecord(base) ? { ...base } : {});
-  } catch { // a sweep.json of another version: its labels fall back to the varied values
-    return undefined;
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -3,8 +3,7 @@
 import type { FieldValue, FinalSamples, RunSummary, SampleImages, ScheduleCurves, SwdScore } from '../../shared/panelMessages';
 import { RUN_STATE_HINTS, SAMPLE_FILES, type MetricRecord, type SlicedWassersteinRecord } from '../../shared/runDirectory';
 import type { RunConfig } from '../../shared/runConfig';
-import { variedLabel } from '../../shared/formatting';
-import { shownRunLabel, sweepRunLabel } from '../../shared/runLabels';
+import { generatedRunLabel, shownRunLabel, type SweepRunPlace } from '../../shared/runLabels';
 import { makeNoiseSchedule } from '../../shared/noiseSchedules';
 import { readRun, type RunReading } from '../../shared/runReading/readRun';
 import { measureSummary } from '../../shared/runReading/measureSummary';
@@ -12,15 +11,10 @@ import { measureSummary } from '../../shared/runReading/measureSummary';
 /** A file's webview URI; `stamp` changes when the file does, so the webview reloads it. */
 export type ToWebviewUri = (file: string, stamp: number) => string;
 
-export interface RunPlace {
-  runId: string;
+export interface RunPlace extends SweepRunPlace {
   dir: string;
   colorIndex: number;
   varied: Record<string, unknown>;
-  /** The sweep's base config: with it the label names the base run as the report does (`T=300 (base)`). */
-  base?: Readonly<Record<string, unknown>>;
-  /** 0-based repeat of the run's config in its sweep. */
-  repeat?: number;
 }
 
 /** Config fields the panel compares runs by. */
@@ -32,7 +26,7 @@ const SCHEDULE_POINTS = 300;
 export async function readRunSummary(place: RunPlace, records: readonly MetricRecord[], problems: readonly string[], toUri: ToWebviewUri): Promise<RunSummary> {
   const reading = await readRun(place.dir, { metrics: { records: [...records], problems: [...problems] } });
   const { status, measures: m } = reading;
-  const generated = runLabelOf(place);
+  const generated = generatedRunLabel(place);
   const a = reading.annotations;
   const summary: RunSummary = {
     runId: place.runId, label: shownRunLabel(generated, a), generatedLabel: generated, colorIndex: place.colorIndex, state: reading.state,
@@ -73,13 +67,6 @@ export async function readRunSummary(place: RunPlace, records: readonly MetricRe
   const final = finalSamples(reading, config, toUri);
   if (final) summary.final = final;
   return summary;
-}
-
-/** The report's label (sweepRunLabel) when the sweep's base is known, else the varied values. */
-function runLabelOf(place: RunPlace): string {
-  const variedFields = Object.keys(place.varied);
-  if (!place.base || variedFields.length === 0) return variedLabel(place.varied, place.runId);
-  return sweepRunLabel({ values: place.varied, ...(place.repeat !== undefined ? { repeat: place.repeat } : {}) }, place.base, variedFields);
 }
 
 /** Per epoch: the strip and preview grid on disk, with when they were sampled and the preview's SWD (from metrics.jsonl). */

@@ -109,7 +109,7 @@ export async function loadStudy(sweepPath: string): Promise<Study> {
   const sweepFile = isFile ? resolved : path.join(sweepDir, SWEEP_FILES.resolved);
   const sweep = await readSweepFile(sweepFile);
   const outDir = path.resolve(sweepDir, '..', '..');
-  const { base, problem: baseProblem } = baseConfigOf(sweep.spec?.base, sweepFile);
+  const { base, problem: baseProblem } = sweepBaseConfig(sweep.spec?.base, sweepFile);
   const runs = await Promise.all(sweep.runs.map((run) => loadRun(run, path.join(runsDirectory(outDir), run.runId), base)));
   const notes = await readTextIfPresent(path.join(sweepDir, SWEEP_FILES.notes));
   return {
@@ -155,7 +155,8 @@ async function readSweepFile(file: string): Promise<SweepListing> {
   return sweep;
 }
 
-function baseConfigOf(base: unknown, file: string): { base: RunConfig; problem?: string } {
+/** A sweep's base (sweep.json's spec.base) with defaults filled, as the report, the panel and the tree label runs by it. */
+export function sweepBaseConfig(base: unknown, file: string): { base: RunConfig; problem?: string } {
   const partial = typeof base === 'object' && base !== null ? (base as Partial<RunConfig>) : {};
   try {
     return { base: resolveRunConfig({ ...partial }, `${file} base`) };

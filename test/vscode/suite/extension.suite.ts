@@ -63,7 +63,7 @@ describe('Diffusion Lab in the extension host', () => {
     assert.match(String(item.description), /3 runs/);
     const runs = await a.tree.getChildren(sweep);
     const items = runs.map((r) => a.tree.getTreeItem(r));
-    assert.deepEqual(items.map((i) => i.label), ['T 250', 'T 300', 'T 350']);
+    assert.deepEqual(items.map((i) => i.label), ['T=250', 'T=300 (base)', 'T=350']);
     assert.match(String(items[0]!.description), /^final loss 0\.5000 · 2s$/);
     assert.equal((items[0]!.iconPath as vscode.ThemeIcon).id, 'pass');
     assert.equal(items[1]!.description, 'unreadable');
@@ -102,7 +102,7 @@ describe('Diffusion Lab in the extension host', () => {
     assert.match(text, /\| run \| timesteps \| state \| time \/ epoch \| .* \| final loss \| best epoch loss \| total time \|/);
     assert.match(text, /\| T250-aaaa \| 250 \| done \| – \| – \| – \| 0\.5 \| 0\.5 \(epoch 1\) \| 2\.00 s \|/);
     assert.match(text, /- `T300-bbbb` unreadable: .*status\.json: not valid JSON/);
-    assert.match(text, /Lowest final loss: \*\*T 250\*\* \(0\.5\)/);
+    assert.match(text, /Lowest final loss: \*\*T=250\*\* \(0\.5\)/);
   });
 
   it('Check Environment reports the backends of the trainer\'s Node', async () => {
