@@ -93,7 +93,7 @@ async function scenario(page: Page, workspace: string, server: CodeServer, exten
     sawInstalledTrainer ||= execFileSync('ps', ['-eo', 'pgid=,args='], { encoding: 'utf8' }).split('\n')
       .some((l) => l.trim().startsWith(`${server.pid} `) && l.includes(trainerScript));
     const r = await treeRows(page);
-    return r.filter((row) => /^T (50|60) final loss \d\.\d{4} · \d+s$/.test(row)).length === 2 && r;
+    return r.filter((row) => /^T=(50|60) final loss \d\.\d{4} · \d+s$/.test(row)).length === 2 && r;
   }, 180_000, page);
   assert.ok(rows.some((r) => r.startsWith('demo ')), rows.join('\n'));
   assert.ok(sawInstalledTrainer, `a trainer ran from the installed extension (${trainerScript})`);
@@ -102,7 +102,7 @@ async function scenario(page: Page, workspace: string, server: CodeServer, exten
 
   // 3. Open Results Panel: the run's panel, a webview two iframes deep.
   await clickStepButton(page, 'Open the results panel', 'Open Results Panel');
-  await clickPick(page, /^T50-/);
+  await clickPick(page, 'T=50');
   const panel = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   await panel.locator('body').getByText('Loss', { exact: false }).first().waitFor({ timeout: 60_000 });
   await page.waitForTimeout(1500); // the chart's first frame
@@ -110,7 +110,7 @@ async function scenario(page: Page, workspace: string, server: CodeServer, exten
 
   // 4. Open Notes: notes.md of the run, typed into and saved.
   await clickStepButton(page, 'Write a note', 'Open Notes');
-  await clickPick(page, /^T50-/);
+  await clickPick(page, 'T=50');
   const runDir = path.join(workspace, '.diffusion', 'runs', readdirSync(path.join(workspace, '.diffusion', 'runs')).find((d) => d.startsWith('T50-'))!);
   const editor = page.locator('.editor-instance .monaco-editor', { hasText: 'Notes: run' }).first();
   await editor.waitFor({ timeout: 30_000 });

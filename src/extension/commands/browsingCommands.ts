@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { isPanelTarget, type PanelTarget } from '../../shared/panelMessages';
 import { RUN_FILES } from '../../shared/runDirectory';
 import { describeRun, describeSweepRuns, type ExperimentNode } from '../experimentsTree';
+import { runName } from '../experimentsModel';
 import { openResultsPanel, showNotesBesidePanel } from '../panel/registerResultsPanel';
 import { readSettings } from '../settings';
 import { runTrainerCli } from '../trainerCli';
@@ -71,14 +72,13 @@ async function pickSweepOrRun(c: CommandContext, title: string, placeHolder: str
     ...sweeps.map((s): Pick => ({ label: s.name, description: `sweep · ${describeSweepRuns(s)}`, choice: { target: { kind: 'sweep', sweepDir: s.dir }, name: s.name } })),
     ...(runs.length ? [{ label: 'Runs', kind: vscode.QuickPickItemKind.Separator }] : []),
     ...runs.map(({ run, sweep }): Pick => ({
-      label: run.runId, description: [sweep, describeRun(run)].filter(Boolean).join(' · '),
+      label: runName(run), description: [runName(run) !== run.runId && run.runId, sweep, describeRun(run)].filter(Boolean).join(' · '),
       choice: { target: { kind: 'run', runDir: run.dir }, name: run.runId },
     })),
   ];
   return (await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true }))?.choice;
 }
 
-/** "3 runs · 2 done, 1 failed", as the sweep's row in the tree says it. */
 /** Opens notes.md in a text editor with the results panel beside it (panel/registerResultsPanel.ts); creates the file the first time. */
 async function openNotes(c: CommandContext, node?: ExperimentNode): Promise<void> {
   const run = runOf(node);

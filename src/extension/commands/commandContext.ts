@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunEntry, SweepEntry } from '../experimentsModel';
+import { runName, type RunEntry, type SweepEntry } from '../experimentsModel';
 import type { ExperimentNode, ExperimentsTree } from '../experimentsTree';
 import { nativeBackendDir } from './installGpuBackendCommand';
 import type { TrainingSessions } from '../sessions';
@@ -77,7 +77,7 @@ export async function pickRun(tree: ExperimentsTree, title: string, filter: (r: 
     void vscode.window.showInformationMessage('No run fits.');
     return undefined;
   }
-  return (await vscode.window.showQuickPick(runs.map((r) => ({ label: r.runId, description: r.state, run: r })), { title }))?.run;
+  return (await vscode.window.showQuickPick(runs.map((r) => ({ label: runName(r), description: [runName(r) !== r.runId && r.runId, r.state].filter(Boolean).join(' · '), run: r })), { title, matchOnDescription: true }))?.run;
 }
 
 // ---- starting the trainer ----------------------------------------------------------------
