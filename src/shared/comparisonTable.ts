@@ -4,7 +4,7 @@
 // signal, the raw weights' SWD) appear when at least one run has them.
 import { RUN_STATE_HINTS } from './runDirectory';
 import { fieldsOffBase, type Study, type StudyRun } from './runReading/loadStudy';
-import { formatMs, formatNumber, formatValue, markdownCell, markdownTable } from './formatting';
+import { formatMs, formatNumber, formatValue, markdownCell, markdownCode, markdownTable } from './formatting';
 import { QUALITY_TEXT, swdRatio, withinStdErr, type ComparedRun, type QualityComparison } from './measuredDifferences';
 import { shownRunLabel, sweepRunLabel } from './runLabels';
 import { BEST_LOSS, FINAL_LOSS } from './lossNames';
@@ -263,7 +263,7 @@ export function qualityTable(study: Study): QualityTable | undefined {
 export function qualityTableMarkdown(table: QualityTable): string {
   const lines = [markdownTable(table.header, table.rows, table.numeric), ''];
   const unfinished = table.comparison.others.filter((r) => !r.finished);
-  if (unfinished.length > 0) lines.push(`Not finished, so not compared: ${unfinished.map((r) => `\`${r.label}\` (${r.state})`).join(', ')}.`, '');
+  if (unfinished.length > 0) lines.push(`Not finished, so not compared: ${unfinished.map((r) => `${markdownCode(r.label)} (${r.state})`).join(', ')}.`, '');
   lines.push(...table.footnotes.map((f) => `- ${f}`));
   return lines.join('\n');
 }

@@ -82,6 +82,17 @@ export function markdownTable(header: string[], rows: string[][], rightAligned: 
 }
 
 /** Text safe inside markdown emphasis or a heading: backticks, asterisks and friends escaped. */
+/**
+ * `text` as a CommonMark code span: fenced by one backtick more than its longest run of them, and
+ * padded where it starts or ends with one, so that a name holding backticks shows as written.
+ */
+export function markdownCode(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = /^`|`$/.test(text) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 export function markdownEscape(text: string): string {
   return text.replace(/([\\`*_[\]<>#|])/g, '\\$1');
 }

@@ -1,6 +1,8 @@
 // annotations.json (a run's display name, star and labels): a good file is read; every kind of
 // nonsense is ignored with a problem naming the file and what is wrong, and the run still reads;
 // edits go through one rule; the display name wins over the generated label wherever one shows.
+import { marked } from 'marked';
+import { markdownCode } from '../../src/shared/formatting';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -146,4 +148,14 @@ test('loadStudy (the report) reads the annotations of each run; a nonsense file 
   assert.match(table, /^\| run \| name \| labels \| timesteps \| state \|/m);
   assert.match(table, /^\| ★ named \| short T \| baseline \| 100 \| done \|/m);
   assert.match(table, /^\| garbled \| {2}\| {2}\| 200 \| done \|/m);
+});
+
+test('a name or label holding backticks is quoted in the report as a code span that shows it as written (CommonMark, read by marked)', { timeout: 10_000 }, () => {
+  const decode = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  for (const name of ['short T', 'a`b', '`quoted`', 'two `` ticks', '```', 'ends with `', '<b>not bold</b>']) {
+    const html = marked.parseInline(`before ${markdownCode(name)} after`, { async: false }) as string;
+    const code = /^before <code>(.*)<\/code> after$/.exec(html);
+    assert.ok(code, `${name}: one code span in ${html}`);
+    assert.equal(decode(code[1]!), name);
+  }
 });

@@ -10,7 +10,7 @@ import { SWEEP_FILES } from '../../shared/sweepSpec';
 import { VERSION } from '../version';
 import { comparisonMarkdown, describeState, groupedComparisonMarkdown, qualityTable, qualityTableMarkdown, runLabel } from '../../shared/comparisonTable';
 import type { GroupBy } from '../../shared/runGroups';
-import { fieldEquals, formatMs, formatValue, markdownCell, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
+import { fieldEquals, formatMs, formatValue, markdownCell, markdownCode, markdownEscape, markdownTable, shortFieldName, slug } from '../../shared/formatting';
 import { measuredDifferences, previewCaption } from '../../shared/measuredDifferences';
 import { impliedByRecipe } from '../../shared/recipes';
 import { finalSampleGrid, type Study, type StudyRun } from '../../shared/runReading/loadStudy';
@@ -198,7 +198,7 @@ async function addComparison(doc: DocumentBuilder, study: Study): Promise<void> 
     '## Comparison',
     '',
     `The sample quality of each finished run against ${quality.comparison.referenceIs === 'base' ? 'the base run' : 'the first finished run'}, ` +
-      `\`${runLabel(study, reference, false)}\` (\`${reference.runId}\`): the final evaluation on held-out images.`,
+      `${markdownCode(runLabel(study, reference, false))} (\`${reference.runId}\`): the final evaluation on held-out images.`,
     '',
     qualityTableMarkdown(quality),
   ].join('\n'));
@@ -556,9 +556,9 @@ async function addRuns(doc: DocumentBuilder, study: Study): Promise<void> {
   for (const run of study.runs) {
     const lines = [`### ${markdownEscape(run.runId)}`, ''];
     // The run's label as in the legends and tables: the base run by its own values, `T=300 (base)`.
-    lines.push(`${run.annotations?.starred ? '★ ' : ''}\`${runLabel(study, run)}\` · ${describeState(run)}` +
+    lines.push(`${run.annotations?.starred ? '★ ' : ''}${markdownCode(runLabel(study, run))} · ${describeState(run)}` +
       (run.measures.totalMs !== undefined ? ` · trained in ${formatMs(run.measures.totalMs)}` : '') +
-      (run.annotations?.labels ? ` · labels: ${run.annotations.labels.map((l) => `\`${l.replace(/`/g, "'")}\``).join(' ')}` : ''));
+      (run.annotations?.labels ? ` · labels: ${run.annotations.labels.map(markdownCode).join(' ')}` : ''));
     if (run.error) lines.push('', `**Error**${run.error.step !== undefined ? ` at step ${run.error.step}` : ''}: ${markdownCell(run.error.message)}`);
     for (const problem of run.problems) lines.push('', `**Unreadable:** ${markdownCell(problem)}`);
     doc.markdown(`run-${run.runId}`, lines.join('\n'));
