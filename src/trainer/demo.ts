@@ -27,15 +27,17 @@ export async function describeDemo(file: string, outDir: string): Promise<string
   const { base } = sweepBaseConfig(spec.base, file);
   const lines = ['', 'sliced Wasserstein distance x1e3 of the final samples (lower is better; the floor is two real sets of the same size):'];
   const files: string[] = [];
-  for (const run of sweep.runs) {
+  const labels = sweep.runs.map((run) => generatedRunLabel({ ...run, base }));
+  const width = Math.max(...labels.map((l) => l.length)) + 2;
+  for (const [i, run] of sweep.runs.entries()) {
     const dir = runDirOf(outDir, run);
     const { measures, state } = await readRun(dir);
-    const label = generatedRunLabel({ ...run, base });
+    const label = labels[i]!;
     const swd = measures.swd;
     lines.push(swd
-      ? `  ${label.padEnd(18)} SWD ${formatNumber(swd.average, 3).padStart(5)}  floor ${formatNumber(swd.floorAverage, 3)}  (${swdRatio(swd).toFixed(2)}x the floor)` +
+      ? `  ${label.padEnd(width)} SWD ${formatNumber(swd.average, 3).padStart(5)}  floor ${formatNumber(swd.floorAverage, 3)}  (${swdRatio(swd).toFixed(2)}x the floor)` +
         (measures.swdRaw ? `; raw weights without the EMA ${formatNumber(measures.swdRaw.average, 3)}` : '')
-      : `  ${label.padEnd(18)} ${state}, no SWD`);
+      : `  ${label.padEnd(width)} ${state}, no SWD`);
     const samples = path.join(dir, RUN_FILES.samples);
     files.push(`${label}:`, `  final grid        ${path.join(samples, SAMPLE_FILES.finalGrid)}`);
     if (measures.swdRaw) files.push(`  raw-weights grid  ${path.join(samples, SAMPLE_FILES.finalRawGrid)}`);

@@ -17,7 +17,7 @@ test('npm run demo trains faithful and improved side by side and prints each SWD
   assert.match(r.stdout, /SWD\s+floor/, 'the sweep table has the SWD and its floor');
 
   const printed = new Map<string, { swd: number; floor: number }>();
-  for (const m of r.stderr.matchAll(/^ {2}recipe (faithful|improved)\s+SWD\s+([\d.]+)\s+floor ([\d.]+)/gm)) {
+  for (const m of r.stderr.matchAll(/^ {2}recipe=(faithful|improved)(?: \(base\))?\s+SWD\s+([\d.]+)\s+floor ([\d.]+)/gm)) {
     printed.set(m[1]!, { swd: Number(m[2]), floor: Number(m[3]) });
   }
   assert.deepEqual([...printed.keys()].sort(), ['faithful', 'improved'], r.stderr.slice(-2000));
