@@ -46,6 +46,8 @@ test('results panels come back after Reload Window with their options; a new one
   assert.equal(trained.code, 0, trained.stderr);
   const [runA, runB] = readdirSync(path.join(workspace, '.diffusion/runs')).filter((d) => !d.startsWith('.')).sort();
   assert.ok(runA && runB, 'two runs trained');
+  // The palette lists a run by the tree's name for it: T10-xxxx is `T=10`.
+  const pickOf = (runId: string) => `T=${/^T(\d+)-/.exec(runId)![1]}`;
 
   const { server, page } = await openWorkbench(t, workspace);
   const shot = screenshotter(page, 'restore-');
@@ -55,7 +57,7 @@ test('results panels come back after Reload Window with their options; a new one
 
     const sweepPanel = { title: 'Sweep restore', heading: 'restore', pick: 'restore' };
     const sweepOptions: PanelOptions = { tab: 'samples', smoothing: '0.3', xAxis: 'epoch', logY: true, chosen: [runB], epoch: '1', t: '7' };
-    const runPanel = { title: `Run ${runA}`, heading: runA, pick: runA };
+    const runPanel = { title: `Run ${runA}`, heading: runA, pick: pickOf(runA) };
     // Chosen last: its smoothing is the next new panel's.
     const runOptions: PanelOptions = { tab: 'noise', smoothing: '0.8', xAxis: 'wall', logY: true, chosen: [runA], epoch: '2', t: '4' };
     for (const [panel, options] of [[sweepPanel, sweepOptions], [runPanel, runOptions]] as const) {
@@ -79,7 +81,7 @@ test('results panels come back after Reload Window with their options; a new one
 
     // A panel never opened before: the last smoothing, and the defaults for the rest.
     await runCommand(page, 'Diffusion: Open Results Panel');
-    await clickPick(page, runB);
+    await clickPick(page, pickOf(runB));
     const fresh = await panelShown(page, { title: `Run ${runB}`, heading: runB });
     assert.deepEqual(await shownOptions(fresh), {
       tab: 'loss', smoothing: runOptions.smoothing, xAxis: 'step', logY: false, chosen: [runB], epoch: '3', t: '0',
