@@ -29,6 +29,8 @@ class SweepDiagnostics implements vscode.Disposable {
   private readonly shown = new Map<string, ShownProblem[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[];
+  /** By document URI: watchers of the dataset folders it names, for the check depends on whether they exist. */
+  private readonly folderWatchers = new Map<string, { folders: string; watchers: vscode.Disposable[] }>();
 
   constructor() {
     this.subscriptions = [
@@ -50,11 +52,14 @@ class SweepDiagnostics implements vscode.Disposable {
     if (!isSweepDocument(doc)) return [];
     this.cancelTimer(doc.uri);
     const text = doc.getText();
-    const { problems } = checkSweepText(text, doc.uri.fsPath, datasetRoot === undefined ? {} : { datasetRoot });
-    this.show(doc, problems.map((p) => {
+    const { problems, datasetFolders } = checkSweepText(text, doc.uri.fsPath, datasetRoot === undefined ? {} : { datasetRoot });
+    this.watchFolders(doc, datasetFolders ?? []);
+    const found = problems.map((p): ShownProblem => {
       const span = spanOfSweepProblem(text, p);
       return { diagnostic: this.diagnostic(doc, span.offset, span.length, p.message), ...(p.fix && span.exact ? { fix: p.fix } : {}) };
-    }));
+    });
+    // The same problems set again would still redraw them and close a quick-fix menu open on one.
+    if (!sameProblems(this.shown.get(doc.uri.toString()), found)) this.show(doc, found);
     return problems;
   }
 
@@ -93,6 +98,24 @@ class SweepDiagnostics implements vscode.Disposable {
     this.timers.set(doc.uri.toString(), setTimeout(() => this.check(doc), CHECK_DELAY_MS));
   }
 
+  /** A dataset folder copied in or removed (the file itself unchanged) checks the file again. */
+  private watchFolders(doc: vscode.TextDocument, folders: string[]): void {
+    const key = doc.uri.toString();
+    const signature = folders.join('\n');
+    if (this.folderWatchers.get(key)?.folders === signature) return;
+    this.unwatchFolders(key);
+    const watchers = folders.flatMap((folder) => {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(folder)), path.basename(folder)), false, true, false);
+      return [w, w.onDidCreate(() => this.checkSoon(doc)), w.onDidDelete(() => this.checkSoon(doc))];
+    });
+    this.folderWatchers.set(key, { folders: signature, watchers });
+  }
+
+  private unwatchFolders(key: string): void {
+    for (const w of this.folderWatchers.get(key)?.watchers ?? []) w.dispose();
+    this.folderWatchers.delete(key);
+  }
+
   private cancelTimer(uri: vscode.Uri): void {
     clearTimeout(this.timers.get(uri.toString()));
     this.timers.delete(uri.toString());
@@ -101,13 +124,20 @@ class SweepDiagnostics implements vscode.Disposable {
   private clear(uri: vscode.Uri): void {
     this.cancelTimer(uri);
     this.shown.delete(uri.toString());
+    this.unwatchFolders(uri.toString());
     this.collection.delete(uri);
   }
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
+    for (const key of [...this.folderWatchers.keys()]) this.unwatchFolders(key);
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+function sameProblems(a: readonly ShownProblem[] | undefined, b: readonly ShownProblem[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((p, i) =>
+    p.diagnostic.message === b[i]!.diagnostic.message && p.diagnostic.range.isEqual(b[i]!.diagnostic.range) && JSON.stringify(p.fix) === JSON.stringify(b[i]!.fix));
 }
 
 /** Relative dataset folders are read from the trainer's working directory: the workspace folder (commandContext.ts trainerLaunch). */

@@ -75,6 +75,9 @@ test('a dataset folder that does not exist, relative to where the trainer reads 
   assert.deepEqual(problems.map((p) => p.message), [`dataset: the folder "trucks" does not exist (relative paths are read from ${root})`]);
   assert.equal(problems[0]!.underlined, '"trucks"');
   assert.deepEqual(check(text), [], 'without a folder to read from, folders are not checked');
+  // The editor watches these, found or not, to check the file again when one appears or goes.
+  assert.deepEqual(checkSweepText(text, 'x.sweep.json', { datasetRoot: root }).datasetFolders, [path.join(root, 'cars'), path.join(root, 'trucks')]);
+  assert.deepEqual(checkSweepText('{ "base": { "imgSize": 16 } }', 'x.sweep.json', { datasetRoot: root }).datasetFolders, [], 'the toy cars are no folder');
 });
 
 test('not JSON: the line and column, underlined where parsing stopped', { timeout: 10_000 }, () => {

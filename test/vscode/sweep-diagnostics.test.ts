@@ -1,10 +1,10 @@
 // A sweep file's problems in the editor, in code-server through Chromium: Run Sweep on a file
 // with a misspelt field and an image size the U-Net cannot halve starts nothing, opens the
 // Problems panel with both, and says so in one short line; each quick fix then removes its
-// problem as the file is edited.
+// problem as the file is edited. A missing dataset folder's problem follows the folder on disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
@@ -80,6 +80,20 @@ test('Run Sweep lists a sweep file\'s problems in Problems; the quick fixes remo
       return text.includes('"activation": "silu"') && text.includes('"imgSize": 16,');
     }, 15_000, page);
     await shot('fixed');
+
+    // A dataset folder that is missing, then copied in from outside the editor, then removed: the
+    // open file's problem goes and comes back without the file being touched.
+    writeFileSync(path.join(workspace, 'images.sweep.json'), JSON.stringify({ name: 'images', base: { dataset: 'my-images', imgSize: 16, maxSteps: 1 } }, null, 2));
+    const MISSING = 'the folder "my-images" does not exist';
+    await runCommand(page, 'View: Close All Editors'); // else Run Sweep runs the active sweep file
+    await runCommand(page, 'Diffusion: Run Sweep');
+    await clickPick(page, 'images.sweep.json');
+    await until('the missing dataset in the Problems panel', async () => (await problemRows(page)).some((x) => x.includes(MISSING)), 60_000, page);
+    mkdirSync(path.join(workspace, 'my-images'));
+    await until('the problem gone once the folder exists', async () => (await problemRows(page)).every((x) => !x.includes(MISSING)), 30_000, page);
+    rmSync(path.join(workspace, 'my-images'), { recursive: true });
+    await until('the problem back once the folder is removed', async () => (await problemRows(page)).some((x) => x.includes(MISSING)), 30_000, page);
+    assert.equal(existsSync(path.join(workspace, '.diffusion/sweeps/images')), false, 'no sweep was started');
   } catch (err) {
     await shot('failure').catch(() => {});
     throw err;

@@ -25,6 +25,8 @@ export interface SweepCheck {
   spec?: SweepSpec;
   /** The runs, when there are no problems. */
   sweep?: ResolvedSweep;
+  /** The dataset folders it reads, absolute, whether they exist or not (checked with a datasetRoot only): the editor checks again when one appears or goes. */
+  datasetFolders?: string[];
 }
 
 /** `file` names the sweep (without a `name`) and its messages' runs. */
@@ -38,19 +40,21 @@ export function checkSweepText(text: string, file: string, options: SweepCheckOp
     // out), so that fixing the spelling does not reveal the next problem only then.
     const renamed = schemaProblems.every((p) => p.atKey) ? renameUnknownFields(value, schemaProblems) : undefined;
     if (renamed === undefined || findSchemaProblems(renamed).length > 0) return { problems: schemaProblems };
-    return { problems: [...schemaProblems, ...findRunProblems(renamed as SweepSpec, file, options).problems] };
+    const { problems, datasetFolders } = findRunProblems(renamed as SweepSpec, file, options);
+    return { problems: [...schemaProblems, ...problems], ...(datasetFolders ? { datasetFolders } : {}) };
   }
   const spec = value as SweepSpec;
-  const { sweep, problems } = findRunProblems(spec, file, options);
-  return sweep ? { problems, spec, sweep } : { problems, spec };
+  const { sweep, problems, datasetFolders } = findRunProblems(spec, file, options);
+  return { problems, spec, ...(sweep ? { sweep } : {}), ...(datasetFolders ? { datasetFolders } : {}) };
 }
 
 /** Contradictions, each run's config, the run count and the dataset folders of a spec the schema accepts. */
-function findRunProblems(spec: SweepSpec, file: string, options: SweepCheckOptions): { sweep?: ResolvedSweep; problems: SweepProblem[] } {
+function findRunProblems(spec: SweepSpec, file: string, options: SweepCheckOptions): Omit<SweepCheck, 'spec'> {
   const planned = planSweep(spec, file, options);
   const problems = [...findContradictions(spec), ...planned.problems];
-  if (planned.sweep && options.datasetRoot !== undefined) problems.push(...findMissingDatasets(spec, planned.sweep, options.datasetRoot));
-  return problems.length > 0 || !planned.sweep ? { problems } : { problems, sweep: planned.sweep };
+  const datasetFolders = planned.sweep && options.datasetRoot !== undefined ? datasetFoldersOf(planned.sweep, options.datasetRoot) : undefined;
+  if (planned.sweep && datasetFolders) problems.push(...findMissingDatasets(spec, datasetFolders, options.datasetRoot!));
+  return { problems, ...(problems.length === 0 && planned.sweep ? { sweep: planned.sweep } : {}), ...(datasetFolders ? { datasetFolders: datasetFolders.map((d) => d.folder) } : {}) };
 }
 
 /** A copy with each unknown field renamed to its suggestion (left out when there is none, or the name is taken). */
@@ -75,11 +79,16 @@ export function parseSweepJson(text: string): { value: unknown } | { problem: Sw
   }
 }
 
-function findMissingDatasets(spec: SweepSpec, sweep: ResolvedSweep, root: string): SweepProblem[] {
-  const datasets = [...new Set(sweep.runs.map((r) => r.config.dataset))];
-  return datasets.filter((d) => d !== 'toy-cars' && !existsSync(path.resolve(root, d))).map((d) => ({
-    message: `dataset: the folder "${d}" does not exist (relative paths are read from ${root})`,
-    path: whereWritten(spec, 'dataset', d),
+/** Each run's dataset that is a folder (not the built-in toy cars), as written and resolved against `root`. */
+function datasetFoldersOf(sweep: ResolvedSweep, root: string): Array<{ dataset: string; folder: string }> {
+  const datasets = [...new Set(sweep.runs.map((r) => r.config.dataset))].filter((d) => d !== 'toy-cars');
+  return datasets.map((dataset) => ({ dataset, folder: path.resolve(root, dataset) }));
+}
+
+function findMissingDatasets(spec: SweepSpec, folders: Array<{ dataset: string; folder: string }>, root: string): SweepProblem[] {
+  return folders.filter(({ folder }) => !existsSync(folder)).map(({ dataset }) => ({
+    message: `dataset: the folder "${dataset}" does not exist (relative paths are read from ${root})`,
+    path: whereWritten(spec, 'dataset', dataset),
   }));
 }
 
