@@ -81,7 +81,6 @@ export function markdownTable(header: string[], rows: string[][], rightAligned: 
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-/** Text safe inside markdown emphasis or a heading: backticks, asterisks and friends escaped. */
 /**
  * `text` as a CommonMark code span: fenced by one backtick more than its longest run of them, and
  * padded where it starts or ends with one, so that a name holding backticks shows as written.
@@ -93,6 +92,7 @@ export function markdownCode(text: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
+/** Text safe inside markdown emphasis or a heading: backticks, asterisks and friends escaped. */
 export function markdownEscape(text: string): string {
   return text.replace(/([\\`*_[\]<>#|])/g, '\\$1');
 }
