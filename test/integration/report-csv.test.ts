@@ -13,6 +13,7 @@ import { loadStudy } from '../../src/shared/runReading/loadStudy';
 import { writeJsonAtomic } from '../../src/shared/atomicFile';
 import { resolveRunConfig } from '../../src/shared/runConfig';
 import { pythonOrSkip } from '../helpers/python';
+import { readCsvInPython } from '../helpers/pythonCsv';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const root = mkdtempSync(path.join(tmpdir(), 'dl-report-csv-'));
@@ -33,28 +34,6 @@ before(() => {
   assert.equal(sweep.status, 0, sweep.stderr);
 });
 
-/** Reads CSV files with csv.reader(open(f)) and pandas.read_csv(f), no options; pandas' groupby of the first by `timesteps` too. */
-function readWithPython(python: string, files: string[]) {
-  const code = [
-    'import csv, json, sys, pandas',
-    'out = {}',
-    'for name in sys.argv[1:]:',
-    '    with open(name) as f:',
-    '        rows = list(csv.reader(f))',
-    '    frame = pandas.read_csv(name)',
-    '    out[name] = {"csv": rows, "columns": list(frame.columns), "records": frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}',
-    'runs = pandas.read_csv(sys.argv[1])',
-    'g = runs.groupby("timesteps")["final loss"]',
-    'out["groupby"] = {"mean": g.mean().to_dict(), "std": g.std().to_dict(), "count": g.count().to_dict()}',
-    'print(json.dumps(out, default=lambda v: v.item()))',
-  ].join('\n');
-  const r = spawnSync(python, ['-c', code, ...files], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Record<string, { csv: string[][]; columns: string[]; records: Array<Record<string, unknown>> }> & {
-    groupby: { mean: Record<string, number>; std: Record<string, number>; count: Record<string, number> };
-  };
-}
-
 test('report --format csv: a row per run, pandas and csv read it; --group-by all: mean, std, n as pandas groups them', { timeout: 300_000 }, async (t) => {
   const perRun = cli(['report', '--sweep', sweepDir, '--format', 'csv']);
   assert.equal(perRun.status, 0, perRun.stderr);
@@ -69,7 +48,11 @@ test('report --format csv: a row per run, pandas and csv read it; --group-by all
 
   const python = pythonOrSkip(t, ['csv', 'pandas'], 'python3-pandas');
   if (!python) return;
-  const read = readWithPython(python, [runsCsv, groupedCsv]);
+  // pandas' own groupby of the per-run file by T, as a reference for the grouped one.
+  const read = readCsvInPython<{ groupby: { mean: Record<string, number>; std: Record<string, number>; count: Record<string, number> } }>(python, [runsCsv, groupedCsv], [
+    'g = pandas.read_csv(sys.argv[1]).groupby("timesteps")["final loss"]',
+    'out["groupby"] = {"mean": g.mean().to_dict(), "std": g.std().to_dict(), "count": g.count().to_dict()}',
+  ]);
   const study = await loadStudy(sweepDir);
   assert.deepEqual([...study.variedFields].sort(), ['seed', 'timesteps']);
 

@@ -3,7 +3,6 @@
 // back with no options and get the same cells.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +11,7 @@ import { comparisonCsv, csvRunOfSummary, type CsvRun } from '../../src/shared/co
 import { COMPARE_MEASURES } from '../../src/shared/compareMeasures';
 import type { RunSummary } from '../../src/shared/panelMessages';
 import { pythonOrSkip } from '../helpers/python';
+import { readCsvInPython } from '../helpers/pythonCsv';
 
 test('fields with a comma, a quote, CR or LF are quoted, quotes doubled; lines end CRLF; numbers unrounded', { timeout: 10_000 }, () => {
   assert.equal(csvField('plain text'), 'plain text');
@@ -87,38 +87,24 @@ test('Python csv (open() defaults) and pandas.read_csv (no options) read the cel
   if (!python) return;
   const csv = comparisonCsv(RUNS, ['timesteps', 'seed']);
   const tricky = csvText(['text', 'number', 'ünïcode'], [['line one\r\nline two, "quoted"', 0.1 + 0.2, 'ᾱ_T ×10³'], ['', 1.5e-7, undefined]]);
-  const code = [
-    'import csv, json, sys, pandas',
-    'out = {}',
-    'for name in sys.argv[1:]:',
-    '    with open(name) as f:',
-    '        rows = list(csv.reader(f))',
-    '    frame = pandas.read_csv(name)',
-    '    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")',
-    '    out[name] = {"csv": rows, "columns": list(frame.columns), "pandas": records}',
-    '# numpy scalars as Python ones: repr-exact floats, real booleans',
-    'print(json.dumps(out, default=lambda v: v.item()))',
-  ].join('\n');
   const dir = mkdtempSync(path.join(tmpdir(), 'dl-csv-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const table = path.join(dir, 'table.csv');
   const odd = path.join(dir, 'tricky.csv');
   writeFileSync(table, csv.text);
   writeFileSync(odd, tricky);
-  const r = spawnSync(python, ['-c', code, table, odd], { encoding: 'utf8', timeout: 50_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const read = JSON.parse(r.stdout) as Record<string, { csv: string[][]; columns: string[]; pandas: Array<Record<string, unknown>> }>;
+  const read = readCsvInPython(python, [table, odd]);
   assert.deepEqual(read[table]!.columns, csv.header);
   assert.deepEqual(read[table]!.csv[0], csv.header);
-  const first = read[table]!.pandas[0]!;
+  const first = read[table]!.records[0]!;
   assert.equal(first['final loss'], 0.123456789012345, 'full precision');
   assert.equal(first['name'], 'first, "the" run');
   assert.equal(first['labels'], 'base; a,b');
   assert.equal(first['starred'], true);
-  assert.equal(read[table]!.pandas[2]!['final loss'], null, 'an empty cell is missing (NaN)');
+  assert.equal(read[table]!.records[2]!['final loss'], null, 'an empty cell is missing (NaN)');
   // open() translates CRLF inside a quoted field to LF (universal newlines); pandas keeps CRLF.
   assert.deepEqual(read[odd]!.csv, [['text', 'number', 'ünïcode'], ['line one\nline two, "quoted"', '0.30000000000000004', 'ᾱ_T ×10³'], ['', '1.5e-7', '']]);
   assert.deepEqual(read[odd]!.columns, ['text', 'number', 'ünïcode']);
-  assert.equal(read[odd]!.pandas[0]!['text'], 'line one\r\nline two, "quoted"');
-  assert.equal(read[odd]!.pandas[1]!['number'], 1.5e-7);
+  assert.equal(read[odd]!.records[0]!['text'], 'line one\r\nline two, "quoted"');
+  assert.equal(read[odd]!.records[1]!['number'], 1.5e-7);
 });

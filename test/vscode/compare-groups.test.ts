@@ -6,7 +6,6 @@
 // in the sweep's folder, and pandas reading the file with no options: a row per T.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +13,7 @@ import type { FrameLocator } from 'playwright-core';
 import { COMPARE_MEASURES } from '../../src/shared/compareMeasures';
 import { cli, readJson, readMetrics } from '../helpers/cli';
 import { pythonOrSkip } from '../helpers/python';
+import { readCsvInPython } from '../helpers/pythonCsv';
 import { openWorkbench, ROOT, screenshotter } from './codeServer';
 import { clickPick, openDiffusionLabView, runCommand, until, waitForRows, webviewFrame } from './workbench';
 
@@ -181,13 +181,7 @@ test('Compare grouped by T: mean ± std rows, ± std bars, a loss band; Export C
     await t.test('pandas.read_csv reads the CSV with no options: a row per T, its n and mean ± std', { timeout: 60_000 }, async (st) => {
       const python = pythonOrSkip(st, ['pandas'], 'python3-pandas', ['/usr/bin/python3']);
       if (!python) return;
-      const r = spawnSync(python, ['-c', [
-        'import json, sys, pandas',
-        'frame = pandas.read_csv(sys.argv[1])',
-        'print(json.dumps({"columns": list(frame.columns), "records": frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}, default=lambda v: v.item()))',
-      ].join('\n'), csvFile], { encoding: 'utf8', timeout: 60_000 });
-      assert.equal(r.status, 0, r.stderr);
-      const read = JSON.parse(r.stdout) as { columns: string[]; records: Array<Record<string, unknown>> };
+      const read = readCsvInPython(python, [csvFile])[csvFile]!;
       assert.deepEqual(read.columns, ['timesteps', 'runs', 'finished runs', ...COMPARE_MEASURES.flatMap((m) => ['mean', 'std', 'min', 'max', 'n'].map((s) => `${m.csvHeader} ${s}`))]);
       assert.deepEqual(read.records.map((g) => [g.timesteps, g.runs, g['finished runs']]).sort(), [[10, 2, 2], [12, 2, 2]]);
       for (const g of read.records) {
