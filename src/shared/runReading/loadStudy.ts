@@ -8,7 +8,7 @@ import { SAMPLE_FILES, type RunDisplayState, type RunStatus } from '../runDirect
 import { readRun } from './readRun';
 import { measureRun, type RunMeasures } from './runMeasures';
 import { SWEEP_FILES } from '../sweepSpec';
-import { runsDirectory } from './runFiles';
+import { readOptionalText, runsDirectory } from './runFiles';
 import type { RunAnnotations } from '../runAnnotations';
 
 
@@ -210,12 +210,9 @@ async function loadRun(run: SweepListingRun, dir: string, base: RunConfig): Prom
 
 /** The file's text, or undefined when it does not exist. Read only: the report never writes notes. */
 async function readTextIfPresent(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StudyError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const { text, problem } = await readOptionalText(file);
+  if (problem) throw new StudyError(problem);
+  return text;
 }
 
 /** The grid to show for a run: the end-of-training grid, else the newest by name. */

@@ -13,6 +13,16 @@ export function runsDirectory(outDir: string): string {
   return path.join(outDir, 'runs');
 }
 
+/** A file's text, nothing when it is absent, or why it cannot be read (naming it). */
+export async function readOptionalText(file: string): Promise<{ text?: string; problem?: string }> {
+  try {
+    return { text: await fs.readFile(file, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? {} : { problem: `${file}: cannot read (${code ?? (err as Error).message})` };
+  }
+}
+
 async function readRunJson<T>(dir: string, name: string): Promise<T> {
   const file = path.join(dir, name);
   let text: string;
@@ -39,13 +49,8 @@ export function readRunConfigFile(dir: string): Promise<RunConfigFile> {
 /** Reads metrics.jsonl (none yet: no records); corrupt lines are listed in `problems`, a torn last line is not. */
 export async function readMetricsFile(dir: string): Promise<ParsedMetrics> {
   const file = path.join(dir, RUN_FILES.metrics);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { records: [], problems: code === 'ENOENT' ? [] : [`${file}: cannot read (${code ?? (err as Error).message})`] };
-  }
+  const { text, problem } = await readOptionalText(file);
+  if (text === undefined) return { records: [], problems: problem ? [problem] : [] };
   return parseMetricsJsonl(text, file);
 }
 
@@ -62,13 +67,8 @@ export interface AnnotationsReading {
 
 export async function readRunAnnotations(dir: string): Promise<AnnotationsReading> {
   const file = path.join(dir, RUN_FILES.annotations);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? {} : { problem: `${file}: cannot read (${code ?? (err as Error).message}); ignored` };
-  }
+  const { text, problem } = await readOptionalText(file);
+  if (text === undefined) return problem ? { problem: `${problem}; ignored` } : {};
   const checked = parseRunAnnotations(text, file);
   return checked.ok ? { annotations: checked.annotations } : { problem: checked.problem };
 }
