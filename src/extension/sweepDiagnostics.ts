@@ -54,12 +54,10 @@ class SweepDiagnostics implements vscode.Disposable {
     const text = doc.getText();
     const { problems, datasetFolders } = checkSweepText(text, doc.uri.fsPath, datasetRoot === undefined ? {} : { datasetRoot });
     this.watchFolders(doc, datasetFolders ?? []);
-    const found = problems.map((p): ShownProblem => {
+    this.show(doc, problems.map((p) => {
       const span = spanOfSweepProblem(text, p);
       return { diagnostic: this.diagnostic(doc, span.offset, span.length, p.message), ...(p.fix && span.exact ? { fix: p.fix } : {}) };
-    });
-    // The same problems set again would still redraw them and close a quick-fix menu open on one.
-    if (!sameProblems(this.shown.get(doc.uri.toString()), found)) this.show(doc, found);
+    }));
     return problems;
   }
 
@@ -133,11 +131,6 @@ class SweepDiagnostics implements vscode.Disposable {
     for (const key of [...this.folderWatchers.keys()]) this.unwatchFolders(key);
     for (const s of this.subscriptions) s.dispose();
   }
-}
-
-function sameProblems(a: readonly ShownProblem[] | undefined, b: readonly ShownProblem[]): boolean {
-  return a !== undefined && a.length === b.length && a.every((p, i) =>
-    p.diagnostic.message === b[i]!.diagnostic.message && p.diagnostic.range.isEqual(b[i]!.diagnostic.range) && JSON.stringify(p.fix) === JSON.stringify(b[i]!.fix));
 }
 
 /** Relative dataset folders are read from the trainer's working directory: the workspace folder (commandContext.ts trainerLaunch). */
